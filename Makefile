@@ -1,0 +1,127 @@
+# Every target bootstraps what it needs: a fresh clone needs nothing but `make`.
+# Python tools run from .venv (python3 -m venv), node tools from node_modules (npm ci).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON_BOOTSTRAP ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+BIN := node_modules/.bin
+SPEC := openapi/kling.yaml
+RELEASED := openapi/released/kling.yaml
+
+# Redocly: no telemetry or update checks (the network is not ours to use in CI).
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+PYTEST_ARGS ?=
+
+.PHONY: help setup generate check-generated lint lint-spec spec-diff release-spec test contract \
+	live demo bench vendor dist check check-targets clean
+
+help:
+	@echo "make setup            create .venv (pip install -e '.[dev]') and node_modules (npm ci)"
+	@echo "make generate         regenerate generated/ from $(SPEC)"
+	@echo "make check-generated  fail if generated/ is stale or hand-edited"
+	@echo "make lint             ruff + mypy --strict on overlay/ tools/ tests/"
+	@echo "make lint-spec        openapi-spec-validator, Spectral and Redocly on $(SPEC)"
+	@echo "make spec-diff        breaking-change gate against $(RELEASED)"
+	@echo "make release-spec     copy $(SPEC) to $(RELEASED)"
+	@echo "make test             offline test suite (no live, no bench)"
+	@echo "make dist             build the wheel into dist/"
+	@echo "make check            everything CI runs"
+	@echo "make clean            remove build and cache output (keeps .venv, node_modules)"
+
+$(VENV_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP)
+
+generate: $(VENV_STAMP)
+	$(PY) tools/generate.py
+
+check-generated: $(VENV_STAMP)
+	$(PY) tools/generate.py --check
+
+lint: $(VENV_STAMP)
+	$(PY) -m ruff check --no-cache overlay tests tools
+	$(PY) -m ruff format --no-cache --check overlay tests tools
+	$(PY) -m mypy --strict
+
+lint-spec: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) -m openapi_spec_validator $(SPEC)
+	$(BIN)/spectral lint $(SPEC) --ruleset openapi/spectral.yaml --fail-severity hint
+	@# redocly exits 0 on warnings: fail on any "warning" line of its stylish report too.
+	@out="$$($(BIN)/redocly lint $(SPEC) --config openapi/redocly.yaml --lint-config error --format stylish)" \
+		|| { echo "$$out"; echo "lint-spec: Redocly found errors"; exit 1; }; \
+	echo "$$out"; \
+	if grep -Eq '^ +[0-9]+:[0-9]+ +warning ' <<<"$$out"; then \
+		echo "lint-spec: Redocly warnings fail the gate"; exit 1; fi; \
+	echo "redocly lint: no errors, no warnings"
+
+spec-diff: $(NODE_STAMP)
+	@if [ ! -f $(RELEASED) ]; then \
+		echo "spec-diff: SKIPPED, no released spec at $(RELEASED) yet" \
+			"(the first release is 'make release-spec')"; \
+	else \
+		$(BIN)/redocly diff $(RELEASED) $(SPEC) --fail-on major --lint-config off; \
+	fi
+
+release-spec:
+	@mkdir -p $(dir $(RELEASED))
+	cp $(SPEC) $(RELEASED)
+	@echo "released: $(RELEASED) is now $(SPEC); commit it with the version bump"
+
+test: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) -m pytest -m "not live and not bench" --cov --cov-report=term $(PYTEST_ARGS)
+
+# contract, live and bench run their suites once they exist; until then they say so and fail.
+contract: $(VENV_STAMP)
+	@if ! compgen -G 'tests/contract/test_*.py' >/dev/null; then \
+		echo "contract: not built yet (issue: contract tests against the fake gateway)"; exit 1; fi
+	$(PY) -m pytest tests/contract $(PYTEST_ARGS)
+
+live: $(VENV_STAMP)
+	@if ! compgen -G 'tests/live/test_*.py' >/dev/null; then \
+		echo "live: not built yet (issue: live tests against the real gateway)"; exit 1; fi
+	$(PY) -m pytest -m "live and not billed" tests/live $(PYTEST_ARGS)
+
+demo:
+	@echo "demo: not built yet (issue: the kling CLI)"; exit 1
+
+bench: $(VENV_STAMP)
+	@if ! compgen -G 'tests/bench/test_*.py' >/dev/null; then \
+		echo "bench: not built yet (issue: benchmarks)"; exit 1; fi
+	$(PY) -m pytest -m bench tests/bench $(PYTEST_ARGS)
+
+vendor:
+	@echo "vendor: not built yet (issue: vendoring the client into other repositories)"; exit 1
+
+dist: $(VENV_STAMP)
+	rm -rf dist
+	$(PY) -m pip wheel --quiet --no-deps -w dist .
+	@ls -l dist
+
+CHECK_TARGETS := lint-spec spec-diff check-generated lint test
+
+check: $(CHECK_TARGETS)
+
+# .ci/run runs these one by one to time them.
+check-targets:
+	@echo $(CHECK_TARGETS)
+
+clean:
+	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .coverage coverage.xml htmlcov \
+		schemathesis-report .generated-*
+	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune \
+		-exec rm -rf {} +

@@ -1,0 +1,187 @@
+"""Request validation against the spec: JSON Schema limits plus the `x-kling-rules`.
+
+The client calls this before any request leaves the machine; the fake gateway calls the same
+functions to reject invalid requests the way Kling does (HTTP 400, code 1201). Every message
+names the field, the rule and what is wrong with the value.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._rules import check_rules, check_schema_rules
+from ._spec import load_spec, operation
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
+
+__all__ = ["Problem", "validate_body", "validate_parameters"]
+
+_SPEC_URI = "urn:haoee-kling:openapi"
+_SCHEMA_TYPES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "array": "an array",
+    "object": "an object",
+    "null": "null",
+}
+_PY_TYPES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a request is invalid.
+
+    Attributes:
+        field: dotted path of the field (`image_list[0].image_url`), or "" for the whole body.
+        rule: the JSON Schema keyword (`maxLength`) or the `x-kling-rules` id that failed.
+        message: a full sentence starting with the field, e.g.
+            `prompt: must be at most 2500 characters (got 2612)`.
+    """
+
+    field: str
+    rule: str
+    message: str
+
+
+@functools.cache
+def _validator(ref: str) -> Validator:
+    # jsonschema is imported here, not at module level: `import haoee_kling` stays cheap.
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+    return Draft202012Validator({"$ref": f"{_SPEC_URI}{ref}"}, registry=registry, format_checker=FormatChecker())
+
+
+def _path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:  # noqa: C901, PLR0911 - one branch per keyword
+    """The field and the sentence for one JSON Schema failure."""
+    field = _path(error.absolute_path)
+    keyword, expected, value = str(error.validator), error.validator_value, error.instance
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(expected)
+        return _path([*error.absolute_path, missing]), "is required"
+    if keyword == "maxLength":
+        return field, f"must be at most {expected} characters (got {len(value)})"
+    if keyword == "minLength":
+        return field, "must not be empty" if expected == 1 else f"must be at least {expected} characters"
+    if keyword in ("maximum", "minimum"):
+        word = "most" if keyword == "maximum" else "least"
+        return field, f"must be at {word} {expected} (got {value!r})"
+    if keyword in ("maxItems", "minItems"):
+        word = "most" if keyword == "maxItems" else "least"
+        return field, f"must have at {word} {expected} items (got {len(value)})"
+    if keyword == "enum":
+        return field, f"must be one of {', '.join(map(repr, expected))} (got {value!r})"
+    if keyword == "const":
+        return field, f"must be {expected!r} (got {value!r})"
+    if keyword == "type":
+        wanted = " or ".join(_SCHEMA_TYPES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+        return field, f"must be {wanted} (got {_PY_TYPES.get(type(value), type(value).__name__)})"
+    if keyword == "pattern":
+        return field, f"must match the pattern {expected} (got {value!r})"
+    if keyword == "not" and expected == {"pattern": "^data:"}:
+        return field, "must be a URL or raw base64 without a 'data:...;base64,' prefix"
+    if keyword == "oneOf" and all(set(branch) == {"required"} for branch in expected):
+        names = " and ".join(branch["required"][0] for branch in expected)
+        return field, f"give exactly one of {names}"
+    if keyword in ("anyOf", "oneOf") and error.context:
+        reasons = "; or ".join(dict.fromkeys(_describe(sub)[1] for sub in error.context))
+        return field, f"is not valid: it {reasons}"
+    if keyword == "format":
+        return field, f"must be a valid {expected} (got {value!r})"
+    return field, error.message
+
+
+def _problems(errors: Iterable[ValidationError]) -> list[Problem]:
+    found: dict[tuple[str, str], Problem] = {}
+    for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), str(e.validator))):
+        field, sentence = _describe(error)
+        where = field or "request body"
+        found.setdefault((field, sentence), Problem(field, str(error.validator), f"{where}: {sentence}"))
+    return list(found.values())
+
+
+def validate_body(operation_id: str, body: Any) -> list[Problem]:
+    """Check a request body against its operation's schema and rules.
+
+    Args:
+        operation_id: the spec's operationId, e.g. `createText2Video`.
+        body: the JSON body as plain dicts and lists.
+
+    Returns:
+        The problems found, schema problems first; empty when the body is valid. Rules are only
+        checked on a body whose types are right, so their messages never mask a type error.
+    """
+    op = operation(operation_id)
+    if op.body_schema is None:
+        return []
+    ref = str(op.body_schema["$ref"])
+    problems = _problems(_validator(ref).iter_errors(body))
+    if problems:
+        return problems
+    violations = check_rules(op.rules, body) + check_schema_rules(op.body_schema, body)
+    # A rule's message names its fields already; `field` lists them for programs.
+    return [Problem(", ".join(v.fields), v.rule_id, v.message) for v in violations]
+
+
+def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
+    if schema.get("type") == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def validate_parameters(operation_id: str, values: Mapping[str, Mapping[str, str]]) -> list[Problem]:
+    """Check path, query and header parameters as they arrive on the wire (strings).
+
+    Args:
+        operation_id: the spec's operationId.
+        values: `{"path": {...}, "query": {...}, "header": {...}}`; header names are matched
+            case-insensitively.
+
+    Returns:
+        The problems found; empty when every parameter is valid.
+    """
+    from jsonschema import Draft202012Validator
+
+    problems: list[Problem] = []
+    for param in operation(operation_id).parameters:
+        where, name, schema = param["in"], param["name"], param.get("schema", {})
+        given = values.get(where, {})
+        if where == "header":
+            given = {k.lower(): v for k, v in given.items()}
+        raw = given.get(name.lower() if where == "header" else name)
+        if raw is None:
+            if param.get("required"):
+                problems.append(Problem(name, "required", f"{name}: is required"))
+            continue
+        for error in Draft202012Validator(schema).iter_errors(_coerce(raw, schema)):
+            _, sentence = _describe(error)
+            problems.append(Problem(name, str(error.validator), f"{name}: {sentence}"))
+    return problems

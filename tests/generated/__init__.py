@@ -1,0 +1,1 @@
+"""Tests of the generated package and the generation pipeline."""

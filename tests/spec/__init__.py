@@ -1,0 +1,1 @@
+"""Tests of the spec gates (lint-spec, spec-diff)."""
