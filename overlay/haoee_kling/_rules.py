@@ -78,7 +78,7 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, list) else 0
 
 
-def holds(pred: Predicate, obj: Any) -> bool:  # noqa: C901, PLR0911, PLR0912 - one branch per predicate
+def holds(pred: Predicate, obj: Any) -> bool:
     """Whether a predicate of the rule grammar holds for `obj`.
 
     Raises:
@@ -106,7 +106,7 @@ def holds(pred: Predicate, obj: Any) -> bool:  # noqa: C901, PLR0911, PLR0912 - 
         return isinstance(items, list) and any(holds(spec["where"], item) for item in items)
     if "count_at_most" in pred:
         spec = pred["count_at_most"]
-        return sum(_length(lookup(obj, p)) for p in spec["paths"]) <= spec["limit"]
+        return sum(_length(lookup(obj, p)) for p in spec["paths"]) <= int(spec["limit"])
     if "sum_equals" in pred:
         return _sum_equals(pred["sum_equals"], obj)
     if "max_decimals" in pred:
@@ -131,7 +131,7 @@ def holds(pred: Predicate, obj: Any) -> bool:  # noqa: C901, PLR0911, PLR0912 - 
     if "nonzero_count_equals" in pred:
         spec = pred["nonzero_count_equals"]
         nonzero = sum(1 for p in spec["paths"] if (_number(lookup(obj, p)) or 0) != 0)
-        return nonzero == spec["count"]
+        return nonzero == int(spec["count"])
     raise ValueError(f"unknown x-kling-rules predicate: {dict(pred)!r}")
 
 
@@ -141,7 +141,9 @@ def _sum_equals(spec: Mapping[str, Any], obj: Any) -> bool:
         return True
     target = lookup(obj, spec["equals_path"])
     expected = _number(spec.get("default") if target is MISSING else target)
-    parts = [_number(item.get(spec["field"])) if isinstance(item, Mapping) else None for item in items]
+    parts = [
+        _number(item.get(spec["field"])) if isinstance(item, Mapping) else None for item in items
+    ]
     if expected is None or any(p is None for p in parts):
         return True  # a type problem, reported by schema validation instead
     return sum((p for p in parts if p is not None), Decimal(0)) == expected
@@ -151,7 +153,9 @@ def _mentioned(pred: Any) -> Iterator[str]:
     """Every field path a predicate names, for error messages."""
     if isinstance(pred, Mapping):
         for key, value in pred.items():
-            if key in ("present", "absent", "path", "equals_path", "from", "to") and isinstance(value, str):
+            if key in ("present", "absent", "path", "equals_path", "from", "to") and isinstance(
+                value, str
+            ):
                 yield value
             elif key in ("paths", "at_most_one_of", "sums"):
                 for entry in value:
@@ -167,7 +171,9 @@ def _join(prefix: str, path: str) -> str:
     return f"{prefix}.{path}" if prefix else path
 
 
-def check_rules(rules: Sequence[Mapping[str, Any]], obj: Any, prefix: str = "") -> list[RuleViolation]:
+def check_rules(
+    rules: Sequence[Mapping[str, Any]], obj: Any, prefix: str = ""
+) -> list[RuleViolation]:
     """Check rules against one object (a body, or a nested object at `prefix`)."""
     violations: list[RuleViolation] = []
     for rule in rules:
@@ -175,18 +181,26 @@ def check_rules(rules: Sequence[Mapping[str, Any]], obj: Any, prefix: str = "") 
         if "for_each" in rule:
             items = lookup(obj, rule["for_each"])
             base = _join(prefix, rule["for_each"])
-            targets = [(item, f"{base}[{i}]") for i, item in enumerate(items)] if isinstance(items, list) else []
+            targets = (
+                [(item, f"{base}[{i}]") for i, item in enumerate(items)]
+                if isinstance(items, list)
+                else []
+            )
         for target, where in targets:
             if "when" in rule and not holds(rule["when"], target):
                 continue
             if holds(rule["then"], target):
                 continue
-            fields = tuple(dict.fromkeys(_join(where, p) for p in _mentioned([rule.get("when"), rule["then"]])))
+            fields = tuple(
+                dict.fromkeys(_join(where, p) for p in _mentioned([rule.get("when"), rule["then"]]))
+            )
             violations.append(RuleViolation(rule["id"], str(rule["message"]), fields))
     return violations
 
 
-def check_schema_rules(schema: Mapping[str, Any], instance: Any, prefix: str = "") -> list[RuleViolation]:
+def check_schema_rules(
+    schema: Mapping[str, Any], instance: Any, prefix: str = ""
+) -> list[RuleViolation]:
     """Check the `x-kling-rules` of a schema and of every schema nested below it.
 
     Follows `$ref`, `properties`, `items` and `allOf`; `anyOf`/`oneOf` branches carry no rules in

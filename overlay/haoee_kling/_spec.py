@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 __all__ = [
     "MediaField",
     "Operation",
@@ -39,10 +37,12 @@ def load_spec() -> JSON:
     Returns:
         The OpenAPI document as plain dicts and lists.
     """
+    import yaml  # on first use, so `import haoee_kling` stays cheap
+
     text = resources.files(SPEC_PACKAGE).joinpath(SPEC_RESOURCE).read_text("utf-8")
     # The C loader parses the ~4,000-line document about ten times faster when libyaml is there.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: JSON = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader either way
+    document: JSON = yaml.load(text, Loader=loader)
     return document
 
 
@@ -129,7 +129,9 @@ def media_fields(schema: Mapping[str, Any]) -> tuple[MediaField, ...]:
     return tuple(_walk_media(schema, "", frozenset()))
 
 
-def _walk_media(schema: Mapping[str, Any], prefix: str, seen: frozenset[str]) -> Iterator[MediaField]:
+def _walk_media(
+    schema: Mapping[str, Any], prefix: str, seen: frozenset[str]
+) -> Iterator[MediaField]:
     ref = schema.get("$ref")
     if isinstance(ref, str):
         if ref in seen:

@@ -8,6 +8,7 @@ names the field, the rule and what is wrong with the value.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Problem", "validate_body", "validate_parameters"]
 
 _SPEC_URI = "urn:haoee-kling:openapi"
+_INTEGER = re.compile(r"-?[0-9]+")
 _SCHEMA_TYPES = {
     "string": "a string",
     "integer": "an integer",
@@ -67,7 +69,9 @@ def _validator(ref: str) -> Validator:
 
     resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
-    return Draft202012Validator({"$ref": f"{_SPEC_URI}{ref}"}, registry=registry, format_checker=FormatChecker())
+    return Draft202012Validator(
+        {"$ref": f"{_SPEC_URI}{ref}"}, registry=registry, format_checker=FormatChecker()
+    )
 
 
 def _path(parts: Iterable[Any]) -> str:
@@ -77,17 +81,23 @@ def _path(parts: Iterable[Any]) -> str:
     return text
 
 
-def _describe(error: ValidationError) -> tuple[str, str]:  # noqa: C901, PLR0911 - one branch per keyword
+def _describe(error: ValidationError) -> tuple[str, str]:
     """The field and the sentence for one JSON Schema failure."""
     field = _path(error.absolute_path)
-    keyword, expected, value = str(error.validator), error.validator_value, error.instance
+    # The stubs allow "unset" for errors built by hand; every error from iter_errors has both.
+    keyword = str(error.validator)
+    expected: Any = error.validator_value
+    value: Any = error.instance
     if keyword == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(expected)
         return _path([*error.absolute_path, missing]), "is required"
     if keyword == "maxLength":
         return field, f"must be at most {expected} characters (got {len(value)})"
     if keyword == "minLength":
-        return field, "must not be empty" if expected == 1 else f"must be at least {expected} characters"
+        return (
+            field,
+            "must not be empty" if expected == 1 else f"must be at least {expected} characters",
+        )
     if keyword in ("maximum", "minimum"):
         word = "most" if keyword == "maximum" else "least"
         return field, f"must be at {word} {expected} (got {value!r})"
@@ -99,7 +109,9 @@ def _describe(error: ValidationError) -> tuple[str, str]:  # noqa: C901, PLR0911
     if keyword == "const":
         return field, f"must be {expected!r} (got {value!r})"
     if keyword == "type":
-        wanted = " or ".join(_SCHEMA_TYPES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+        wanted = " or ".join(
+            _SCHEMA_TYPES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)
+        )
         return field, f"must be {wanted} (got {_PY_TYPES.get(type(value), type(value).__name__)})"
     if keyword == "pattern":
         return field, f"must match the pattern {expected} (got {value!r})"
@@ -121,7 +133,9 @@ def _problems(errors: Iterable[ValidationError]) -> list[Problem]:
     for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), str(e.validator))):
         field, sentence = _describe(error)
         where = field or "request body"
-        found.setdefault((field, sentence), Problem(field, str(error.validator), f"{where}: {sentence}"))
+        found.setdefault(
+            (field, sentence), Problem(field, str(error.validator), f"{where}: {sentence}")
+        )
     return list(found.values())
 
 
@@ -149,15 +163,15 @@ def validate_body(operation_id: str, body: Any) -> list[Problem]:
 
 
 def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
-    if schema.get("type") == "integer":
-        try:
-            return int(raw)
-        except ValueError:
-            return raw
+    # Only plain decimal digits are an integer on the wire; int() would also take " 1" or "1_0".
+    if schema.get("type") == "integer" and _INTEGER.fullmatch(raw):
+        return int(raw)
     return raw
 
 
-def validate_parameters(operation_id: str, values: Mapping[str, Mapping[str, str]]) -> list[Problem]:
+def validate_parameters(
+    operation_id: str, values: Mapping[str, Mapping[str, str]]
+) -> list[Problem]:
     """Check path, query and header parameters as they arrive on the wire (strings).
 
     Args:

@@ -1,0 +1,126 @@
+"""Request validation: spec limits and rules become messages naming field, rule and value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from haoee_kling._spec import media_fields, operation, operations
+from haoee_kling._validation import validate_body, validate_parameters
+
+
+def messages(operation_id: str, body: Any) -> list[str]:
+    return [p.message for p in validate_body(operation_id, body)]
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "body", "expected"),
+    [
+        (
+            "createText2Video",
+            {"prompt": "x" * 2501},
+            "prompt: must be at most 2500 characters (got 2501)",
+        ),
+        ("createText2Video", {"prompt": ""}, "prompt: must not be empty"),
+        ("createText2Video", {"prompt": 5}, "prompt: must be a string (got an integer)"),
+        (
+            "createText2Video",
+            {"prompt": "p", "cfg_scale": 1.5},
+            "cfg_scale: must be at most 1 (got 1.5)",
+        ),
+        (
+            "createText2Video",
+            {"prompt": "p", "aspect_ratio": "4:3"},
+            "aspect_ratio: must be one of '16:9', '9:16', '1:1' (got '4:3')",
+        ),
+        (
+            "createImage2Video",
+            {"image": "data:image/png;base64,AAAA"},
+            "image: must be a URL or raw base64 without a 'data:...;base64,' prefix",
+        ),
+        ("createMultiImage2Image", {}, "subject_image_list: is required"),
+        (
+            "createMultiImage2Image",
+            {"subject_image_list": []},
+            "subject_image_list: must have at least 1 items (got 0)",
+        ),
+        (
+            "identifyFace",
+            {"video_id": "1", "video_url": "https://a/b.mp4"},
+            "request body: give exactly one of video_id and video_url",
+        ),
+        ("createText2Video", {"prompt": "p", "model_name": "Kling V9"}, "model_name: is not valid"),
+        (
+            "createTextToAudio",
+            {"prompt": "p", "duration": 3.25},
+            "duration allows at most one decimal place",
+        ),
+    ],
+)
+def test_messages_name_the_field_and_the_rule(operation_id: str, body: Any, expected: str) -> None:
+    assert any(m.startswith(expected) or expected in m for m in messages(operation_id, body)), (
+        messages(operation_id, body)
+    )
+
+
+def test_a_new_model_name_is_allowed() -> None:
+    # Kling adds models often: an unlisted name that looks like one is sent as given.
+    assert validate_body("createText2Video", {"prompt": "p", "model_name": "kling-v9"}) == []
+
+
+def test_rules_are_checked_only_on_well_typed_bodies() -> None:
+    [problem] = validate_body("createText2Video", {"prompt": 5, "voice_list": [{"voice_id": "v"}]})
+    assert problem.rule == "type"
+
+
+def test_rule_problems_carry_the_rule_id_and_fields() -> None:
+    [problem] = validate_body(
+        "createText2Video", {"prompt": "p", "voice_list": [{"voice_id": "v"}]}
+    )
+    assert problem.rule == "voices-need-sound"
+    assert problem.field == "voice_list, sound"
+
+
+def test_operations_without_a_body_have_nothing_to_check() -> None:
+    assert validate_body("getText2Video", None) == []
+
+
+def test_every_request_example_is_valid() -> None:
+    for op in operations().values():
+        content = op.raw.get("requestBody", {}).get("content", {}).get("application/json", {})
+        for name, example in content.get("examples", {}).items():
+            assert validate_body(op.operation_id, example["value"]) == [], (op.operation_id, name)
+
+
+def test_parameters_arrive_as_strings_and_are_checked_by_the_spec() -> None:
+    problems = validate_parameters(
+        "listText2Video",
+        {"query": {"pageNum": "0", "pageSize": "many"}, "header": {"MODELNAME": "bad name"}},
+    )
+    assert [p.message for p in problems] == [
+        "ModelName: must match the pattern ^[A-Za-z0-9][A-Za-z0-9._-]*$ (got 'bad name')",
+        "pageNum: must be at least 1 (got 0)",
+        "pageSize: must be an integer (got a string)",
+    ]
+
+
+@pytest.mark.parametrize("raw", [" 1", "+1", "1_0", "1.0"])
+def test_only_plain_digits_are_an_integer(raw: str) -> None:
+    [problem] = validate_parameters("listText2Video", {"query": {"pageNum": raw}})
+    assert problem.rule == "type"
+
+
+def test_required_path_parameters() -> None:
+    [problem] = validate_parameters("getText2Video", {})
+    assert problem.message == "task_id: is required"
+    assert validate_parameters("getText2Video", {"path": {"task_id": "842250903629086785"}}) == []
+
+
+def test_media_fields_are_found_through_refs_and_arrays() -> None:
+    schema = operation("createOmniVideo").body_schema
+    assert schema is not None
+    found = {m.path: m.media for m in media_fields(schema)}
+    assert set(found) == {"image_list[].image_url", "video_list[].video_url"}
+    assert found["image_list[].image_url"]["formats"] == ["jpg", "jpeg", "png"]
+    assert found["video_list[].video_url"]["transport"] == ["url"]
