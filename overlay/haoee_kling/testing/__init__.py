@@ -1,0 +1,113 @@
+"""A fake haoee gateway for the Kling API: offline, deterministic, spec-checked.
+
+It serves every operation of `openapi/kling.yaml` under `/kling`, validates requests with the
+same code the client uses (JSON Schema limits plus `x-kling-rules`), runs tasks through
+`submitted -> processing -> succeed | failed` on an injectable clock, serves real MP4/PNG/MP3/WAV
+results, and misbehaves on request (see `Fault`). Use it in-process:
+
+    from haoee_kling.testing import FakeGateway
+    gateway = FakeGateway()
+    async with gateway.async_client() as client: ...
+
+on loopback (`serve_in_thread(gateway)`, or `python -m haoee_kling.testing --port 0`), or
+through the pytest fixtures of `haoee_kling.testing.pytest_plugin`.
+
+Markers in any string of a create body: `[fake:fail]` makes the task end `failed` (content
+safety), `[fake:reject]` makes the create answer 400 code 1301.
+
+Everything here is imported on first use, so `import haoee_kling.testing` (and the pytest plugin,
+when registered) needs none of the `fake` extra until a fake is actually built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._clock import Clock, FakeClock, RealClock
+    from ._faults import (
+        Fault,
+        FaultPlan,
+        dropped_connection,
+        html_error_page,
+        http_error,
+        malformed_json,
+        parse_fault,
+        slow_response,
+        truncated_body,
+    )
+    from ._gateway import DEMO_KEY, FakeGateway, GatewayConfig
+    from ._handlers import FAIL_MARKER, REJECT_MARKER
+    from ._lifecycle import KINDS, DurationProfile
+    from ._media import sample_image_path
+    from ._server import RunningServer, serve_in_thread
+    from ._specdata import request_examples
+    from ._wire import ConnectionDropped
+
+__all__ = [
+    "DEMO_KEY",
+    "FAIL_MARKER",
+    "KINDS",
+    "REJECT_MARKER",
+    "Clock",
+    "ConnectionDropped",
+    "DurationProfile",
+    "FakeClock",
+    "FakeGateway",
+    "Fault",
+    "FaultPlan",
+    "GatewayConfig",
+    "RealClock",
+    "RunningServer",
+    "dropped_connection",
+    "html_error_page",
+    "http_error",
+    "malformed_json",
+    "parse_fault",
+    "request_examples",
+    "sample_image_path",
+    "serve_in_thread",
+    "slow_response",
+    "truncated_body",
+]
+
+_EXPORTS = {
+    "Clock": "._clock",
+    "ConnectionDropped": "._wire",
+    "DEMO_KEY": "._gateway",
+    "DurationProfile": "._lifecycle",
+    "FAIL_MARKER": "._handlers",
+    "FakeClock": "._clock",
+    "FakeGateway": "._gateway",
+    "Fault": "._faults",
+    "FaultPlan": "._faults",
+    "GatewayConfig": "._gateway",
+    "KINDS": "._lifecycle",
+    "REJECT_MARKER": "._handlers",
+    "RealClock": "._clock",
+    "RunningServer": "._server",
+    "dropped_connection": "._faults",
+    "html_error_page": "._faults",
+    "http_error": "._faults",
+    "malformed_json": "._faults",
+    "parse_fault": "._faults",
+    "request_examples": "._specdata",
+    "sample_image_path": "._media",
+    "serve_in_thread": "._server",
+    "slow_response": "._faults",
+    "truncated_body": "._faults",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
