@@ -1,0 +1,123 @@
+"""haoee_kling: the Kling media-generation API through the haoee gateway.
+
+```python
+from haoee_kling import Kling
+kling = Kling()                      # HAOEE_API_KEY, HAOEE_BASE_URL from the environment
+task = kling.text2video.create(prompt="A fox in the snow", model_name="kling-v2-6")
+done = kling.text2video.wait(task.task_id, on_progress=print)
+paths = kling.download(done, "out/")
+```
+
+`AsyncKling` has the same names, awaited. Every error derives from `KlingError`.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from haoee_kling_api.models import (
+        AudioResult,
+        CustomElement,
+        IdentifyFaceResult,
+        ImageResult,
+        Task,
+        TaskInfo,
+        TaskResult,
+        TaskStatus,
+        VideoResult,
+    )
+
+from ._client import AsyncKling, Kling
+from ._clock import Clock, FakeClock, SystemClock
+from ._config import NOT_GIVEN, NotGiven
+from ._downloads import DownloadProgress
+from ._errors import (
+    AccountError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConcurrencyLimitError,
+    ConfigurationError,
+    DownloadError,
+    InvalidRequestError,
+    KlingError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyError,
+    RateLimitError,
+    ServerError,
+    TaskError,
+    TaskFailedError,
+    UnexpectedResponseError,
+    WaitTimeoutError,
+)
+from ._polling import PollPolicy, ProgressEvent
+from ._validation import Problem
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AccountError",
+    "AsyncKling",
+    "AudioResult",
+    "AuthenticationError",
+    "BadRequestError",
+    "Clock",
+    "ConcurrencyLimitError",
+    "ConfigurationError",
+    "CustomElement",
+    "DownloadError",
+    "DownloadProgress",
+    "FakeClock",
+    "IdentifyFaceResult",
+    "ImageResult",
+    "InvalidRequestError",
+    "Kling",
+    "KlingError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "PolicyError",
+    "PollPolicy",
+    "Problem",
+    "ProgressEvent",
+    "RateLimitError",
+    "ServerError",
+    "SystemClock",
+    "Task",
+    "TaskError",
+    "TaskFailedError",
+    "TaskInfo",
+    "TaskResult",
+    "TaskStatus",
+    "UnexpectedResponseError",
+    "VideoResult",
+    "WaitTimeoutError",
+]
+
+# The generated models package imports all of its ~80 modules; it is loaded on first use of a
+# model name, so `import haoee_kling` stays cheap.
+_MODELS = frozenset(
+    {
+        "AudioResult",
+        "CustomElement",
+        "IdentifyFaceResult",
+        "ImageResult",
+        "Task",
+        "TaskInfo",
+        "TaskResult",
+        "TaskStatus",
+        "VideoResult",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODELS:
+        from haoee_kling_api import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'haoee_kling' has no attribute {name!r}")

@@ -1,0 +1,182 @@
+"""Credentials and the haoee `ModelName` header.
+
+haoee: `Authorization: Bearer <haoee key>` plus a `ModelName` routing header. Kling's own hosts:
+an HS256 JWT signed with the SecretKey (claims `iss` = AccessKey, `exp` = now + 1800 s,
+`nbf` = now - 5 s; cached and re-signed 5 minutes before it expires), or a Kling API key. Keys
+are held in `Secret`, so no repr or log line shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Generator, Mapping
+from typing import Any
+
+import httpx
+import jwt
+from jwt.warnings import InsecureKeyLengthWarning
+
+from ._clock import Clock
+from ._errors import ConfigurationError
+from ._logging import Secret
+from ._spec import Operation, load_spec
+
+__all__ = [
+    "BACKENDS",
+    "BearerAuth",
+    "JwtAuth",
+    "default_base_url",
+    "make_auth",
+    "model_name_header",
+]
+
+JWT_LIFETIME = 1800
+JWT_NOT_BEFORE_SKEW = 5
+JWT_REFRESH_MARGIN = 300
+BACKENDS = {
+    "haoee": "https://maas.haoee.com/kling",
+    "kling": "https://api-singapore.klingai.com",
+}
+
+
+class BearerAuth(httpx.Auth):
+    """Sends a fixed key as `Authorization: Bearer <key>`."""
+
+    def __init__(self, key: Secret) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the header and send."""
+        request.headers["Authorization"] = f"Bearer {self._key.get()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(key=Secret('****'))"
+
+
+class JwtAuth(httpx.Auth):
+    """Signs Kling's HS256 JWT from an AccessKey/SecretKey pair, re-signing before expiry.
+
+    Args:
+        access_key: the AccessKey (the `iss` claim).
+        secret_key: the SecretKey (the HMAC key).
+        clock: wall time for the claims (tests pass a fake clock).
+    """
+
+    def __init__(self, access_key: Secret, secret_key: Secret, clock: Clock) -> None:
+        self._access_key = access_key
+        self._secret_key = secret_key
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: Secret | None = None
+        self._expires = 0.0
+
+    def token(self) -> str:
+        """The current JWT, signing a new one when none is cached or it expires within 5 min."""
+        now = self._clock.wall()
+        with self._lock:
+            if self._token is None or now >= self._expires - JWT_REFRESH_MARGIN:
+                issued = int(now)
+                claims = {
+                    "iss": self._access_key.get(),
+                    "exp": issued + JWT_LIFETIME,
+                    "nbf": issued - JWT_NOT_BEFORE_SKEW,
+                }
+                # Kling issues the SecretKey; its length is not the caller's to choose.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+                    value = jwt.encode(
+                        claims, self._secret_key.get(), algorithm="HS256", headers={"typ": "JWT"}
+                    )
+                self._token = Secret(value)
+                self._expires = float(issued + JWT_LIFETIME)
+            return self._token.get()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add `Authorization: Bearer <jwt>` and send."""
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "JwtAuth(access_key=Secret('****'), secret_key=Secret('****'))"
+
+
+def default_base_url(backend: str, env: Mapping[str, str]) -> str:
+    """The base URL for a backend: `HAOEE_BASE_URL` (haoee only) or the backend's host."""
+    if backend == "haoee":
+        return env.get("HAOEE_BASE_URL") or BACKENDS["haoee"]
+    return env.get("KLING_BASE_URL") or BACKENDS["kling"]
+
+
+def make_auth(
+    backend: str,
+    *,
+    api_key: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    clock: Clock,
+    env: Mapping[str, str] | None = None,
+) -> httpx.Auth:
+    """Build the auth for a backend; constructor arguments win over the environment.
+
+    Args:
+        backend: "haoee" (default) or "kling" (Kling's official hosts).
+        api_key: a haoee key, or a Kling API key on the "kling" backend.
+        access_key: Kling AccessKey (with `secret_key`, for a JWT).
+        secret_key: Kling SecretKey.
+        clock: wall time for JWT claims.
+        env: the environment (default `os.environ`).
+
+    Returns:
+        An `httpx.Auth` that adds the Authorization header.
+
+    Raises:
+        ConfigurationError: unknown backend or no credentials; the message names the variable.
+    """
+    env = os.environ if env is None else env
+    if backend == "haoee":
+        key = api_key or env.get("HAOEE_API_KEY")
+        if not key:
+            raise ConfigurationError("no haoee API key: pass api_key=... or set HAOEE_API_KEY")
+        return BearerAuth(Secret(key))
+    if backend != "kling":
+        raise ConfigurationError(f"unknown backend {backend!r}: use 'haoee' or 'kling'")
+    ak = access_key or (None if api_key else env.get("KLING_ACCESS_KEY"))
+    sk = secret_key or (None if api_key else env.get("KLING_SECRET_KEY"))
+    if ak and sk:
+        return JwtAuth(Secret(ak), Secret(sk), clock)
+    if ak or sk:
+        missing = "KLING_SECRET_KEY" if ak else "KLING_ACCESS_KEY"
+        raise ConfigurationError(f"Kling AK/SK auth needs both keys: set {missing}")
+    key = api_key or env.get("KLING_API_KEY")
+    if not key:
+        raise ConfigurationError(
+            "no Kling credentials: set KLING_ACCESS_KEY and KLING_SECRET_KEY, or KLING_API_KEY"
+        )
+    return BearerAuth(Secret(key))
+
+
+def _haoee() -> dict[str, Any]:
+    value: dict[str, Any] = load_spec().get("x-haoee", {})
+    return value
+
+
+def model_name_header(op: Operation, body: Mapping[str, Any] | None) -> str:
+    """The `ModelName` header haoee routes and bills by, for a create.
+
+    Args:
+        op: the create operation.
+        body: its JSON body.
+
+    Returns:
+        The body's `model_name` (or the operation's default model) mapped through the spec's
+        `x-haoee.model-name-overrides`; `x-haoee.default-model-name` when there is no model.
+    """
+    haoee = _haoee()
+    model = (body or {}).get("model_name") or op.default_model
+    if not isinstance(model, str) or not model:
+        return str(haoee["default-model-name"])
+    overrides: Mapping[str, str] = haoee.get("model-name-overrides", {})
+    return overrides.get(model, model)

@@ -1,0 +1,316 @@
+"""`Kling` and `AsyncKling`: construction, options, namespaces and lifecycle.
+
+Both build the same frozen `Config`, the same auth and the same namespaces from the spec's
+task kinds; they differ only in the httpx client and the runner (blocking or awaited).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from haoee_kling_api.client import Client
+
+from ._auth import default_base_url, make_auth
+from ._clock import Clock, SystemClock
+from ._config import NOT_GIVEN, Config
+from ._core import Core
+from ._downloads import adownload, download
+from ._facades import (
+    AsyncElements,
+    AsyncIdentifyFace,
+    AsyncKind,
+    AsyncTasks,
+    SyncElements,
+    SyncIdentifyFace,
+    SyncKind,
+    SyncTasks,
+)
+from ._logging import setup_logging
+from ._namespaces import (
+    ElementPlans,
+    IdentifyFacePlans,
+    KindPlans,
+    TasksPlans,
+    namespaces,
+)
+from ._polling import PollPolicy
+from ._resource import AsyncSender, SyncSender, install_hooks
+from ._retries import RetryPolicy
+
+__all__ = ["AsyncKling", "Kling"]
+
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+class _Base(Generic[H]):
+    _http: H
+    _owns_http: bool
+    _core: Core
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        backend: str = "haoee",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        wait_timeout: float | None = 900.0,
+        poll_policy: PollPolicy | None = None,
+        http_client: H | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        model_name_header: str | None = None,
+        concurrency_wait: float = 300.0,
+    ) -> None:
+        setup_logging()
+        self._clock: Clock = clock or SystemClock()
+        auth = make_auth(
+            backend,
+            api_key=api_key,
+            access_key=access_key,
+            secret_key=secret_key,
+            clock=self._clock,
+        )
+        config = Config(
+            base_url=(base_url or default_base_url(backend, os.environ)).rstrip("/"),
+            backend=backend,
+            timeout=timeout,
+            retry=RetryPolicy(max_retries=max_retries, concurrency_wait=concurrency_wait),
+            wait_timeout=wait_timeout,
+            poll_policy=poll_policy,
+            model_name_header=model_name_header,
+        )
+        self._owns_http = http_client is None
+        self._transport_for_downloads = transport
+        self._http = (
+            self._make_http(config, auth, transport) if http_client is None else http_client
+        )
+        if http_client is not None:
+            http_client.base_url = httpx.URL(config.base_url)
+            http_client.auth = auth
+        install_hooks(self._http)
+        self._generated = Client(base_url=config.base_url)
+        self._attach(self._generated, self._http)
+        self._build(Core(config, self._clock, OrderedDict()))
+
+    # What differs between the two clients, set by each subclass.
+    _sender_type: type[SyncSender] | type[AsyncSender]
+    _kind_type: type[SyncKind] | type[AsyncKind]
+    _elements_type: type[SyncElements] | type[AsyncElements]
+    _tasks_type: type[SyncTasks] | type[AsyncTasks]
+    _identify_type: type[SyncIdentifyFace] | type[AsyncIdentifyFace]
+
+    def _make_http(self, config: Config, auth: httpx.Auth, transport: Any) -> H:
+        raise NotImplementedError
+
+    def _attach(self, generated: Client, http: H) -> None:
+        raise NotImplementedError
+
+    def _build(self, core: Core) -> None:
+        self._core = core
+        sender = self._sender_type(self._generated, self._clock)
+        kinds: dict[str, KindPlans] = {}
+        for attribute, kind in namespaces().items():
+            elements = attribute == "elements"
+            kinds[kind] = (ElementPlans if elements else KindPlans)(core, kind)
+            facade = self._elements_type if elements else self._kind_type
+            setattr(self, attribute, facade(kinds[kind], sender, self._clock))
+        self.tasks = self._tasks_type(TasksPlans(core, kinds), sender, self._clock)
+        self.identify_face = self._identify_type(IdentifyFacePlans(core), sender, self._clock)
+
+    def _download_options(self, on_progress: Any, watermarked: bool) -> dict[str, Any]:
+        config = self._core.config
+        return {
+            "on_progress": on_progress,
+            "watermarked": watermarked,
+            "transport": self._transport_for_downloads,
+            "timeout": config.timeout,
+            "clock": self._clock,
+            "retry": config.retry,
+        }
+
+    @property
+    def config(self) -> Config:
+        """The frozen settings of this client."""
+        return self._core.config
+
+    def with_options(
+        self,
+        *,
+        timeout: Any = NOT_GIVEN,
+        max_retries: Any = NOT_GIVEN,
+        wait_timeout: Any = NOT_GIVEN,
+    ) -> Any:
+        """A copy with other settings, sharing the connection pool and remembered headers.
+
+        Args:
+            timeout: per-request timeout, seconds (finite).
+            max_retries: request retries.
+            wait_timeout: default wait deadline, seconds, or None for none.
+
+        Returns:
+            A new client of the same class; closing it leaves this one open.
+        """
+        clone = copy.copy(self)
+        clone._owns_http = False
+        config = self._core.config.copy(
+            timeout=timeout, max_retries=max_retries, wait_timeout=wait_timeout
+        )
+        clone._build(Core(config, self._clock, self._core.memory))
+        return clone
+
+    def __repr__(self) -> str:
+        cfg = self._core.config
+        return (
+            f"{type(self).__name__}(base_url={cfg.base_url!r}, backend={cfg.backend!r}, "
+            f"timeout={cfg.timeout}, max_retries={cfg.retry.max_retries})"
+        )
+
+
+class Kling(_Base[httpx.Client]):
+    """The blocking client. See the package docstring for the arguments and environment.
+
+    Raises:
+        ConfigurationError: no credentials (the message names the variable to set), or a
+            setting out of range (`timeout` must be finite).
+    """
+
+    # One namespace per task kind of the spec (`_namespaces.namespaces()`; a test keeps these
+    # annotations equal to it), declared for type checkers and editors.
+    advanced_lip_sync: SyncKind
+    effects: SyncKind
+    image2video: SyncKind
+    image_expand: SyncKind
+    lip_sync: SyncKind
+    multi_image2image: SyncKind
+    multi_image2video: SyncKind
+    omni_video: SyncKind
+    text2video: SyncKind
+    text_to_audio: SyncKind
+    video_extend: SyncKind
+    video_to_audio: SyncKind
+    elements: SyncElements
+    identify_face: SyncIdentifyFace
+    tasks: SyncTasks
+    _sender_type = SyncSender
+    _kind_type = SyncKind
+    _elements_type = SyncElements
+    _tasks_type = SyncTasks
+    _identify_type = SyncIdentifyFace
+
+    def _make_http(self, config: Config, auth: httpx.Auth, transport: Any) -> httpx.Client:
+        return httpx.Client(
+            base_url=config.base_url,
+            auth=auth,
+            transport=transport,
+            timeout=httpx.Timeout(config.timeout),
+        )
+
+    def _attach(self, generated: Client, http: httpx.Client) -> None:
+        generated.set_httpx_client(http)
+
+    def download(
+        self,
+        task_or_result: Any,
+        dest_dir: str | Path,
+        *,
+        on_progress: Any = None,
+        watermarked: bool = False,
+    ) -> list[Path]:
+        """Save every result file of a task into `dest_dir`: streamed, atomic, unauthenticated.
+
+        Args:
+            task_or_result: a Task, its `task_result`, or URLs.
+            dest_dir: the folder (created if missing).
+            on_progress: called with a `DownloadProgress` after every chunk.
+            watermarked: also fetch the watermarked copies.
+
+        Returns:
+            The paths written, named `<task_id>-<index>.<ext>`.
+
+        Raises:
+            DownloadError: a file could not be fetched (e.g. expired) or arrived short.
+        """
+        return download(
+            task_or_result, dest_dir, **self._download_options(on_progress, watermarked)
+        )
+
+    def close(self) -> None:
+        """Close the connection pool (when this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Kling:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncKling(_Base[httpx.AsyncClient]):
+    """The async client: the same names as `Kling`, awaited; an async context manager."""
+
+    advanced_lip_sync: AsyncKind
+    effects: AsyncKind
+    image2video: AsyncKind
+    image_expand: AsyncKind
+    lip_sync: AsyncKind
+    multi_image2image: AsyncKind
+    multi_image2video: AsyncKind
+    omni_video: AsyncKind
+    text2video: AsyncKind
+    text_to_audio: AsyncKind
+    video_extend: AsyncKind
+    video_to_audio: AsyncKind
+    elements: AsyncElements
+    identify_face: AsyncIdentifyFace
+    tasks: AsyncTasks
+    _sender_type = AsyncSender
+    _kind_type = AsyncKind
+    _elements_type = AsyncElements
+    _tasks_type = AsyncTasks
+    _identify_type = AsyncIdentifyFace
+
+    def _make_http(self, config: Config, auth: httpx.Auth, transport: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=config.base_url,
+            auth=auth,
+            transport=transport,
+            timeout=httpx.Timeout(config.timeout),
+        )
+
+    def _attach(self, generated: Client, http: httpx.AsyncClient) -> None:
+        generated.set_async_httpx_client(http)
+
+    async def download(
+        self,
+        task_or_result: Any,
+        dest_dir: str | Path,
+        *,
+        on_progress: Any = None,
+        watermarked: bool = False,
+    ) -> list[Path]:
+        """Save every result file of a task (see `Kling.download`)."""
+        return await adownload(
+            task_or_result, dest_dir, **self._download_options(on_progress, watermarked)
+        )
+
+    async def close(self) -> None:
+        """Close the connection pool (when this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncKling:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,97 @@
+"""What the namespaces of one client share: its config, its clock and remembered headers."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from ._auth import model_name_header
+from ._clock import Clock
+from ._config import Config, NotGiven, given
+from ._polling import ProgressEvent, default_poll_policy
+from ._spec import load_spec, operation
+from ._waiting import WaitSpec
+
+__all__ = ["Core"]
+
+_MEMORY = 10_000
+
+
+class Core:
+    """What every namespace of one client shares: config, clock and remembered headers.
+
+    Args:
+        config: the client's frozen configuration.
+        clock: time and sleep.
+        memory: task_id -> ModelName sent on its create (shared with `with_options` copies).
+    """
+
+    def __init__(
+        self, config: Config, clock: Clock, memory: OrderedDict[str, str] | None = None
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.memory: OrderedDict[str, str] = OrderedDict() if memory is None else memory
+        self._lock = threading.Lock()
+
+    def _default_header(self) -> str | None:
+        if self.config.backend != "haoee":
+            return None
+        if self.config.model_name_header is not None:
+            return self.config.model_name_header
+        return str(load_spec()["x-haoee"]["default-model-name"])
+
+    def create_header(
+        self, operation_id: str, body: Mapping[str, Any], override: Any
+    ) -> str | None:
+        """The ModelName for a create: the override, the client's, or derived from the body."""
+        if not isinstance(override, NotGiven):
+            return cast("str | None", override)
+        if self.config.backend != "haoee":
+            return None
+        return self.config.model_name_header or model_name_header(operation(operation_id), body)
+
+    def header_for(self, task_id: str | None, kind: str, override: Any) -> str | None:
+        """The ModelName for a read: what the task's create sent, else the kind's last, else
+        the default."""
+        if not isinstance(override, NotGiven):
+            return cast("str | None", override)
+        with self._lock:
+            known = self.memory.get(task_id or "") or self.memory.get(f"kind:{kind}")
+        return (
+            known
+            if known is not None and self.config.backend == "haoee"
+            else self._default_header()
+        )
+
+    def remember(self, task_id: str, kind: str, header: str | None) -> None:
+        """Record the header a create sent, for later reads of the same task."""
+        if header is None:
+            return
+        with self._lock:
+            self.memory[task_id] = header
+            self.memory[f"kind:{kind}"] = header
+            while len(self.memory) > _MEMORY:
+                self.memory.popitem(last=False)
+
+    def wait_spec(
+        self,
+        kind: str,
+        timeout: Any,
+        on_progress: Callable[[ProgressEvent], Any] | None,
+        *,
+        just_created: bool = False,
+    ) -> WaitSpec:
+        """The WaitSpec of one wait (NOT_GIVEN timeout: the client's `wait_timeout`)."""
+        cfg = self.config
+        return WaitSpec(
+            timeout=given(timeout, cfg.wait_timeout),
+            request_timeout=cfg.timeout,
+            poll=cfg.poll_policy or default_poll_policy(kind),
+            retry=cfg.retry,
+            clock=self.clock,
+            on_progress=on_progress,
+            just_created=just_created,
+        )

@@ -1,0 +1,147 @@
+"""Logging for the client, and the redaction that keeps secrets out of every text it emits.
+
+Logger `haoee_kling`; `HAOEE_KLING_LOG=info|debug` prints it on stderr. Records carry retry
+decisions, task ids and request ids, never bodies or prompts. One `redact` function serves log
+records, reprs and exception messages: it masks `Authorization` values, keys the client holds,
+JWTs (`eyJ...`) and the query strings of URLs (signed media links).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+
+__all__ = ["RedactingFilter", "Secret", "configure_logging", "logger", "redact", "setup_logging"]
+
+logger = logging.getLogger("haoee_kling")
+
+_MASK = "[REDACTED]"
+_secrets: set[str] = set()
+_lock = threading.Lock()
+_PATTERNS = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"',;]+"), r"\1 " + _MASK),
+    (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"), _MASK),
+    (
+        re.compile(
+            r"(?i)((?:api[_-]?key|secret[_-]?key|access[_-]?key|token|authorization)"
+            r"[\"']?\s*[:=]\s*[\"']?)[^\s\"',}&]+"
+        ),
+        r"\1" + _MASK,
+    ),
+    (re.compile(r"(https?://[^\s?#\"'<>]+)\?[^\s\"'<>#]*"), r"\1?" + _MASK),
+)
+# Secrets shorter than this are not substituted on their own: masking "ab" everywhere would
+# garble unrelated text, and such keys are caught by the patterns above anyway.
+_MIN_SECRET = 8
+
+
+def redact(text: str) -> str:
+    """Mask every secret in `text`.
+
+    Args:
+        text: any text about to leave the client (log line, repr, exception message).
+
+    Returns:
+        The text with registered keys, bearer tokens, JWTs, `key=...` pairs and URL query
+        strings replaced by `[REDACTED]`.
+    """
+    with _lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    if known:
+        # One pass, so a mask is never itself rewritten by a later secret.
+        text = re.sub("|".join(map(re.escape, known)), _MASK, text)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class Secret:
+    """A credential whose repr and str never show it.
+
+    Args:
+        value: the secret; it is also registered so `redact` masks it wherever it appears.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        if len(value) >= _MIN_SECRET:
+            with _lock:
+                _secrets.add(value)
+
+    def get(self) -> str:
+        """The secret itself, for the one place that must send it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message through `redact` (arguments merged in first)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record in place; never drops a record."""
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+_FILTER = RedactingFilter()
+_configured = False
+
+
+def setup_logging() -> None:
+    """Attach the redacting filter (to our logger and httpx's) and apply `HAOEE_KLING_LOG`.
+
+    httpx logs every request URL at INFO; download URLs are signed, so its records pass
+    through the same filter. Safe to call many times.
+    """
+    global _configured
+    with _lock:
+        if _configured:
+            return
+        _configured = True
+    for name in ("haoee_kling", "httpx", "httpcore"):
+        target = logging.getLogger(name)
+        if _FILTER not in target.filters:
+            target.addFilter(_FILTER)
+    level = os.environ.get("HAOEE_KLING_LOG", "").strip().lower()
+    if level in ("info", "debug"):
+        configure_logging(level)
+
+
+_handler: logging.Handler | None = None
+
+
+def configure_logging(level: str) -> None:
+    """Print the client's log on stderr at `level` ("info" or "debug"), redacted.
+
+    Args:
+        level: "info" (retries, task ids, request ids) or "debug" (every request's outcome).
+    """
+    global _handler
+    setup_logging()
+    if _handler is None or _handler not in logger.handlers:
+        _handler = logging.StreamHandler()
+        _handler.addFilter(_FILTER)
+        _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(_handler)
+    logger.setLevel(logging.DEBUG if level.lower() == "debug" else logging.INFO)

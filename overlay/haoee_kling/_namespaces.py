@@ -1,0 +1,361 @@
+"""What each namespace does, as plans: one class per namespace, one method per call.
+
+Every public method here has the signature and docstring of the call a user makes
+(`kling.text2video.create(...)`) and returns a plan; `_facades` exposes each one twice, run
+blocking on `Kling` and awaited on `AsyncKling`. Task kinds come from the spec's
+`x-kling-kind` table, so a new kind in the spec is a new namespace here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._config import NOT_GIVEN
+from ._core import Core
+from ._engine import Call, Plan
+from ._inputs import prepare_body
+from ._resource import kind_operations, parse_model
+from ._retries import request_plan
+from ._submit import create_plan, new_external_task_id
+from ._translate import Reply
+from ._waiting import status_plan, wait_many_plan, wait_plan
+
+if TYPE_CHECKING:
+    from haoee_kling_api.models import CustomElement, IdentifyFaceResult, Task
+
+__all__ = [
+    "ElementPlans",
+    "IdentifyFacePlans",
+    "KindPlans",
+    "TasksPlans",
+    "namespaces",
+]
+
+
+@functools.cache
+def namespaces() -> dict[str, str]:
+    """Client attribute -> task kind, from the spec's kinds (read on first use, not at import).
+
+    Every kind has a namespace of its own name, except the current element design, which
+    `elements` serves.
+    """
+    return {
+        ("elements" if kind == "advanced_custom_element" else kind): kind
+        for kind in sorted(kind_operations())
+    }
+
+
+Callback = Callable[[Any], Any] | None
+
+
+TaskList = list["Task"]
+Elements = list["CustomElement"]
+
+
+# The models are imported on first use: the generated models package imports all ~80 of its
+# modules, which `import haoee_kling` should not pay for.
+def _task_type() -> type[Task]:
+    from haoee_kling_api.models import Task
+
+    return Task
+
+
+def _element_type() -> type[CustomElement]:
+    from haoee_kling_api.models import CustomElement
+
+    return CustomElement
+
+
+def _faces_type() -> type[IdentifyFaceResult]:
+    from haoee_kling_api.models import IdentifyFaceResult
+
+    return IdentifyFaceResult
+
+
+def _task(plan: Plan[dict[str, Any]]) -> Plan[Task]:
+    data = yield from plan
+    return parse_model(_task_type(), data)
+
+
+def _tasks(plan: Plan[Any]) -> Plan[TaskList]:
+    reply = yield from plan
+    return [parse_model(_task_type(), item) for item in (reply.data or [])]
+
+
+def _to_task(data: dict[str, Any]) -> Task:
+    return parse_model(_task_type(), data)
+
+
+class KindPlans:
+    """One task kind: `kling.<kind>.create / get / list / wait / create_and_wait`."""
+
+    def __init__(self, core: Core, kind: str) -> None:
+        self.core = core
+        self.kind = kind
+        self.ops = kind_operations()[kind]
+
+    def _created(
+        self,
+        fields: dict[str, Any],
+        external_task_id: str | None,
+        header: Any,
+        on_submitted: Callback,
+    ) -> Plan[dict[str, Any]]:
+        op_id, core = self.ops["create"], self.core
+        fields["external_task_id"] = external_task_id or new_external_task_id()
+        body = prepare_body(op_id, fields)
+        sent = core.create_header(op_id, body, header)
+
+        def submitted(data: dict[str, Any]) -> Any:
+            core.remember(str(data["task_id"]), self.kind, sent)
+            return on_submitted(parse_model(_task_type(), data)) if on_submitted else None
+
+        return create_plan(
+            Call(op_id, body=body, model_name=sent, timeout=core.config.timeout),
+            (self.ops["list"], self.ops["get"]),
+            policy=core.config.retry,
+            clock=core.clock,
+            on_submitted=submitted,
+        )
+
+    def waiting(
+        self,
+        task_id: str,
+        timeout: Any,
+        on_progress: Callback,
+        *,
+        just_created: bool = False,
+        statuses: bool = False,
+    ) -> Plan[dict[str, Any]]:
+        """The wait plan of one task (`statuses`: emit each status change, end at either
+        terminal state)."""
+        spec = self.core.wait_spec(self.kind, timeout, on_progress, just_created=just_created)
+        header = self.core.header_for(task_id, self.kind, NOT_GIVEN)
+        if statuses:
+            return status_plan(self.kind, task_id, self.ops["get"], header, spec, emit=_to_task)
+        return wait_plan(self.kind, task_id, self.ops["get"], header, spec)
+
+    def create(
+        self,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: Any = NOT_GIVEN,
+        on_submitted: Callback = None,
+        **fields: Any,
+    ) -> Plan[Task]:
+        """Create a task (body fields as keywords; media as URL, base64, bytes or path).
+
+        Args:
+            external_task_id: your id for the task; one is generated when omitted.
+            model_name_header: haoee `ModelName` to send instead of the derived one.
+            on_submitted: called with the task as soon as it exists.
+            **fields: the request body's fields, as the spec names them.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, listing every problem.
+            APIError, APIConnectionError: carrying `external_task_id` (see safe submission).
+        """
+        return (
+            yield from _task(
+                self._created(fields, external_task_id, model_name_header, on_submitted)
+            )
+        )
+
+    def get(self, task_id: str, *, model_name_header: Any = NOT_GIVEN) -> Plan[Task]:
+        """Read one task by id (free; retried on transient errors)."""
+        call = Call(
+            self.ops["get"],
+            task_id=task_id,
+            timeout=self.core.config.timeout,
+            model_name=self.core.header_for(task_id, self.kind, model_name_header),
+        )
+        reply = yield from request_plan(call, self.core.config.retry, self.core.clock)
+        return parse_model(_task_type(), reply.data, request_id=reply.request_id)
+
+    def list(
+        self, *, page_num: int = 1, page_size: int = 30, model_name_header: Any = NOT_GIVEN
+    ) -> Plan[TaskList]:
+        """One page of this kind's tasks, newest first (`page_size` at most 500)."""
+        call = Call(
+            self.ops["list"],
+            query={"page_num": page_num, "page_size": page_size},
+            timeout=self.core.config.timeout,
+            model_name=self.core.header_for(None, self.kind, model_name_header),
+        )
+        return (yield from _tasks(request_plan(call, self.core.config.retry, self.core.clock)))
+
+    def wait(
+        self, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+    ) -> Plan[Task]:
+        """Poll a task until it succeeds.
+
+        Args:
+            task_id: the task.
+            timeout: overall deadline in seconds (default: the client's `wait_timeout`;
+                None waits without one).
+            on_progress: called with a `ProgressEvent` after every poll.
+
+        Returns:
+            The succeeded task.
+
+        Raises:
+            TaskFailedError: the task failed. WaitTimeoutError: the deadline passed.
+        """
+        return (yield from _task(self.waiting(task_id, timeout, on_progress)))
+
+    def create_and_wait(
+        self,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: Any = NOT_GIVEN,
+        timeout: Any = NOT_GIVEN,
+        on_progress: Callback = None,
+        on_submitted: Callback = None,
+        **fields: Any,
+    ) -> Plan[Task]:
+        """`create` then `wait` (see both); every error after the create carries the task id."""
+        created = yield from self._created(
+            fields, external_task_id, model_name_header, on_submitted
+        )
+        return (
+            yield from _task(
+                self.waiting(str(created["task_id"]), timeout, on_progress, just_created=True)
+            )
+        )
+
+
+def _send(core: Core, op_id: str, *, idempotent: bool = True, **call: Any) -> Plan[Reply]:
+    return request_plan(
+        Call(
+            op_id,
+            timeout=core.config.timeout,
+            model_name=core.header_for(None, "", NOT_GIVEN),
+            **call,
+        ),
+        core.config.retry,
+        core.clock,
+        idempotent=idempotent,
+    )
+
+
+class ElementPlans(KindPlans):
+    """`kling.elements`: advanced custom elements (tasks), plus the legacy and preset lists."""
+
+    def create_legacy(self, /, **fields: Any) -> Plan[CustomElement]:
+        """Create a legacy element synchronously (`createCustomElement`).
+
+        It is billed and has no external id, so it is retried only when it provably did not
+        start.
+        """
+        body = prepare_body("createCustomElement", fields)
+        reply = yield from _send(self.core, "createCustomElement", body=body, idempotent=False)
+        return parse_model(_element_type(), reply.data)
+
+    def list_legacy(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
+        """One page of legacy custom elements (`listCustomElements`)."""
+        reply = yield from _send(
+            self.core, "listCustomElements", query={"page_num": page_num, "page_size": page_size}
+        )
+        return [parse_model(_element_type(), item) for item in (reply.data or [])]
+
+    def list_presets(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
+        """One page of Kling's legacy preset elements (`listPresetElements`)."""
+        reply = yield from _send(
+            self.core, "listPresetElements", query={"page_num": page_num, "page_size": page_size}
+        )
+        return [parse_model(_element_type(), item) for item in (reply.data or [])]
+
+    def list_advanced_presets(self, *, page_num: int = 1, page_size: int = 30) -> Plan[TaskList]:
+        """One page of Kling's preset elements in the current design (tasks holding them)."""
+        return (
+            yield from _tasks(
+                _send(
+                    self.core,
+                    "listAdvancedPresetElements",
+                    query={"page_num": page_num, "page_size": page_size},
+                )
+            )
+        )
+
+
+class IdentifyFacePlans:
+    """`kling.identify_face`: lip-sync step one, synchronous."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def create(self, /, **fields: Any) -> Plan[IdentifyFaceResult]:
+        """Find the faces in a video (`video_id=` or `video_url=`).
+
+        Billed and synchronous: retried only when it provably did not start.
+        """
+        body = prepare_body("identifyFace", fields)
+        reply = yield from _send(self.core, "identifyFace", body=body, idempotent=False)
+        return parse_model(_faces_type(), reply.data)
+
+
+class TasksPlans:
+    """`kling.tasks`: tasks of any kind, named by kind strings ("text2video")."""
+
+    def __init__(self, core: Core, kinds: Mapping[str, KindPlans]) -> None:
+        self.core = core
+        self.kinds = dict(kinds)
+
+    def _kind(self, kind: str) -> KindPlans:
+        try:
+            return self.kinds[kind]
+        except KeyError:
+            raise ValueError(
+                f"unknown task kind {kind!r}; known: {', '.join(sorted(self.kinds))}"
+            ) from None
+
+    def get(self, kind: str, task_id: str) -> Plan[Task]:
+        """Read one task of a kind ("text2video", ...)."""
+        return self._kind(kind).get(task_id)
+
+    def wait(
+        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+    ) -> Plan[Task]:
+        """Poll a task of a kind until it succeeds (see the kinds' `wait`)."""
+        return self._kind(kind).wait(task_id, timeout=timeout, on_progress=on_progress)
+
+    def wait_many(
+        self,
+        tasks: Sequence[tuple[str, str]],
+        *,
+        timeout: Any = NOT_GIVEN,
+        on_progress: Callback = None,
+    ) -> Plan[dict[str, Task]]:
+        """Wait for many tasks with list requests (ceil(N/500) per kind and round).
+
+        Returns:
+            task_id -> task, failed ones included (check `task_status`).
+
+        Raises:
+            WaitTimeoutError: the deadline passed; `.results` has the finished tasks.
+        """
+        pairs = list(tasks)
+        kinds = {kind: self._kind(kind) for kind, _ in pairs}
+        spec = self.core.wait_spec(next(iter(kinds), "text2video"), timeout, on_progress)
+        data = yield from wait_many_plan(
+            pairs,
+            {k: v.ops["list"] for k, v in kinds.items()},
+            {k: v.ops["get"] for k, v in kinds.items()},
+            {k: self.core.header_for(None, k, NOT_GIVEN) for k in kinds},
+            spec,
+        )
+        return {task_id: parse_model(_task_type(), task) for task_id, task in data.items()}
+
+    def iter_status(
+        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+    ) -> Plan[dict[str, Any]]:
+        """Yield the task at every status change, ending after a terminal state (a failed
+        task is yielded, not raised); the deadline raises WaitTimeoutError."""
+        return self._kind(kind).waiting(task_id, timeout, on_progress, statuses=True)

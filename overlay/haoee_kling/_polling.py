@@ -1,0 +1,169 @@
+"""Polling decisions, as pure functions: when to poll next and what a status means.
+
+The schedule per task kind: the first poll when such a task could first be done (about 40 s
+for video, 12 s for images and audio), then a steady interval a little under 10 s, growing
+only after the task has run far longer than such tasks take. A fixed 10 s poller spends its
+first polls on tasks that cannot be done yet and detects completion up to 10 s late; this
+schedule skips the early polls (fewer requests) and keeps every interval under 10 s (lower
+p95 detection lag). A server hint (`Retry-After` on a poll) wins over the schedule; no sleep
+ever runs past the wait's deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from ._errors import (
+    APIConnectionError,
+    KlingError,
+    RateLimitError,
+    ServerError,
+    UnexpectedResponseError,
+)
+
+__all__ = [
+    "FAILED",
+    "SUCCEEDED",
+    "PollPolicy",
+    "ProgressEvent",
+    "classify_status",
+    "default_poll_policy",
+    "is_transient_poll_error",
+    "next_poll_delay",
+]
+
+SUCCEEDED = "succeed"
+FAILED = "failed"
+_KNOWN_PENDING = frozenset({"submitted", "processing"})
+_log = logging.getLogger("haoee_kling")
+_unknown_seen: set[str] = set()
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """When to poll one task.
+
+    Attributes:
+        first: seconds after the create before the first poll.
+        interval: seconds between polls after the first.
+        jitter: each interval is moved by up to +/- this many seconds (spreads many waits).
+        grow_after: seconds of waiting after which the interval starts growing.
+        growth: factor applied per poll once growing.
+        cap: the longest interval, seconds.
+    """
+
+    first: float = 5.0
+    interval: float = 9.5
+    jitter: float = 0.25
+    grow_after: float = 600.0
+    growth: float = 1.25
+    cap: float = 30.0
+
+
+_VIDEO = PollPolicy(first=40.0, grow_after=900.0)
+_SHORT = PollPolicy(first=12.0, grow_after=180.0)
+_POLICIES = {
+    "multi_image2image": _SHORT,
+    "image_expand": _SHORT,
+    "text_to_audio": _SHORT,
+    "video_to_audio": _SHORT,
+    "advanced_custom_element": _SHORT,
+}
+
+
+def default_poll_policy(kind: str) -> PollPolicy:
+    """The schedule for a task kind: short for images, audio and elements, video otherwise."""
+    return _POLICIES.get(kind, _VIDEO)
+
+
+def next_poll_delay(
+    policy: PollPolicy,
+    *,
+    polls: int,
+    elapsed: float,
+    remaining: float | None,
+    hint: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
+    """Seconds to sleep before the next poll.
+
+    Args:
+        policy: the schedule.
+        polls: polls made so far for this task (0 before the first).
+        elapsed: seconds since the wait started (or since the create, for create_and_wait).
+        remaining: seconds left before the deadline, or None for no deadline.
+        hint: the server's `Retry-After` on the last poll, in seconds, if any.
+        rng: random source for jitter.
+
+    Returns:
+        A delay >= 0, never longer than `remaining`.
+    """
+    if hint is not None:
+        delay = hint
+    elif polls == 0:
+        delay = max(0.0, policy.first - elapsed)
+    else:
+        delay = policy.interval
+        if elapsed > policy.grow_after:
+            steps = (elapsed - policy.grow_after) / policy.interval
+            delay = min(policy.cap, policy.interval * policy.growth**steps)
+        delay += policy.jitter * (2.0 * (rng or random).random() - 1.0)
+    delay = max(0.0, delay)
+    return delay if remaining is None else max(0.0, min(delay, remaining))
+
+
+def classify_status(status: str) -> Literal["succeeded", "failed", "pending"]:
+    """What a `task_status` means for a wait.
+
+    Unknown values (a status added after this client was released) are pending: the wait
+    goes on, bounded by its deadline. Each unknown value is logged once per process.
+    """
+    if status == SUCCEEDED:
+        return "succeeded"
+    if status == FAILED:
+        return "failed"
+    if status not in _KNOWN_PENDING and status not in _unknown_seen:
+        _unknown_seen.add(status)
+        _log.warning("unknown task_status %r: treated as still running", status)
+    return "pending"
+
+
+def is_transient_poll_error(error: KlingError) -> bool:
+    """Whether a failed poll should be retried inside the wait's deadline.
+
+    Connection problems, timeouts, rate limits, server errors and garbled answers are
+    transient; authentication, permission, not-found and bad-request errors end the wait.
+    """
+    return isinstance(
+        error, APIConnectionError | RateLimitError | ServerError | UnexpectedResponseError
+    ) and not _is_permanent_rate_limit(error)
+
+
+def _is_permanent_rate_limit(error: KlingError) -> bool:
+    # 429 also carries account problems (1100-1102, 1304); those are not RateLimitError
+    # subclasses, but a RateLimitError with retryable False came from an unknown code.
+    return isinstance(error, RateLimitError) and not error.retryable
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What `on_progress` receives after every poll.
+
+    Attributes:
+        task_id: the task polled.
+        kind: its kind (`text2video`, ...).
+        status: its `task_status` as the server sent it.
+        elapsed: seconds since the wait started.
+        polls: polls made so far (including this one).
+        attempt: failed polls in a row before this answer (0 when the poll worked first time).
+    """
+
+    task_id: str
+    kind: str
+    status: str
+    elapsed: float
+    polls: int
+    attempt: int

@@ -1,0 +1,227 @@
+"""Retry decisions, as pure functions: what to retry, how long to wait, when to give up.
+
+Backoff is exponential with jitter (0.5 s x 2^n, capped at 8 s, minus up to 25 %). A server
+hint (`retry-after-ms`, `Retry-After` in seconds or as an HTTP-date) wins when it is at most
+`max_retry_after` seconds; a longer hint means "not now": the error is raised at once, carrying
+`retry_after`, instead of sleeping for minutes. The total time spent retrying one call is bounded
+(`max_total`), so `max_retries` never multiplies the caller's budget unboundedly.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._engine import Call, Plan, Sleep
+from ._errors import APIConnectionError, APIError, DownloadError, KlingError
+
+if TYPE_CHECKING:
+    from ._clock import Clock
+    from ._translate import Reply
+
+__all__ = [
+    "RetryPolicy",
+    "backoff_delay",
+    "is_retryable",
+    "parse_retry_after",
+    "provably_not_started",
+    "request_plan",
+    "retry_delay",
+    "retry_plan",
+]
+
+_log = logging.getLogger("haoee_kling")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How one request is retried.
+
+    Attributes:
+        max_retries: retries after the first attempt (2 means at most 3 attempts).
+        base: first backoff, seconds.
+        cap: largest backoff, seconds.
+        max_retry_after: the longest server-requested wait honoured, seconds.
+        max_total: the most time spent sleeping between attempts of one call, seconds.
+        concurrency_wait: how long a create may keep waiting for a free slot when the
+            account is at its concurrency limit (code 1303), seconds.
+    """
+
+    max_retries: int = 2
+    base: float = 0.5
+    cap: float = 8.0
+    max_retry_after: float = 60.0
+    max_total: float = 120.0
+    concurrency_wait: float = 300.0
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Read the server's wait hint.
+
+    Args:
+        headers: response headers (case-insensitive mapping, as httpx gives).
+        now: the current Unix time in seconds, for HTTP-date values.
+
+    Returns:
+        The requested wait in seconds (>= 0), or None when absent or unreadable.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    raw_ms = lowered.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = lowered.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None) -> float:
+    """Exponential backoff for retry number `attempt` (0 for the first retry).
+
+    Returns:
+        min(base x 2^attempt, cap) shrunk by a random 0-25 %, in seconds.
+    """
+    raw = min(policy.base * (2.0 ** max(0, attempt)), policy.cap)
+    jitter = 1.0 - 0.25 * (rng or random).random()
+    return raw * jitter
+
+
+def is_retryable(error: KlingError) -> bool:
+    """Whether a request that failed this way may be tried again (ignoring what it costs)."""
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, APIError | DownloadError) and error.retryable
+
+
+def provably_not_started(error: KlingError) -> bool:
+    """Whether a failed request certainly did nothing on the server.
+
+    True for a connection that failed before sending, a rate or concurrency refusal (429,
+    1302, 1303) and a 503 that says when to come back (Retry-After).
+    """
+    if isinstance(error, APIConnectionError):
+        return not error.maybe_sent
+    if not isinstance(error, APIError):
+        return False
+    if error.status_code == 429:
+        return error.retryable
+    return error.status_code == 503 and error.retry_after is not None
+
+
+def retry_delay(
+    error: KlingError,
+    attempt: int,
+    policy: RetryPolicy,
+    *,
+    slept: float = 0.0,
+    remaining: float | None = None,
+    rng: random.Random | None = None,
+) -> float | None:
+    """Decide whether and when to retry a failed request.
+
+    Args:
+        error: what the attempt raised.
+        attempt: retries already made for this call (0 after the first failure).
+        policy: the retry policy.
+        slept: seconds already spent sleeping between attempts of this call.
+        remaining: seconds left before the caller's deadline, or None for no deadline.
+        rng: random source for jitter (tests pass a seeded one).
+
+    Returns:
+        Seconds to sleep before the next attempt, or None to raise `error` now.
+    """
+    if attempt >= policy.max_retries or not is_retryable(error):
+        return None
+    hint = error.retry_after if isinstance(error, APIError) else None
+    if hint is not None and hint > policy.max_retry_after:
+        return None
+    delay = hint if hint is not None else backoff_delay(attempt, policy, rng)
+    if slept + delay > policy.max_total:
+        return None
+    if remaining is not None and delay >= remaining:
+        return None
+    return delay
+
+
+def request_plan(
+    call: Call,
+    policy: RetryPolicy,
+    clock: Clock,
+    *,
+    deadline: float | None = None,
+    idempotent: bool = True,
+    rng: random.Random | None = None,
+) -> Plan[Reply]:
+    """Send one request (a get or a list), retrying what `retry_delay` allows.
+
+    Args:
+        call: the request.
+        policy: the retry policy.
+        clock: for the deadline.
+        deadline: a monotonic time after which no retry starts, or None.
+        idempotent: False for a billed request with no external id: it is retried only when
+            it provably did not start.
+        rng: random source for jitter.
+
+    Returns:
+        The reply of the first attempt that worked.
+
+    Raises:
+        KlingError: the last attempt's error when no retry is left or allowed.
+    """
+    reply: Reply = yield from retry_plan(
+        call, policy, clock, deadline=deadline, idempotent=idempotent, rng=rng
+    )
+    return reply
+
+
+def retry_plan(
+    action: object,
+    policy: RetryPolicy,
+    clock: Clock,
+    *,
+    deadline: float | None = None,
+    idempotent: bool = True,
+    rng: random.Random | None = None,
+) -> Plan[Any]:
+    """Perform one I/O action (a `Call`, a download, ...) with retries; see `request_plan`.
+
+    Returns:
+        The result of the first attempt that worked.
+    """
+    name = getattr(action, "operation_id", type(action).__name__)
+    attempt, slept = 0, 0.0
+    while True:
+        try:
+            result = yield action  # type: ignore[misc]
+            return result
+        except KlingError as error:
+            remaining = None if deadline is None else deadline - clock.monotonic()
+            delay = retry_delay(error, attempt, policy, slept=slept, remaining=remaining, rng=rng)
+            if delay is None or not (idempotent or provably_not_started(error)):
+                raise
+            _log.info(
+                "retrying %s in %.2f s (retry %d of %d): %s",
+                name,
+                delay,
+                attempt + 1,
+                policy.max_retries,
+                type(error).__name__,
+            )
+            yield Sleep(delay)
+            attempt, slept = attempt + 1, slept + delay

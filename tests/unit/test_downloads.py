@@ -1,0 +1,106 @@
+"""Downloads: streamed, atomic, length-checked, retried, and never authenticated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from haoee_kling import AsyncKling, DownloadError, DownloadProgress, Kling
+from haoee_kling._downloads import result_files
+from tests.unit.conftest import example, run
+
+MP4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 2000
+
+
+def test_result_files_are_named_by_task_and_index() -> None:
+    audio = example("TaskSucceedAudio")["data"]
+    names = [f.name for f in result_files(audio)]
+    assert names == [f"{audio['task_id']}-0.mp3", f"{audio['task_id']}-0.wav"]
+    images = example("TaskSucceedImage")["data"]
+    assert all(f.name.startswith(images["task_id"]) for f in result_files(images))
+    video = example("TaskSucceedVideo")["data"]
+    video["task_result"]["videos"][0]["watermark_url"] = "https://cdn.example.org/w.mp4"
+    assert [f.name for f in result_files(video, watermarked=True)] == [
+        f"{video['task_id']}-0.mp4",
+        f"{video['task_id']}-0-watermark.mp4",
+    ]
+    assert [f.name for f in result_files(["https://cdn.example.org/x.png"])] == ["file-0.png"]
+    with pytest.raises(TypeError):
+        result_files(42)
+
+
+async def test_download_writes_every_file_without_the_api_key(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    task = example("TaskSucceedVideo")["data"]
+    url = task["task_result"]["videos"][0]["url"]
+    route = raw_router.get(url).respond(200, content=MP4)
+    progress: list[DownloadProgress] = []
+    paths = await run(kling.download(task, tmp_path / "out", on_progress=progress.append))
+    assert paths == [tmp_path / "out" / f"{task['task_id']}-0.mp4"]
+    assert paths[0].read_bytes() == MP4
+    assert "Authorization" not in route.calls.last.request.headers
+    assert progress[-1].received == len(MP4) == progress[-1].total
+    assert list((tmp_path / "out").iterdir()) == paths  # no temp file left behind
+
+
+async def test_transient_download_failures_are_retried(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    url = "https://cdn.example.org/results/a.mp4"
+    raw_router.get(url).mock(
+        side_effect=[
+            httpx.ConnectError("down"),
+            httpx.Response(503),
+            httpx.Response(200, content=MP4),
+        ]
+    )
+    paths = await run(kling.download([url], tmp_path))
+    assert paths[0].read_bytes() == MP4
+
+
+async def test_an_expired_url_fails_clearly_and_leaves_nothing(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    url = "https://cdn.example.org/results/a.mp4?sign=secret-signature"
+    raw_router.get(url).respond(404)
+    with pytest.raises(DownloadError, match="expire") as caught:
+        await run(kling.download([url], tmp_path))
+    assert "secret-signature" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_short_body_is_detected_and_not_renamed_into_place(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    url = "https://cdn.example.org/results/a.mp4"
+    raw_router.get(url).respond(200, content=MP4[:100], headers={"Content-Length": "5000"})
+    with pytest.raises(DownloadError, match="ended short"):
+        await run(kling.download([url], tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_single_url_and_watermarked_images_are_named_too() -> None:
+    assert [f.name for f in result_files("https://cdn.example.org/a.jpg")] == ["file-0.jpg"]
+    images = example("TaskSucceedImage")["data"]
+    images["task_result"]["images"][0]["watermark_url"] = "https://cdn.example.org/w.png"
+    names = [f.name for f in result_files(images, watermarked=True)]
+    assert f"{images['task_id']}-0-watermark.png" in names
+
+
+async def test_a_download_with_its_own_client_closes_it(tmp_path: Path, flavor: str) -> None:
+    from haoee_kling import FakeClock
+    from haoee_kling._downloads import adownload, download
+    from haoee_kling._retries import RetryPolicy
+
+    with respx.mock(assert_all_called=True) as mock:
+        mock.get("https://cdn.example.org/a.mp4").respond(200, content=MP4)
+        options: dict[str, object] = {"clock": FakeClock(), "retry": RetryPolicy()}
+        if flavor == "sync":
+            paths = download(["https://cdn.example.org/a.mp4"], tmp_path, **options)  # type: ignore[arg-type]
+        else:
+            paths = await adownload(["https://cdn.example.org/a.mp4"], tmp_path, **options)  # type: ignore[arg-type]
+    assert paths[0].read_bytes() == MP4

@@ -1,0 +1,72 @@
+"""Redaction: keys, JWTs and signed URLs never leave the client in any text."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from haoee_kling._logging import RedactingFilter, Secret, configure_logging, redact, setup_logging
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhayJ9.c2lnbmF0dXJlLXBhcnQ"
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("Authorization: Bearer sk-abcdef123456", "sk-abcdef123456"),
+        (f"token {JWT} expired", JWT),
+        ("api_key=abc123def456&x=1", "abc123def456"),
+        ('{"secret_key": "s3cr3t-value"}', "s3cr3t-value"),
+        ("GET https://cdn.example.org/v.mp4?sign=abc&expires=1 done", "sign=abc"),
+    ],
+)
+def test_redact_masks_headers_jwts_key_pairs_and_signed_query_strings(
+    text: str, hidden: str
+) -> None:
+    assert hidden not in redact(text)
+    assert "[REDACTED]" in redact(text)
+
+
+def test_a_secret_hides_itself_and_is_masked_wherever_it_appears() -> None:
+    secret = Secret("plain-key-0123456789")
+    assert "plain" not in repr(secret)
+    assert "plain" not in str(secret)
+    assert secret.get() == "plain-key-0123456789"
+    assert redact("oops plain-key-0123456789 leaked") == "oops [REDACTED] leaked"
+    assert secret == Secret("plain-key-0123456789")
+    assert hash(secret) == hash("plain-key-0123456789")
+
+
+def test_the_filter_rewrites_records_with_arguments_and_tracebacks() -> None:
+    record = logging.LogRecord(
+        "haoee_kling", logging.INFO, __file__, 1, "sent %s", (f"Bearer {JWT}",), None
+    )
+    try:
+        raise ValueError(f"failed with {JWT}")
+    except ValueError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    assert RedactingFilter().filter(record)
+    assert JWT not in record.getMessage()
+    assert JWT not in (record.exc_text or "")
+
+
+def test_bad_format_arguments_do_not_break_logging() -> None:
+    record = logging.LogRecord("haoee_kling", logging.INFO, __file__, 1, "%d", ("x",), None)
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == "%d"
+
+
+def test_configure_logging_sets_the_level_and_one_redacting_handler() -> None:
+    logger = logging.getLogger("haoee_kling")
+    setup_logging()
+    configure_logging("debug")
+    configure_logging("info")
+    assert logger.level == logging.INFO
+    handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    assert len(handlers) == 1
+    assert any(isinstance(f, RedactingFilter) for f in logging.getLogger("httpx").filters)
+    logger.removeHandler(handlers[0])
+    logger.setLevel(logging.NOTSET)

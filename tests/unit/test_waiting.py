@@ -1,0 +1,245 @@
+"""Waiting: every wait ends; transient poll failures are survived; many tasks, few requests."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import httpx
+import pytest
+import respx
+
+from haoee_kling import (
+    AsyncKling,
+    AuthenticationError,
+    FakeClock,
+    Kling,
+    ProgressEvent,
+    TaskFailedError,
+    WaitTimeoutError,
+)
+from tests.unit.conftest import (
+    CANARY_KEY,
+    collect,
+    list_answer,
+    response_example,
+    run,
+    task_answer,
+)
+
+GET = "/v1/videos/text2video/842250903629086785"
+TASK_ID = "842250903629086785"
+
+
+def answers(*statuses: str) -> list[httpx.Response]:
+    return [httpx.Response(200, json=task_answer(s)) for s in statuses]
+
+
+async def test_wait_polls_until_succeed_and_reports_progress(
+    kling: Kling | AsyncKling, router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.get(GET).mock(side_effect=answers("submitted", "processing", "succeed"))
+    events: list[ProgressEvent] = []
+    task = await run(kling.text2video.wait(TASK_ID, on_progress=events.append))
+    assert task.task_status == "succeed"
+    assert route.call_count == 3
+    assert [e.status for e in events] == ["submitted", "processing", "succeed"]
+    assert [e.polls for e in events] == [1, 2, 3]
+    assert clock.sleeps[0] < 10  # a resumed wait polls at once, then every few seconds
+
+
+async def test_a_failed_task_raises_with_its_message(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    router.get(GET).mock(side_effect=answers("processing", "failed"))
+    with pytest.raises(TaskFailedError) as caught:
+        await run(kling.text2video.wait(TASK_ID))
+    assert caught.value.task_id == TASK_ID
+    assert caught.value.kind == "text2video"
+    assert caught.value.task_status_msg == task_answer("failed")["data"]["task_status_msg"]
+
+
+async def test_the_deadline_ends_the_wait_and_no_sleep_runs_past_it(
+    kling: Kling | AsyncKling, router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.get(GET).respond(200, json=task_answer("processing"))
+    with pytest.raises(WaitTimeoutError) as caught:
+        await run(kling.text2video.wait(TASK_ID, timeout=100))
+    assert (caught.value.task_id, caught.value.last_status) == (TASK_ID, "processing")
+    assert clock.monotonic() == pytest.approx(100.0)
+
+
+async def test_an_unknown_status_is_not_terminal_and_the_wait_still_ends(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter
+) -> None:
+    odd = task_answer("queued_for_gpu", brand_new_field={"x": 1})
+    raw_router.get(GET).respond(200, json=odd)
+    with pytest.raises(WaitTimeoutError) as caught:
+        await run(kling.text2video.wait(TASK_ID, timeout=60))
+    assert caught.value.last_status == "queued_for_gpu"
+    task = await run(kling.text2video.get(TASK_ID))
+    assert task.task_status == "queued_for_gpu"
+    assert task.additional_properties["brand_new_field"] == {"x": 1}
+
+
+async def test_transient_poll_failures_are_retried_inside_the_deadline(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter
+) -> None:
+    raw_router.get(GET).mock(
+        side_effect=[
+            httpx.ReadTimeout("slow"),
+            httpx.Response(502, text="<html>Bad Gateway</html>"),
+            httpx.Response(500, json=response_example("InternalError", "internal")),
+            httpx.Response(
+                429,
+                json=response_example("TooManyRequests", "concurrency"),
+                headers={"Retry-After": "4"},
+            ),
+            httpx.Response(200, json=task_answer("succeed")),
+        ]
+    )
+    events: list[ProgressEvent] = []
+    task = await run(kling.text2video.wait(TASK_ID, on_progress=events.append))
+    assert task.task_status == "succeed"
+    assert events[-1].attempt == 4
+
+
+async def test_an_auth_error_ends_the_wait_at_once_with_the_task_id(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    route = router.get(GET).respond(401, json=response_example("Unauthorized", "invalid"))
+    with pytest.raises(AuthenticationError) as caught:
+        await run(kling.text2video.wait(TASK_ID))
+    assert caught.value.task_id == TASK_ID
+    assert route.call_count == 1
+
+
+async def test_a_retry_after_on_a_poll_sets_the_next_poll(
+    kling: Kling | AsyncKling, router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.get(GET).mock(
+        side_effect=[
+            httpx.Response(200, json=task_answer("processing"), headers={"Retry-After": "2"}),
+            httpx.Response(200, json=task_answer("succeed")),
+        ]
+    )
+    await run(kling.text2video.wait(TASK_ID))
+    assert clock.sleeps == [2.0]
+
+
+async def test_create_and_wait_waits_for_the_kinds_first_poll_and_errors_carry_the_id(
+    kling: Kling | AsyncKling, router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.post("/v1/videos/text2video").respond(200, json=task_answer())
+    router.get(GET).respond(200, json=task_answer("failed"))
+    with pytest.raises(TaskFailedError) as caught:
+        await run(kling.text2video.create_and_wait(prompt="a fox", timeout=600))
+    assert caught.value.task_id == TASK_ID
+    assert clock.sleeps[0] == 40.0
+
+
+async def test_wait_many_polls_list_pages_not_one_get_per_task(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    ids = [str(900 + n) for n in range(600)]
+    rounds = iter([["processing"] * 600, ["succeed"] * 599 + ["failed"]])
+
+    def page(request: httpx.Request) -> httpx.Response:
+        number, size = int(request.url.params["pageNum"]), int(request.url.params["pageSize"])
+        statuses = current[0]
+        chunk = ids[(number - 1) * size : number * size]
+        return httpx.Response(
+            200, json=list_answer(*[task_answer(statuses[ids.index(i)], task_id=i) for i in chunk])
+        )
+
+    current = [next(rounds)]
+
+    def advance(request: httpx.Request) -> httpx.Response:
+        response = page(request)
+        if request.url.params["pageNum"] == "2":
+            current[0] = next(rounds, current[0])
+        return response
+
+    route = router.get("/v1/videos/text2video").mock(side_effect=advance)
+    done = await run(kling.tasks.wait_many([("text2video", i) for i in ids], timeout=600))
+    assert len(done) == 600
+    assert done[ids[-1]].task_status == "failed"
+    assert route.call_count == 2 * math.ceil(600 / 500)
+
+
+async def test_wait_many_times_out_with_the_finished_tasks(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    router.get("/v1/videos/text2video").respond(
+        200,
+        json=list_answer(
+            task_answer("succeed", task_id="1"), task_answer("processing", task_id="2")
+        ),
+    )
+    with pytest.raises(WaitTimeoutError) as caught:
+        await run(kling.tasks.wait_many([("text2video", "1"), ("text2video", "2")], timeout=30))
+    assert caught.value.task_id == "2"
+    assert list(caught.value.results) == ["1"]  # type: ignore[attr-defined]
+
+
+async def test_wait_many_reads_a_task_missing_from_the_pages_by_id(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    router.get("/v1/videos/text2video").respond(200, json=list_answer())
+    single = router.get(GET).respond(200, json=task_answer("succeed"))
+    done = await run(kling.tasks.wait_many([("text2video", TASK_ID)]))
+    assert done[TASK_ID].task_status == "succeed"
+    assert single.call_count == 1
+
+
+async def test_iter_status_yields_each_change_once_and_ends_at_a_terminal_state(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    router.get(GET).mock(side_effect=answers("submitted", "submitted", "processing", "failed"))
+    seen = await collect(kling.tasks.iter_status("text2video", TASK_ID))
+    assert [t.task_status for t in seen] == ["submitted", "processing", "failed"]
+
+
+async def test_tasks_get_and_wait_take_kind_names(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    router.get(GET).respond(200, json=task_answer("succeed"))
+    assert (await run(kling.tasks.get("text2video", TASK_ID))).task_status == "succeed"
+    assert (await run(kling.tasks.wait("text2video", TASK_ID))).task_id == TASK_ID
+    with pytest.raises(ValueError, match="unknown task kind"):
+        await run(kling.tasks.get("text3video", TASK_ID))
+
+
+async def test_cancelling_an_async_wait_propagates_cleanly(router: respx.MockRouter) -> None:
+    router.get(GET).respond(200, json=task_answer("processing"))
+    client = AsyncKling(api_key=CANARY_KEY, transport=httpx.MockTransport(router.handler))
+    waiting = asyncio.ensure_future(client.text2video.wait(TASK_ID, timeout=None))
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await client.close()
+
+
+async def test_wait_many_rides_out_transient_list_and_get_failures(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter
+) -> None:
+    raw_router.get("/v1/videos/text2video").mock(
+        side_effect=[
+            httpx.Response(502, text="<html>bad gateway</html>"),
+            httpx.Response(200, json=list_answer(task_answer("succeed"))),
+        ]
+    )
+    raw_router.get(GET).mock(side_effect=httpx.ConnectError("down"))
+    done = await run(kling.tasks.wait_many([("text2video", TASK_ID)]))
+    assert done[TASK_ID].task_status == "succeed"
+
+
+async def test_wait_many_stops_on_an_auth_error(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    router.get("/v1/videos/text2video").respond(
+        401, json=response_example("Unauthorized", "invalid")
+    )
+    with pytest.raises(AuthenticationError):
+        await run(kling.tasks.wait_many([("text2video", TASK_ID)]))
