@@ -1,0 +1,1 @@
+"""The client as other repositories vendor or install it."""
