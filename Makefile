@@ -21,7 +21,7 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 PYTEST_ARGS ?=
 
 .PHONY: help setup generate check-generated lint lint-spec spec-diff release-spec test contract \
-	live demo bench vendor dist check check-targets clean
+	live live-billed live-record cassettes demo bench vendor dist check check-targets clean
 
 help:
 	@echo "make setup            create .venv (pip install -e '.[dev]') and node_modules (npm ci)"
@@ -32,7 +32,14 @@ help:
 	@echo "make spec-diff        breaking-change gate against $(RELEASED)"
 	@echo "make release-spec     copy $(SPEC) to $(RELEASED)"
 	@echo "make test             offline test suite (no live, no bench)"
-	@echo "make dist             build the wheel into dist/"
+	@echo "make contract         schemathesis and cassette checks (also part of make test)"
+	@echo "make live             live checks (needs HAOEE_API_KEY; skipped otherwise)"
+	@echo "make live-billed      live checks that create billed tasks (second opt-in)"
+	@echo "make live-record      record scrubbed cassettes from the live gateway"
+	@echo "make demo             the main job end to end on the embedded fake gateway"
+	@echo "make bench            benchmarks; writes tests/bench/results.md and .json"
+	@echo "make vendor DEST=dir  copy the client into another repository"
+	@echo "make dist             build the wheel and sdist into dist/"
 	@echo "make check            everything CI runs"
 	@echo "make clean            remove build and cache output (keeps .venv, node_modules)"
 
@@ -82,8 +89,12 @@ release-spec:
 	cp $(SPEC) $(RELEASED)
 	@echo "released: $(RELEASED) is now $(SPEC); commit it with the version bump"
 
+# coverage starts before pytest loads plugins: the fake's pytest11 entry point imports
+# haoee_kling at plugin load, which pytest-cov would start too late to see.
 test: $(VENV_STAMP) $(NODE_STAMP)
-	$(PY) -m pytest -m "not live and not bench" --cov --cov-report=term $(PYTEST_ARGS)
+	$(PY) -m coverage erase
+	$(PY) -m coverage run -m pytest -m "not live and not bench" $(PYTEST_ARGS)
+	$(PY) -m coverage report
 
 # contract, live and bench run their suites once they exist; until then they say so and fail.
 contract: $(VENV_STAMP)
@@ -91,25 +102,38 @@ contract: $(VENV_STAMP)
 		echo "contract: not built yet (issue: contract tests against the fake gateway)"; exit 1; fi
 	$(PY) -m pytest tests/contract $(PYTEST_ARGS)
 
+# Live checks: skipped (exit 0, with the reason) without HAOEE_API_KEY; free GETs by default.
 live: $(VENV_STAMP)
-	@if ! compgen -G 'tests/live/test_*.py' >/dev/null; then \
-		echo "live: not built yet (issue: live tests against the real gateway)"; exit 1; fi
-	$(PY) -m pytest -m "live and not billed" tests/live $(PYTEST_ARGS)
+	$(PY) -m pytest tests/live -m "live and not billed" $(PYTEST_ARGS)
 
-demo:
-	@echo "demo: not built yet (issue: the kling CLI)"; exit 1
+# Billed creates: a second opt-in, capped by KLING_LIVE_MAX_TASKS (default 1).
+live-billed: $(VENV_STAMP)
+	KLING_LIVE_BILLED=1 $(PY) -m pytest tests/live -m live $(PYTEST_ARGS)
+
+# Record cassettes from the live gateway (scrubbed), then validate every cassette.
+live-record: $(VENV_STAMP)
+	$(PY) -m pytest tests/live -m "live and not billed" --record-mode=once $(PYTEST_ARGS)
+	$(PY) tools/validate_cassettes.py
+
+cassettes: $(VENV_STAMP)
+	$(PY) tools/validate_cassettes.py
+
+# The main job end to end on the embedded fake gateway: text2video and image2video via the CLI.
+demo: $(VENV_STAMP)
+	$(PY) tools/demo.py
 
 bench: $(VENV_STAMP)
 	@if ! compgen -G 'tests/bench/test_*.py' >/dev/null; then \
 		echo "bench: not built yet (issue: benchmarks)"; exit 1; fi
 	$(PY) -m pytest -m bench tests/bench $(PYTEST_ARGS)
 
-vendor:
-	@echo "vendor: not built yet (issue: vendoring the client into other repositories)"; exit 1
+vendor: $(VENV_STAMP)
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path [WITH='testing cli']"; exit 2; }
+	$(PY) tools/vendor.py "$(DEST)" $(addprefix --with ,$(WITH))
 
 dist: $(VENV_STAMP)
 	rm -rf dist
-	$(PY) -m pip wheel --quiet --no-deps -w dist .
+	$(PY) -m build --outdir dist .
 	@ls -l dist
 
 CHECK_TARGETS := lint-spec spec-diff check-generated lint test
