@@ -319,3 +319,29 @@ def test_fake_server_help() -> None:
     result = kling("fake-server", "--help")
     assert result.exit_code == 0
     assert "--speed" in result.output
+
+
+def test_fake_server_serves_on_loopback_until_stopped() -> None:
+    """`kling fake-server --port 0` prints its URL and key and answers requests there."""
+    import signal
+    import subprocess
+    import sys
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "haoee_kling.cli", "fake-server", "--port", "0", "--speed", "50"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        key = proc.stdout.readline().split()[-1]
+        assert url.startswith("http://127.0.0.1:")
+        assert url.endswith("/kling")
+        answer = httpx.get(
+            f"{url}/v1/videos/text2video", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert answer.status_code == 200
+        assert answer.json()["code"] == 0
+        proc.send_signal(signal.SIGINT)  # Ctrl-C stops it cleanly
+        assert proc.wait(timeout=10) == 0
