@@ -120,12 +120,36 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if keyword == "oneOf" and all(set(branch) == {"required"} for branch in expected):
         names = " and ".join(branch["required"][0] for branch in expected)
         return field, f"give exactly one of {names}"
+    if keyword == "anyOf" and all(set(branch) == {"required"} for branch in expected):
+        names = " or ".join(branch["required"][0] for branch in expected)
+        return field, f"give at least one of {names}"
+    if keyword == "anyOf" and _is_condition(expected):
+        return _conditional(error, expected)
     if keyword in ("anyOf", "oneOf") and error.context:
         reasons = "; or ".join(dict.fromkeys(_describe(sub)[1] for sub in error.context))
         return field, f"is not valid: it {reasons}"
     if keyword == "format":
         return field, f"must be a valid {expected} (got {value!r})"
     return field, error.message
+
+
+def _is_condition(branches: Any) -> bool:
+    """`anyOf: [{not: <field equals value>}, {required: [...]}]`: the spec's "when F is V, R is
+    required" (JSON Schema's if/then, written so that linters can follow the names)."""
+    if not isinstance(branches, list) or len(branches) != 2:
+        return False
+    condition, requirement = branches
+    return set(condition) == {"not"} and set(requirement) == {"required"}
+
+
+def _conditional(error: ValidationError, branches: list[Any]) -> tuple[str, str]:
+    condition, requirement = branches[0]["not"], branches[1]["required"]
+    [(name, rule)] = condition["properties"].items()
+    instance = error.instance if isinstance(error.instance, Mapping) else {}
+    missing = [r for r in requirement if r not in instance] or requirement
+    where = list(error.absolute_path)
+    fields = ", ".join(_path([*where, m]) for m in missing)
+    return fields, f"is required when {_path([*where, name])} is {rule['const']!r}"
 
 
 def _problems(errors: Iterable[ValidationError]) -> list[Problem]:

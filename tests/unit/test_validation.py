@@ -56,6 +56,26 @@ def messages(operation_id: str, body: Any) -> list[str]:
             {"prompt": "p", "duration": 3.25},
             "duration allows at most one decimal place",
         ),
+        (
+            "createImage2Video",
+            {"prompt": "p"},
+            "request body: give at least one of image or image_tail",
+        ),
+        (
+            "createLipSync",
+            {"input": {"video_id": "1", "mode": "text2video"}},
+            "input.text, input.voice_id: is required when input.mode is 'text2video'",
+        ),
+        (
+            "createLipSync",
+            {"input": {"video_id": "1", "mode": "audio2video", "audio_type": "url"}},
+            "input.audio_url: is required when input.audio_type is 'url'",
+        ),
+        (
+            "createAdvancedCustomElement",
+            {"element_name": "n", "element_description": "d", "reference_type": "video_refer"},
+            "element_video_list: is required when reference_type is 'video_refer'",
+        ),
     ],
 )
 def test_messages_name_the_field_and_the_rule(operation_id: str, body: Any, expected: str) -> None:
