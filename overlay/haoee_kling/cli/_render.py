@@ -208,11 +208,9 @@ class Output:
             def update(event: Any) -> None:
                 elapsed = time.monotonic() - started
                 polls = getattr(event, "polls", "?")
-                live.update(
-                    Text(
-                        f"{title}: {getattr(event, 'status', '')} · {elapsed:.0f}s · {polls} polls"
-                    )
-                )
+                retries = getattr(event, "attempt", 0)
+                line = f"{title}: {getattr(event, 'status', '')} · {elapsed:.0f}s · {polls} polls"
+                live.update(Text(line + (f" · retry {retries}" if retries else "")))
 
             yield update
 
