@@ -13,28 +13,17 @@ from typing import Any
 
 import click
 
+from .._namespaces import namespaces
 from .._spec import operations
 from ._options import body_from_options, field_options
 from ._render import ExitCode, Output, WaitInterruptedError
 
 __all__ = ["KINDS", "add_commands"]
 
-# Command name -> (client namespace, the spec's x-kling-kind). The create operation of each kind
-# comes from the spec (its x-kling-kind), so this table only names things.
+# Command name -> (client namespace, the spec's x-kling-kind), from the client's own table:
+# one command per namespace, named with dashes (`video_extend` -> `video-extend`).
 KINDS: dict[str, tuple[str, str]] = {
-    "text2video": ("text2video", "text2video"),
-    "image2video": ("image2video", "image2video"),
-    "multi-image2image": ("multi_image2image", "multi_image2image"),
-    "multi-image2video": ("multi_image2video", "multi_image2video"),
-    "video-extend": ("video_extend", "video_extend"),
-    "lip-sync": ("lip_sync", "lip_sync"),
-    "advanced-lip-sync": ("advanced_lip_sync", "advanced_lip_sync"),
-    "effects": ("effects", "effects"),
-    "text-to-audio": ("text_to_audio", "text_to_audio"),
-    "video-to-audio": ("video_to_audio", "video_to_audio"),
-    "omni-video": ("omni_video", "omni_video"),
-    "image-expand": ("image_expand", "image_expand"),
-    "elements": ("elements", "advanced_custom_element"),
+    namespace.replace("_", "-"): (namespace, kind) for namespace, kind in namespaces().items()
 }
 _KIND_CHOICE = click.Choice(sorted({*KINDS, *(k.replace("-", "_") for k in KINDS)}))
 
