@@ -26,10 +26,11 @@ if TYPE_CHECKING:
         VideoResult,
     )
 
+    from ._downloads import DownloadProgress
+
 from ._client import AsyncKling, Kling
 from ._clock import Clock, FakeClock, SystemClock
 from ._config import NOT_GIVEN, NotGiven
-from ._downloads import DownloadProgress
 from ._errors import (
     AccountError,
     APIConnectionError,
@@ -120,4 +121,8 @@ def __getattr__(name: str) -> Any:
         from haoee_kling_api import models
 
         return getattr(models, name)
+    if name == "DownloadProgress":  # the downloader, too, loads on first use
+        from ._downloads import DownloadProgress
+
+        return DownloadProgress
     raise AttributeError(f"module 'haoee_kling' has no attribute {name!r}")

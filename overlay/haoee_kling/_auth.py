@@ -15,8 +15,6 @@ from collections.abc import Generator, Mapping
 from typing import Any
 
 import httpx
-import jwt
-from jwt.warnings import InsecureKeyLengthWarning
 
 from ._clock import Clock
 from ._errors import ConfigurationError
@@ -84,6 +82,10 @@ class JwtAuth(httpx.Auth):
                     "exp": issued + JWT_LIFETIME,
                     "nbf": issued - JWT_NOT_BEFORE_SKEW,
                 }
+                # PyJWT is imported here: only the official backend with AK/SK signs anything.
+                import jwt
+                from jwt.warnings import InsecureKeyLengthWarning
+
                 # Kling issues the SecretKey; its length is not the caller's to choose.
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", InsecureKeyLengthWarning)

@@ -20,7 +20,6 @@ from ._auth import default_base_url, make_auth
 from ._clock import Clock, SystemClock
 from ._config import NOT_GIVEN, Config
 from ._core import Core
-from ._downloads import adownload, download
 from ._facades import (
     AsyncElements,
     AsyncIdentifyFace,
@@ -240,6 +239,8 @@ class Kling(_Base[httpx.Client]):
         Raises:
             DownloadError: a file could not be fetched (e.g. expired) or arrived short.
         """
+        from ._downloads import download  # on first use: most calls never download
+
         return download(
             task_or_result, dest_dir, **self._download_options(on_progress, watermarked)
         )
@@ -300,6 +301,8 @@ class AsyncKling(_Base[httpx.AsyncClient]):
         watermarked: bool = False,
     ) -> list[Path]:
         """Save every result file of a task (see `Kling.download`)."""
+        from ._downloads import adownload  # on first use: most calls never download
+
         return await adownload(
             task_or_result, dest_dir, **self._download_options(on_progress, watermarked)
         )

@@ -29,6 +29,9 @@ from ._retries import RetryPolicy, backoff_delay
 __all__ = ["WaitSpec", "status_plan", "wait_many_plan", "wait_plan"]
 
 LIST_PAGE_SIZE = 500
+# The spec's pageNum maximum, and how far past ceil(N/500) pages a round looks for older tasks.
+LIST_MAX_PAGES = 1000
+EXTRA_LIST_PAGES = 4
 _MIN_REQUEST_TIMEOUT = 1.0
 
 
@@ -191,6 +194,11 @@ def status_plan(
     )
 
 
+def _pages_to_scan(wanted: int) -> int:
+    """How many list pages a round may read for `wanted` unfinished tasks of one kind."""
+    return min(LIST_MAX_PAGES, math.ceil(wanted / LIST_PAGE_SIZE) + EXTRA_LIST_PAGES)
+
+
 def wait_many_plan(
     tasks: Sequence[tuple[str, str]],
     list_operations: Mapping[str, str],
@@ -199,7 +207,8 @@ def wait_many_plan(
     spec: WaitSpec,
 ) -> Plan[dict[str, dict[str, Any]]]:
     """Wait for many tasks by polling list endpoints: per round and kind, ceil(N/500) list
-    requests for its N unfinished tasks (a task not on those pages is read by id).
+    requests for its N unfinished tasks when they are the newest of their kind, a few more pages
+    when they are older; a task not found on those pages is read by id.
 
     Args:
         tasks: (kind, task_id) pairs.
@@ -246,7 +255,10 @@ def wait_many_plan(
         seen: dict[str, dict[str, Any]] = {}
         for kind in sorted(set(pending.values())):
             wanted = {t for t, k in pending.items() if k == kind}
-            for page in range(1, math.ceil(len(wanted) / LIST_PAGE_SIZE) + 1):
+            # The list is newest first over every task of the kind, finished ones included, so
+            # unfinished tasks can sit behind the first ceil(N/500) pages: keep paging while some
+            # are unseen and pages come back full, a few pages past that at most.
+            for page in range(1, _pages_to_scan(len(wanted)) + 1):
                 try:
                     reply = yield Call(
                         list_operations[kind],
@@ -266,7 +278,7 @@ def wait_many_plan(
                         if isinstance(i, dict) and i.get("task_id") in wanted
                     }
                 )
-                if len(items) < LIST_PAGE_SIZE:
+                if len(items) < LIST_PAGE_SIZE or wanted <= seen.keys():
                     break
             for task_id in sorted(wanted - set(seen)):
                 try:

@@ -167,6 +167,36 @@ async def test_wait_many_polls_list_pages_not_one_get_per_task(
     assert route.call_count == 2 * math.ceil(600 / 500)
 
 
+async def test_wait_many_keeps_paging_for_older_unfinished_tasks(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    """The list is newest first over finished tasks too: when the newest 600 of 1,000 are done,
+    the 400 still running sit on page 2, which a round must read instead of 400 gets."""
+    ids = [str(5000 - n) for n in range(1000)]  # newest first, as the list answers
+    rounds = iter([{"processing"}, {"newest-done"}, {"succeed"}])
+    state = [next(rounds)]
+
+    def status(index: int) -> str:
+        if state[0] == {"newest-done"}:
+            return "succeed" if index < 600 else "processing"
+        return next(iter(state[0]))
+
+    def page(request: httpx.Request) -> httpx.Response:
+        number, size = int(request.url.params["pageNum"]), int(request.url.params["pageSize"])
+        span = range((number - 1) * size, min(number * size, len(ids)))
+        answer = list_answer(*[task_answer(status(i), task_id=ids[i]) for i in span])
+        if number * size >= len(ids) or number == 2:
+            state[0] = next(rounds, state[0])
+        return httpx.Response(200, json=answer)
+
+    listed = router.get("/v1/videos/text2video").mock(side_effect=page)
+    single = router.get(GET).respond(200, json=task_answer("succeed"))
+    done = await run(kling.tasks.wait_many([("text2video", i) for i in ids], timeout=3600))
+    assert len(done) == 1000
+    assert single.call_count == 0
+    assert listed.call_count == 3 * 2  # three rounds, two pages each
+
+
 async def test_wait_many_times_out_with_the_finished_tasks(
     kling: Kling | AsyncKling, router: respx.MockRouter
 ) -> None:
