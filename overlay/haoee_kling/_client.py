@@ -39,7 +39,7 @@ from ._namespaces import (
     namespaces,
 )
 from ._polling import PollPolicy
-from ._resource import AsyncSender, SyncSender, install_hooks
+from ._resource import AsyncSender, SyncSender
 from ._retries import RetryPolicy
 
 __all__ = ["AsyncKling", "Kling"]
@@ -96,7 +96,6 @@ class _Base(Generic[H]):
         if http_client is not None:
             http_client.base_url = httpx.URL(config.base_url)
             http_client.auth = auth
-        install_hooks(self._http)
         self._generated = Client(base_url=config.base_url)
         self._attach(self._generated, self._http)
         self._build(Core(config, self._clock, OrderedDict()))

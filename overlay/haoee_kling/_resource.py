@@ -1,16 +1,16 @@
 """The one seam to the generated client: send a `Call` through `haoee_kling_api`.
 
-Each `Call` names an operationId; this module finds the generated function for it
-(`haoee_kling_api.api.<tag>.<module>.sync_detailed` / `asyncio_detailed`), builds the body
-model with `from_dict`, passes the `ModelName` header, and hands the answer to
-`translate_response`. httpx exceptions go through `map_transport_error`. The generated parser
-raises on answers that are not Kling's envelope (HTML on a documented status, a 200 that is
-not JSON); the raw response is then taken from a response hook so the translation still sees it.
+Each `Call` names an operationId; this module finds the generated module for it, lets the
+generated `_get_kwargs` build the request (path, query, `ModelName` header, body from the
+generated model's `from_dict`/`to_dict`), sends it on the generated client's httpx client with
+the call's timeout, and hands the raw answer to `translate_response`, the one place answers are
+read. The generated `*_detailed` functions would parse every body into the generated envelope
+first, only for the translation to read the same bytes again: `make bench` measured that double
+parse as most of the client's per-call cost. httpx exceptions go through `map_transport_error`.
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import importlib
 import inspect
@@ -31,16 +31,13 @@ __all__ = [
     "AsyncSender",
     "SyncSender",
     "generated_module",
-    "install_hooks",
     "kind_operations",
     "parse_model",
 ]
 
 _log = logging.getLogger("haoee_kling")
 M = TypeVar("M")
-_TIMEOUT: contextvars.ContextVar[float | None] = contextvars.ContextVar("hk_timeout", default=None)
-_RAW: contextvars.ContextVar[httpx.Response | None] = contextvars.ContextVar("hk_raw", default=None)
-# What the generated parser raises on a body that is not the documented envelope.
+# What a generated model's from_dict raises on data of the wrong shape.
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
 
@@ -81,49 +78,30 @@ def parse_model(model: type[M], data: Any, *, request_id: str | None = None) -> 
         ) from exc
 
 
-def _kwargs(module: ModuleType, call: Call) -> dict[str, Any]:
+@functools.cache
+def _body_type(module: ModuleType) -> Any:
+    """The generated model class of an operation's request body."""
+    return inspect.signature(module._get_kwargs).parameters["body"].annotation
+
+
+def _request(module: ModuleType, call: Call) -> dict[str, Any]:
+    """The httpx request arguments for one call, built by the generated module."""
     kwargs: dict[str, Any] = dict(call.query)
     if call.task_id is not None:
         kwargs["task_id"] = call.task_id
     if call.model_name is not None:
         kwargs["model_name"] = call.model_name
     if call.body is not None:
-        body_type = inspect.signature(module.sync_detailed).parameters["body"].annotation
-        kwargs["body"] = body_type.from_dict(dict(call.body))
-    return kwargs
+        kwargs["body"] = _body_type(module).from_dict(dict(call.body))
+    request: dict[str, Any] = module._get_kwargs(**kwargs)
+    if call.timeout is not None:
+        # As a request extension rather than `timeout=`: the same thing to httpx, and accepted
+        # by clients built on it that refuse per-request timeouts (Starlette's TestClient).
+        request["extensions"] = {"timeout": httpx.Timeout(call.timeout).as_dict()}
+    return request
 
 
-def _apply_timeout(request: httpx.Request) -> None:
-    timeout = _TIMEOUT.get()
-    if timeout is not None:
-        request.extensions["timeout"] = httpx.Timeout(timeout).as_dict()
-
-
-def _keep(response: httpx.Response) -> None:
-    _RAW.set(response)
-
-
-async def _aapply_timeout(request: httpx.Request) -> None:
-    _apply_timeout(request)
-
-
-async def _akeep(response: httpx.Response) -> None:
-    _keep(response)
-
-
-def install_hooks(client: httpx.Client | httpx.AsyncClient) -> None:
-    """Add the per-call timeout and raw-response hooks to an httpx client (once)."""
-    hooks = client.event_hooks
-    is_async = isinstance(client, httpx.AsyncClient)
-    request_hook: Any = _aapply_timeout if is_async else _apply_timeout
-    response_hook: Any = _akeep if is_async else _keep
-    if request_hook not in hooks.setdefault("request", []):
-        hooks["request"].append(request_hook)
-        hooks.setdefault("response", []).append(response_hook)
-    client.event_hooks = hooks
-
-
-def _finish(call: Call, response: Any, clock: Clock) -> Reply:
+def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
     status = int(response.status_code)
     reply_or_error: Reply | KlingError
     try:
@@ -139,45 +117,11 @@ def _finish(call: Call, response: Any, clock: Clock) -> Reply:
     return reply_or_error
 
 
-class _Attempt:
-    """One attempt's bookkeeping, shared by both senders.
-
-    Entering sets the per-call timeout for the request hook; leaving maps an httpx exception
-    to the client's tree, or recovers the raw response when the generated parser choked on a
-    body that is not the envelope. `reply()` then translates whatever arrived.
-    """
-
-    def __init__(self, call: Call, clock: Clock) -> None:
-        self.call, self._clock = call, clock
-        self.module = generated_module(call.operation_id)
-        self.kwargs = _kwargs(self.module, call)
-        self.response: Any = None
-
-    def __enter__(self) -> _Attempt:
-        self._tokens = (_TIMEOUT.set(self.call.timeout), _RAW.set(None))
-        return self
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
-        raw = _RAW.get()
-        _TIMEOUT.reset(self._tokens[0])
-        _RAW.reset(self._tokens[1])
-        if isinstance(exc, httpx.HTTPError):
-            raise map_transport_error(exc) from exc
-        if isinstance(exc, _PARSE_ERRORS) and raw is not None:
-            self.response = raw
-            return True
-        return False
-
-    def reply(self) -> Reply:
-        """Translate the answer (see `translate_response`)."""
-        return _finish(self.call, self.response, self._clock)
-
-
 class SyncSender:
-    """Sends `Call`s with the generated sync functions.
+    """Sends `Call`s on the generated client's blocking httpx client.
 
     Args:
-        client: the generated `Client`, whose httpx client has `install_hooks` applied.
+        client: the generated `Client` (its httpx client carries base URL and auth).
         clock: wall time for Retry-After dates.
     """
 
@@ -187,13 +131,16 @@ class SyncSender:
 
     def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
-        with _Attempt(call, self._clock) as attempt:
-            attempt.response = attempt.module.sync_detailed(client=self._client, **attempt.kwargs)
-        return attempt.reply()
+        request = _request(generated_module(call.operation_id), call)
+        try:
+            response = self._client.get_httpx_client().request(**request)
+        except httpx.HTTPError as exc:
+            raise map_transport_error(exc) from exc
+        return _finish(call, response, self._clock)
 
 
 class AsyncSender:
-    """Sends `Call`s with the generated async functions (see `SyncSender`)."""
+    """Sends `Call`s on the generated client's async httpx client (see `SyncSender`)."""
 
     def __init__(self, client: Any, clock: Clock) -> None:
         self._client = client
@@ -201,8 +148,9 @@ class AsyncSender:
 
     async def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
-        with _Attempt(call, self._clock) as attempt:
-            attempt.response = await attempt.module.asyncio_detailed(
-                client=self._client, **attempt.kwargs
-            )
-        return attempt.reply()
+        request = _request(generated_module(call.operation_id), call)
+        try:
+            response = await self._client.get_async_httpx_client().request(**request)
+        except httpx.HTTPError as exc:
+            raise map_transport_error(exc) from exc
+        return _finish(call, response, self._clock)
