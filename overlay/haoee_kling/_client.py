@@ -10,11 +10,12 @@ import copy
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
-from haoee_kling_api.client import Client
+if TYPE_CHECKING:
+    from haoee_kling_api.client import Client
 
 from ._auth import default_base_url, make_auth
 from ._clock import Clock, SystemClock
@@ -96,6 +97,9 @@ class _Base(Generic[H]):
         if http_client is not None:
             http_client.base_url = httpx.URL(config.base_url)
             http_client.auth = auth
+        # The generated client (and attrs under it) loads when a client is built, not on import.
+        from haoee_kling_api.client import Client
+
         self._generated = Client(base_url=config.base_url)
         self._attach(self._generated, self._http)
         self._build(Core(config, self._clock, OrderedDict()))

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from ._config import NOT_GIVEN
 from ._core import Core
 from ._engine import Call, Plan
-from ._inputs import prepare_body
 from ._resource import kind_operations, parse_model
 from ._retries import request_plan
 from ._submit import create_plan, new_external_task_id
@@ -52,6 +51,13 @@ Callback = Callable[[Any], Any] | None
 
 TaskList = list["Task"]
 Elements = list["CustomElement"]
+
+
+def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Encode local media and check the body against the spec (`_inputs`, loaded on first use)."""
+    from ._inputs import prepare_body as prepare
+
+    return prepare(operation_id, fields)
 
 
 # The models are imported on first use: the generated models package imports all ~80 of its
