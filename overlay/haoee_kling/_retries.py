@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from ._engine import Call, Plan, Sleep
 from ._errors import APIConnectionError, APIError, DownloadError, KlingError
 
@@ -69,7 +71,10 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     Returns:
         The requested wait in seconds (>= 0), or None when absent or unreadable.
     """
-    lowered = {k.lower(): v for k, v in headers.items()}
+    # httpx.Headers looks names up case-insensitively; plain mappings are lowered first.
+    lowered: Mapping[str, str] = headers
+    if not isinstance(headers, httpx.Headers):
+        lowered = {k.lower(): v for k, v in headers.items()}
     raw_ms = lowered.get("retry-after-ms")
     if raw_ms is not None:
         try:

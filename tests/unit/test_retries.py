@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import httpx
 import pytest
 
 from haoee_kling import (
@@ -57,6 +58,8 @@ def test_retry_after_is_read_in_milliseconds_seconds_or_as_an_http_date(
 ) -> None:
     now = 1_795_611_600.0  # 2026-11-25 13:00:00 UTC
     assert parse_retry_after(headers, now) == expected
+    # httpx's own headers (what the client really passes) read the same, in any case.
+    assert parse_retry_after(httpx.Headers(headers), now) == expected
 
 
 def test_backoff_doubles_from_half_a_second_to_eight_with_at_most_a_quarter_off() -> None:
