@@ -111,8 +111,16 @@ class _Base(Generic[H]):
     _tasks_type: type[SyncTasks] | type[AsyncTasks]
     _identify_type: type[SyncIdentifyFace] | type[AsyncIdentifyFace]
 
+    _http_type: type[httpx.Client] | type[httpx.AsyncClient]
+
     def _make_http(self, config: Config, auth: httpx.Auth, transport: Any) -> H:
-        raise NotImplementedError
+        http: H = self._http_type(  # type: ignore[assignment]
+            base_url=config.base_url,
+            auth=auth,
+            transport=transport,
+            timeout=httpx.Timeout(config.timeout),
+        )
+        return http
 
     def _attach(self, generated: Client, http: H) -> None:
         raise NotImplementedError
@@ -204,18 +212,11 @@ class Kling(_Base[httpx.Client]):
     identify_face: SyncIdentifyFace
     tasks: SyncTasks
     _sender_type = SyncSender
+    _http_type = httpx.Client
     _kind_type = SyncKind
     _elements_type = SyncElements
     _tasks_type = SyncTasks
     _identify_type = SyncIdentifyFace
-
-    def _make_http(self, config: Config, auth: httpx.Auth, transport: Any) -> httpx.Client:
-        return httpx.Client(
-            base_url=config.base_url,
-            auth=auth,
-            transport=transport,
-            timeout=httpx.Timeout(config.timeout),
-        )
 
     def _attach(self, generated: Client, http: httpx.Client) -> None:
         generated.set_httpx_client(http)
@@ -279,18 +280,11 @@ class AsyncKling(_Base[httpx.AsyncClient]):
     identify_face: AsyncIdentifyFace
     tasks: AsyncTasks
     _sender_type = AsyncSender
+    _http_type = httpx.AsyncClient
     _kind_type = AsyncKind
     _elements_type = AsyncElements
     _tasks_type = AsyncTasks
     _identify_type = AsyncIdentifyFace
-
-    def _make_http(self, config: Config, auth: httpx.Auth, transport: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            base_url=config.base_url,
-            auth=auth,
-            transport=transport,
-            timeout=httpx.Timeout(config.timeout),
-        )
 
     def _attach(self, generated: Client, http: httpx.AsyncClient) -> None:
         generated.set_async_httpx_client(http)
