@@ -50,10 +50,12 @@ from ._errors import (
     ServerError,
     TaskError,
     TaskFailedError,
+    TaskNotFinishedError,
     UnexpectedResponseError,
     WaitTimeoutError,
 )
 from ._polling import PollPolicy, ProgressEvent
+from ._reading import Page, Skipped, WaitManyResult
 from ._validation import Problem
 
 __all__ = [
@@ -80,6 +82,7 @@ __all__ = [
     "KlingError",
     "NotFoundError",
     "NotGiven",
+    "Page",
     "PermissionDeniedError",
     "PolicyError",
     "PollPolicy",
@@ -87,15 +90,18 @@ __all__ = [
     "ProgressEvent",
     "RateLimitError",
     "ServerError",
+    "Skipped",
     "SystemClock",
     "Task",
     "TaskError",
     "TaskFailedError",
     "TaskInfo",
+    "TaskNotFinishedError",
     "TaskResult",
     "TaskStatus",
     "UnexpectedResponseError",
     "VideoResult",
+    "WaitManyResult",
     "WaitTimeoutError",
 ]
 

@@ -144,6 +144,7 @@ class _Base(Generic[H]):
             "watermarked": watermarked,
             "transport": self._transport_for_downloads,
             "timeout": config.timeout,
+            "base_url": config.base_url,
             "clock": self._clock,
             "retry": config.retry,
         }
@@ -241,7 +242,9 @@ class Kling(_Base[httpx.Client]):
             The paths written, named `<task_id>-<index>.<ext>`.
 
         Raises:
-            DownloadError: a file could not be fetched (e.g. expired) or arrived short.
+            DownloadError: a file could not be fetched (e.g. expired) or arrived short; the
+                result is malformed; a succeeded task has no files.
+            TaskFailedError: the task failed. TaskNotFinishedError: it has not finished.
         """
         from ._downloads import download  # on first use: most calls never download
 

@@ -5,23 +5,30 @@ separate httpx client that has no auth, so no key ever reaches a file host. Each
 streamed into a temporary file next to its destination, its length checked against
 Content-Length, then renamed into place (a reader never sees half a file). Transient failures
 (connection, 429, 5xx) are retried with the client's backoff.
+
+File names come only from sanitised server values, and every path is checked to lie inside the
+destination. A malformed result (an item without a URL, a list that is an object) is a
+`DownloadError` naming the task and the item; a failed or unfinished task, or a succeeded one
+without files, is an error too, never an empty list.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ._clock import Clock
 from ._engine import Plan, arun, run
-from ._errors import DownloadError, KlingError
+from ._errors import DownloadError, KlingError, TaskFailedError, TaskNotFinishedError
 from ._logging import redact
+from ._polling import classify_status
 from ._retries import RetryPolicy, retry_plan
 from ._translate import map_transport_error
 
@@ -33,9 +40,12 @@ __all__ = [
     "download",
     "download_plan",
     "result_files",
+    "safe_part",
 ]
 
 _CHUNK = 1 << 16
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_PART = 64
 _EXTENSIONS = (".mp4", ".mov", ".png", ".jpg", ".jpeg", ".webp", ".mp3", ".wav", ".m4a")
 
 
@@ -72,35 +82,143 @@ def _ext(url: str, default: str) -> str:
     return suffix if suffix in _EXTENSIONS else default
 
 
-def result_files(task_or_result: Any, *, watermarked: bool = False) -> list[ResultFile]:
+def safe_part(value: Any, fallback: str) -> str:
+    """A server-given value as part of a file name: letters, digits, `.`, `_` and `-` only,
+    no leading dots, at most 64 characters; `fallback` when nothing usable is left."""
+    text = _UNSAFE.sub("_", str(value)).strip("._")[:_MAX_PART]
+    return text or fallback
+
+
+class _Files:
+    """Collects the files of one task, with names unique within the task."""
+
+    def __init__(self, stem: str, base_url: str | None) -> None:
+        self.stem, self.base_url = stem, base_url
+        self.files: list[ResultFile] = []
+        self._names: set[str] = set()
+
+    def add(self, url: Any, where: str, suffix: str, default_ext: str) -> None:
+        if not isinstance(url, str) or not url.strip():
+            raise _malformed(self.stem, f"{where} has no URL (got {url!r:.80})")
+        absolute = _absolute(url.strip(), self.base_url, self.stem, where)
+        name = f"{self.stem}-{suffix}{_ext(absolute, default_ext)}"
+        stem, ext = name.rsplit(".", 1)
+        copy = 1
+        while name in self._names:  # two items with the same index must not overwrite
+            copy += 1
+            name = f"{stem}-{copy}.{ext}"
+        self._names.add(name)
+        self.files.append(ResultFile(absolute, name))
+
+
+def _malformed(task: str, problem: str) -> DownloadError:
+    error = DownloadError(f"cannot download task {task}: {redact(problem)}", url="")
+    error.attach(task_id=task)
+    return error
+
+
+def _absolute(url: str, base_url: str | None, task: str, where: str) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if not scheme and base_url:
+        # A path from the gateway ("/files/a.mp4", "//cdn/a.mp4"): fetched from the gateway's
+        # host, still without the Authorization header.
+        return urljoin(base_url.rstrip("/") + "/", url)
+    reason = f"{scheme}: URLs are not fetched" if scheme else "it is relative (no base URL)"
+    raise _malformed(task, f"{where} URL {url!r:.80} cannot be downloaded: {reason}")
+
+
+def _items(result: Mapping[str, Any], key: str, task: str) -> list[Mapping[str, Any]]:
+    items = result.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise _malformed(task, f"task_result.{key} is {type(items).__name__}, not a list")
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise _malformed(task, f"task_result.{key}[{index}] is not an object")
+    return items
+
+
+def _check_finished(data: Mapping[str, Any], task: str) -> None:
+    status = data.get("task_status")
+    if status is None:
+        return  # a bare task_result, or a task whose status was not read: try its files
+    outcome = classify_status(str(status))
+    if outcome == "failed":
+        raise TaskFailedError(
+            f"task {task} failed, so it has no files: "
+            f"{data.get('task_status_msg') or 'no reason given'}",
+            task_id=task,
+            kind="task",
+            last_status=str(status),
+            task_status_msg=data.get("task_status_msg"),
+        )
+    if outcome == "pending":
+        raise TaskNotFinishedError(
+            f"task {task} is {status}, not finished: wait for it first",
+            task_id=task,
+            kind="task",
+            last_status=str(status),
+        )
+
+
+def result_files(
+    task_or_result: Any, *, watermarked: bool = False, base_url: str | None = None
+) -> list[ResultFile]:
     """The files of a task (or its `task_result`, or a list of URLs), named
-    `<task_id>-<index>.<ext>` (watermarked copies `<task_id>-<index>-watermark.<ext>`)."""
+    `<task_id>-<index>.<ext>` (watermarked copies `<task_id>-<index>-watermark.<ext>`).
+
+    Names are built only from sanitised server values (`safe_part`), so no answer can place a
+    file outside the destination.
+
+    Args:
+        task_or_result: a Task, its `task_result`, a dict of either, a URL or a list of URLs.
+        watermarked: also list the watermarked copies.
+        base_url: the gateway's base URL, to resolve URLs given as paths.
+
+    Raises:
+        TaskFailedError: the task failed. TaskNotFinishedError: it has not finished.
+        DownloadError: the result is malformed (names the task and the item), or a
+            succeeded task has no files.
+        TypeError: `task_or_result` is none of the above.
+    """
     data = _plain(task_or_result)
     if isinstance(data, str):
         data = [data]
     if isinstance(data, list):
-        return [ResultFile(u, f"file-{i}{_ext(u, '.bin')}") for i, u in enumerate(data)]
+        urls = _Files("file", base_url)
+        for index, url in enumerate(data):
+            urls.add(url, f"URL {index}", str(index), ".bin")
+        return urls.files
     if not isinstance(data, Mapping):
         raise TypeError(f"cannot find result files in {type(task_or_result).__name__}")
-    stem = str(data.get("task_id") or "result")
-    result = data.get("task_result", data) or {}
-    files: list[ResultFile] = []
-    for index, video in enumerate(result.get("videos") or []):
-        files.append(ResultFile(video["url"], f"{stem}-{index}{_ext(video['url'], '.mp4')}"))
+    task = safe_part(data.get("task_id") or "result", "result")
+    _check_finished(data, task)
+    is_task = "task_id" in data or "task_status" in data
+    result = (data.get("task_result") or {}) if is_task else data
+    if not isinstance(result, Mapping):
+        raise _malformed(task, f"task_result is {type(result).__name__}, not an object")
+    found = _Files(task, base_url)
+    for index, video in enumerate(_items(result, "videos", task)):
+        found.add(video.get("url"), f"task_result.videos[{index}]", str(index), ".mp4")
         if watermarked and video.get("watermark_url"):
-            url = video["watermark_url"]
-            files.append(ResultFile(url, f"{stem}-{index}-watermark{_ext(url, '.mp4')}"))
-    for position, image in enumerate(result.get("images") or []):
-        index = image.get("index", position)
-        files.append(ResultFile(image["url"], f"{stem}-{index}{_ext(image['url'], '.png')}"))
+            found.add(video["watermark_url"], "watermark", f"{index}-watermark", ".mp4")
+    for position, image in enumerate(_items(result, "images", task)):
+        label = safe_part(image.get("index", position), str(position))
+        found.add(image.get("url"), f"task_result.images[{position}]", label, ".png")
         if watermarked and image.get("watermark_url"):
-            url = image["watermark_url"]
-            files.append(ResultFile(url, f"{stem}-{index}-watermark{_ext(url, '.png')}"))
-    for index, audio in enumerate(result.get("audios") or []):
-        for key, ext in (("url_mp3", ".mp3"), ("url_wav", ".wav")):
-            if audio.get(key):
-                files.append(ResultFile(audio[key], f"{stem}-{index}{ext}"))
-    return files
+            found.add(image["watermark_url"], "watermark", f"{label}-watermark", ".png")
+    for index, audio in enumerate(_items(result, "audios", task)):
+        renditions = [(k, e) for k, e in (("url_mp3", ".mp3"), ("url_wav", ".wav")) if audio.get(k)]
+        if not renditions:
+            raise _malformed(task, f"task_result.audios[{index}] has no url_mp3 or url_wav")
+        for key, ext in renditions:
+            found.add(audio[key], f"task_result.audios[{index}].{key}", str(index), ext)
+    if not found.files:
+        raise _malformed(task, "its result has no files (no videos, images or audios)")
+    return found.files
 
 
 def _error_for(status: int, url: str) -> KlingError:
@@ -129,9 +247,13 @@ def download_plan(
         The destination paths, in result order.
     """
     paths: list[Path] = []
+    inside = folder.resolve()
     for file in files:
-        yield from retry_plan(Fetch(file, folder / file.name), retry, clock)
-        paths.append(folder / file.name)
+        dest = folder / file.name
+        if dest.resolve().parent != inside:  # names are sanitised; this is the last guard
+            raise DownloadError(f"refusing to write {file.name!r} outside {folder}", url="")
+        yield from retry_plan(Fetch(file, dest), retry, clock)
+        paths.append(dest)
     return paths
 
 
@@ -180,11 +302,12 @@ Progress = Callable[[DownloadProgress], Any] | None
 
 
 def _prepare(
-    task_or_result: Any, dest_dir: str | Path, watermarked: bool
+    task_or_result: Any, dest_dir: str | Path, watermarked: bool, base_url: str | None
 ) -> tuple[list[ResultFile], Path]:
+    files = result_files(task_or_result, watermarked=watermarked, base_url=base_url)
     folder = Path(dest_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return result_files(task_or_result, watermarked=watermarked), folder
+    return files, folder
 
 
 def download(
@@ -195,6 +318,7 @@ def download(
     watermarked: bool = False,
     transport: Any = None,
     timeout: float = 60.0,
+    base_url: str | None = None,
     clock: Clock,
     retry: RetryPolicy,
 ) -> list[Path]:
@@ -207,6 +331,7 @@ def download(
         watermarked: also fetch the watermarked copies.
         transport: an httpx transport for the unauthenticated client (tests).
         timeout: per-request timeout, seconds.
+        base_url: the gateway's base URL, to resolve result URLs given as paths.
         clock: for backoff sleeps.
         retry: the retry policy.
 
@@ -214,10 +339,12 @@ def download(
         The paths written, in result order.
 
     Raises:
-        DownloadError: a file could not be fetched or arrived short.
+        DownloadError: a file could not be fetched or arrived short; the result is malformed;
+            a succeeded task has no files.
+        TaskFailedError: the task failed. TaskNotFinishedError: it has not finished yet.
         APIConnectionError: the file host could not be reached after the retries.
     """
-    files, folder = _prepare(task_or_result, dest_dir, watermarked)
+    files, folder = _prepare(task_or_result, dest_dir, watermarked, base_url)
     # A separate client: no auth, so no key reaches a file host. A given transport belongs to
     # the API client, so it is not closed here.
     client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=True)
@@ -252,11 +379,12 @@ async def adownload(
     watermarked: bool = False,
     transport: Any = None,
     timeout: float = 60.0,
+    base_url: str | None = None,
     clock: Clock,
     retry: RetryPolicy,
 ) -> list[Path]:
     """The async `download` (same arguments, same result, same errors)."""
-    files, folder = _prepare(task_or_result, dest_dir, watermarked)
+    files, folder = _prepare(task_or_result, dest_dir, watermarked, base_url)
     client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=True)
 
     async def fetch(action: Fetch) -> None:

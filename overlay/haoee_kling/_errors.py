@@ -8,18 +8,19 @@ KlingError                      root: catch this to catch everything below
 │   ├── AuthenticationError     401, codes 1000-1004
 │   ├── AccountError            codes 1100-1102 (account, arrears, resource pack)
 │   ├── PermissionDeniedError   403, code 1103
-│   ├── BadRequestError         400, codes 1200-1201
-│   ├── NotFoundError           404, codes 1202-1203
+│   ├── BadRequestError         400 and other 4xx, codes 1200-1201
+│   ├── NotFoundError           404, 410, codes 1202-1203
 │   ├── PolicyError             codes 1300, 1301, 1304
 │   ├── RateLimitError          429, code 1302                      (retryable)
 │   │   └── ConcurrencyLimitError   code 1303                       (retryable)
-│   ├── ServerError             5xx, codes 5000-5002                (retryable)
-│   └── UnexpectedResponseError HTML, non-JSON, odd shapes, 520...
+│   ├── ServerError             408, 5xx (520-527 too), codes 5000-5002  (retryable)
+│   └── UnexpectedResponseError a 2xx (or 1xx, 3xx) answer that cannot be read
 ├── APIConnectionError          no answer (`maybe_sent`: the request may have arrived)
 │   └── APITimeoutError
 ├── TaskError                   layer 3: the task itself (`task_id`, `kind`, `last_status`)
 │   ├── TaskFailedError         task_status "failed" (`task_status_msg`)
-│   └── WaitTimeoutError        the wait's deadline passed first
+│   ├── TaskNotFinishedError    its files were asked for before it finished
+│   └── WaitTimeoutError        the wait's deadline passed first (`last_error`)
 └── DownloadError               a result file could not be fetched
 ```
 
@@ -61,6 +62,7 @@ __all__ = [
     "ServerError",
     "TaskError",
     "TaskFailedError",
+    "TaskNotFinishedError",
     "UnexpectedResponseError",
     "WaitTimeoutError",
     "error_class",
@@ -242,8 +244,19 @@ class TaskFailedError(TaskError):
     """The task ended in state `failed`; `task_status_msg` says why."""
 
 
+class TaskNotFinishedError(TaskError):
+    """The task's files were asked for before it finished; wait for it first."""
+
+
 class WaitTimeoutError(TaskError):
-    """The wait's deadline passed before the task finished; wait again by `task_id`."""
+    """The wait's deadline passed before the task finished; wait again by `task_id`.
+
+    Attributes:
+        last_error: the error of the last poll that failed during the wait, if any (also the
+            `__cause__` when the last poll itself failed).
+    """
+
+    last_error: KlingError | None = None
 
 
 class DownloadError(KlingError):
@@ -300,6 +313,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    410: NotFoundError,
     429: RateLimitError,
 }
 _CONCURRENCY_CODE = 1303
@@ -310,11 +324,13 @@ def error_class(status_code: int, code: int | None) -> tuple[type[APIError], boo
 
     Args:
         status_code: the HTTP status.
-        code: the business code, when the body had an integer one.
+        code: the business code, when the body was Kling's envelope with an integer one.
 
     Returns:
-        (class, retryable). A known code wins over the status; an unknown code falls back on
-        the status (429, 408 and 5xx retryable).
+        (class, retryable). A known code wins over the status. Otherwise (another gateway's
+        body, an HTML page, an unknown code) the status decides: 401, 403, 404/410 and 429 as
+        their classes, 408 and every 5xx (520-527 too) ServerError, other 4xx BadRequestError,
+        and 1xx-3xx UnexpectedResponseError. 408, 429 and 5xx are retryable.
     """
     row = error_codes().get(code) if code is not None else None
     if row is not None:
@@ -323,6 +339,8 @@ def error_class(status_code: int, code: int | None) -> tuple[type[APIError], boo
         cls = _BY_STATUS.get(row.http) if row.group == "params" or row.http == 403 else None
         return cls or _BY_GROUP.get(row.group, APIError), row.retryable
     retryable = status_code in (408, 429) or status_code >= 500
-    if status_code >= 500:
+    if status_code >= 500 or status_code == 408:
         return ServerError, retryable
-    return _BY_STATUS.get(status_code, APIError), retryable
+    if status_code >= 400:
+        return _BY_STATUS.get(status_code, BadRequestError), retryable
+    return UnexpectedResponseError, False

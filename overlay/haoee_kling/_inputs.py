@@ -201,7 +201,9 @@ def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]
 
     Args:
         operation_id: the spec's operationId, e.g. `createImage2Video`.
-        fields: the caller's keyword arguments; None values are left out.
+        fields: the caller's keyword arguments; None values are left out, and so is `""` in
+            an optional text field (Kling's own examples send `"callback_url": ""` to mean
+            "none"); `""` in a required field is still refused.
 
     Returns:
         The JSON body to send, media encoded.
@@ -209,8 +211,10 @@ def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]
     Raises:
         InvalidRequestError: listing every problem (media checks, schema, x-kling-rules).
     """
-    body: dict[str, Any] = _plain({k: v for k, v in fields.items() if v is not None})
     schema = operation(operation_id).body_schema or {}
+    body: dict[str, Any] = _drop_empty(
+        _plain({k: v for k, v in fields.items() if v is not None}), schema
+    )
     known = resolve(schema).get("properties", {})
     problems: list[Problem] = [
         Problem(name, "unknown-field", f"{name}: is not a field of {operation_id}")
@@ -227,6 +231,31 @@ def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]
     if problems:
         raise InvalidRequestError(problems)
     return body
+
+
+def _is_text(schema: Mapping[str, Any]) -> bool:
+    kind = resolve(schema).get("type")
+    return kind == "string" or (isinstance(kind, list) and "string" in kind)
+
+
+def _drop_empty(value: Any, schema: Mapping[str, Any]) -> Any:
+    """Leave out `""` where the spec has an optional text field, at any depth."""
+    node = resolve(schema)
+    if isinstance(value, dict):
+        properties = node.get("properties", {})
+        required = set(node.get("required", ()))
+        kept: dict[str, Any] = {}
+        for name, item in value.items():
+            sub = properties.get(name)
+            if sub is None:
+                kept[name] = item  # not a field: reported by prepare_body
+            elif not (item == "" and name not in required and _is_text(sub)):
+                kept[name] = _drop_empty(item, sub)
+        return kept
+    items = node.get("items")
+    if isinstance(value, list) and isinstance(items, Mapping):
+        return [_drop_empty(item, items) for item in value]
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from ._config import NOT_GIVEN
 from ._core import Core
 from ._engine import Call, Plan
-from ._resource import kind_operations, parse_model
+from ._errors import KlingError
+from ._reading import Page, WaitManyResult, build_model, read_items, read_one
+from ._resource import kind_operations
 from ._retries import request_plan
 from ._submit import create_plan, new_external_task_id
 from ._translate import Reply
-from ._waiting import status_plan, wait_many_plan, wait_plan
+from ._waiting import read_task, status_plan, wait_many_plan, wait_plan
 
 if TYPE_CHECKING:
     from haoee_kling_api.models import CustomElement, IdentifyFaceResult, Task
@@ -49,8 +51,8 @@ def namespaces() -> dict[str, str]:
 Callback = Callable[[Any], Any] | None
 
 
-TaskList = list["Task"]
-Elements = list["CustomElement"]
+TaskList = Page["Task"]
+Elements = Page["CustomElement"]
 
 
 def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,18 +82,38 @@ def _faces_type() -> type[IdentifyFaceResult]:
     return IdentifyFaceResult
 
 
-def _task(plan: Plan[dict[str, Any]]) -> Plan[Task]:
-    data = yield from plan
-    return parse_model(_task_type(), data)
-
-
-def _tasks(plan: Plan[Any]) -> Plan[TaskList]:
-    reply = yield from plan
-    return [parse_model(_task_type(), item) for item in (reply.data or [])]
-
-
 def _to_task(data: dict[str, Any]) -> Task:
-    return parse_model(_task_type(), data)
+    """A task the reader produced, as the generated model."""
+    return build_model(_task_type(), data, what=f"task {data.get('task_id')}")
+
+
+def _task(plan: Plan[dict[str, Any]], *, external_task_id: str | None = None) -> Plan[Task]:
+    """Run a plan that ends with a task; any error after its id is known carries the ids."""
+    task_id: str | None = None
+    try:
+        data = yield from plan
+        task_id = str(data["task_id"])
+        return _to_task(data)
+    except KlingError as error:
+        error.attach(task_id=task_id, external_task_id=external_task_id)
+        raise
+
+
+def _page(
+    model: Callable[[], type[Any]], schema: str, reply: Reply, *, what: str, query: bool
+) -> Page[Any]:
+    """A list answer as a `Page` of models: the readable items, and what was skipped."""
+    items, skipped = read_items(
+        schema, reply.data, what=what, query=query, request_id=reply.request_id
+    )
+    page: Page[Any] = Page(build_model(model(), item, what=what) for item in items)
+    page.skipped = skipped
+    return page
+
+
+def _tasks(plan: Plan[Reply], *, what: str) -> Plan[TaskList]:
+    reply = yield from plan
+    return _page(_task_type, "Task", reply, what=what, query=True)
 
 
 class KindPlans:
@@ -105,22 +127,23 @@ class KindPlans:
     def _created(
         self,
         fields: dict[str, Any],
-        external_task_id: str | None,
+        external_task_id: str,
         header: Any,
         on_submitted: Callback,
     ) -> Plan[dict[str, Any]]:
         op_id, core = self.ops["create"], self.core
-        fields["external_task_id"] = external_task_id or new_external_task_id()
+        fields["external_task_id"] = external_task_id
         body = prepare_body(op_id, fields)
         sent = core.create_header(op_id, body, header)
 
         def submitted(data: dict[str, Any]) -> Any:
             core.remember(str(data["task_id"]), self.kind, sent)
-            return on_submitted(parse_model(_task_type(), data)) if on_submitted else None
+            return on_submitted(_to_task(data)) if on_submitted else None
 
         return create_plan(
             Call(op_id, body=body, model_name=sent, timeout=core.config.timeout),
             (self.ops["list"], self.ops["get"]),
+            kind=self.kind,
             policy=core.config.retry,
             clock=core.clock,
             on_submitted=submitted,
@@ -167,9 +190,11 @@ class KindPlans:
             InvalidRequestError: before any request, listing every problem.
             APIError, APIConnectionError: carrying `external_task_id` (see safe submission).
         """
+        external_id = external_task_id or new_external_task_id()
         return (
             yield from _task(
-                self._created(fields, external_task_id, model_name_header, on_submitted)
+                self._created(fields, external_id, model_name_header, on_submitted),
+                external_task_id=external_id,
             )
         )
 
@@ -182,7 +207,7 @@ class KindPlans:
             model_name=self.core.header_for(task_id, self.kind, model_name_header),
         )
         reply = yield from request_plan(call, self.core.config.retry, self.core.clock)
-        return parse_model(_task_type(), reply.data, request_id=reply.request_id)
+        return _to_task(read_task(reply, self.kind, task_id))
 
     def list(
         self, *, page_num: int = 1, page_size: int = 30, model_name_header: Any = NOT_GIVEN
@@ -194,7 +219,12 @@ class KindPlans:
             timeout=self.core.config.timeout,
             model_name=self.core.header_for(None, self.kind, model_name_header),
         )
-        return (yield from _tasks(request_plan(call, self.core.config.retry, self.core.clock)))
+        return (
+            yield from _tasks(
+                request_plan(call, self.core.config.retry, self.core.clock),
+                what=f"{self.kind} tasks",
+            )
+        )
 
     def wait(
         self, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
@@ -227,12 +257,15 @@ class KindPlans:
         **fields: Any,
     ) -> Plan[Task]:
         """`create` then `wait` (see both); every error after the create carries the task id."""
-        created = yield from self._created(
-            fields, external_task_id, model_name_header, on_submitted
+        external_id = external_task_id or new_external_task_id()
+        created = yield from _task(
+            self._created(fields, external_id, model_name_header, on_submitted),
+            external_task_id=external_id,
         )
         return (
             yield from _task(
-                self.waiting(str(created["task_id"]), timeout, on_progress, just_created=True)
+                self.waiting(created.task_id, timeout, on_progress, just_created=True),
+                external_task_id=external_id,
             )
         )
 
@@ -262,21 +295,24 @@ class ElementPlans(KindPlans):
         """
         body = prepare_body("createCustomElement", fields)
         reply = yield from _send(self.core, "createCustomElement", body=body, idempotent=False)
-        return parse_model(_element_type(), reply.data)
+        element = read_one(
+            "CustomElement", reply.data, what="the new element", request_id=reply.request_id
+        )
+        return build_model(_element_type(), element, what="the new element")
 
     def list_legacy(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
         """One page of legacy custom elements (`listCustomElements`)."""
         reply = yield from _send(
             self.core, "listCustomElements", query={"page_num": page_num, "page_size": page_size}
         )
-        return [parse_model(_element_type(), item) for item in (reply.data or [])]
+        return _page(_element_type, "CustomElement", reply, what="custom elements", query=False)
 
     def list_presets(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
         """One page of Kling's legacy preset elements (`listPresetElements`)."""
         reply = yield from _send(
             self.core, "listPresetElements", query={"page_num": page_num, "page_size": page_size}
         )
-        return [parse_model(_element_type(), item) for item in (reply.data or [])]
+        return _page(_element_type, "CustomElement", reply, what="preset elements", query=False)
 
     def list_advanced_presets(self, *, page_num: int = 1, page_size: int = 30) -> Plan[TaskList]:
         """One page of Kling's preset elements in the current design (tasks holding them)."""
@@ -286,7 +322,8 @@ class ElementPlans(KindPlans):
                     self.core,
                     "listAdvancedPresetElements",
                     query={"page_num": page_num, "page_size": page_size},
-                )
+                ),
+                what="advanced preset elements",
             )
         )
 
@@ -304,7 +341,10 @@ class IdentifyFacePlans:
         """
         body = prepare_body("identifyFace", fields)
         reply = yield from _send(self.core, "identifyFace", body=body, idempotent=False)
-        return parse_model(_faces_type(), reply.data)
+        faces = read_one(
+            "IdentifyFaceResult", reply.data, what="identify-face", request_id=reply.request_id
+        )
+        return build_model(_faces_type(), faces, what="identify-face")
 
 
 class TasksPlans:
@@ -338,11 +378,12 @@ class TasksPlans:
         *,
         timeout: Any = NOT_GIVEN,
         on_progress: Callback = None,
-    ) -> Plan[dict[str, Task]]:
+    ) -> Plan[WaitManyResult[Task]]:
         """Wait for many tasks with list requests (ceil(N/500) per kind and round).
 
         Returns:
-            task_id -> task, failed ones included (check `task_status`).
+            task_id -> task, failed ones included (check `task_status`); `.skipped` lists the
+            tasks given up (not found, or unreadable several rounds in a row) and why.
 
         Raises:
             WaitTimeoutError: the deadline passed; `.results` has the finished tasks.
@@ -357,7 +398,11 @@ class TasksPlans:
             {k: self.core.header_for(None, k, NOT_GIVEN) for k in kinds},
             spec,
         )
-        return {task_id: parse_model(_task_type(), task) for task_id, task in data.items()}
+        result: WaitManyResult[Task] = WaitManyResult(
+            (task_id, _to_task(task)) for task_id, task in data.items()
+        )
+        result.skipped = data.skipped
+        return result
 
     def iter_status(
         self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None

@@ -27,17 +27,22 @@ from ._errors import (
 __all__ = [
     "FAILED",
     "SUCCEEDED",
+    "UNREADABLE_LIMIT",
+    "PollErrorKind",
     "PollPolicy",
     "ProgressEvent",
+    "classify_poll_error",
     "classify_status",
     "default_poll_policy",
-    "is_transient_poll_error",
     "next_poll_delay",
 ]
 
 SUCCEEDED = "succeed"
 FAILED = "failed"
 _KNOWN_PENDING = frozenset({"submitted", "processing"})
+# Answers in a row that could not be read before a wait gives up on them: one garbled answer
+# can be a proxy's hiccup, three in a row will not change by waiting longer.
+UNREADABLE_LIMIT = 3
 _log = logging.getLogger("haoee_kling")
 _unknown_seen: set[str] = set()
 
@@ -118,34 +123,44 @@ def next_poll_delay(
 def classify_status(status: str) -> Literal["succeeded", "failed", "pending"]:
     """What a `task_status` means for a wait.
 
-    Unknown values (a status added after this client was released) are pending: the wait
-    goes on, bounded by its deadline. Each unknown value is logged once per process.
+    Terminal statuses match case-insensitively (`SUCCEED`, `Failed`). Unknown values (a status
+    added after this client was released) are pending: the wait goes on, bounded by its
+    deadline. Each unknown value is logged once per process.
     """
-    if status == SUCCEEDED:
+    folded = status.strip().casefold()
+    if folded == SUCCEEDED:
         return "succeeded"
-    if status == FAILED:
+    if folded == FAILED:
         return "failed"
-    if status not in _KNOWN_PENDING and status not in _unknown_seen:
+    if folded not in _KNOWN_PENDING and status not in _unknown_seen:
         _unknown_seen.add(status)
         _log.warning("unknown task_status %r: treated as still running", status)
     return "pending"
 
 
-def is_transient_poll_error(error: KlingError) -> bool:
-    """Whether a failed poll should be retried inside the wait's deadline.
+PollErrorKind = Literal["transient", "unreadable", "final"]
 
-    Connection problems, timeouts, rate limits, server errors and garbled answers are
-    transient; authentication, permission, not-found and bad-request errors end the wait.
+
+def classify_poll_error(error: KlingError) -> PollErrorKind:
+    """What a failed poll means for a wait.
+
+    Returns:
+        "transient" for connection problems, timeouts, rate limits (429, 1302, 1303) and server
+        errors (408, 5xx): retried inside the wait's deadline. "unreadable" for an answer that
+        could not be read (an HTML page at 200, truncated JSON, no task status): retried, but
+        `UNREADABLE_LIMIT` of them in a row end the wait. "final" for everything else
+        (authentication, permission, not found, bad request, account, policy): the wait ends at
+        once, whatever the body looked like.
     """
-    return isinstance(
-        error, APIConnectionError | RateLimitError | ServerError | UnexpectedResponseError
-    ) and not _is_permanent_rate_limit(error)
-
-
-def _is_permanent_rate_limit(error: KlingError) -> bool:
-    # 429 also carries account problems (1100-1102, 1304); those are not RateLimitError
-    # subclasses, but a RateLimitError with retryable False came from an unknown code.
-    return isinstance(error, RateLimitError) and not error.retryable
+    if isinstance(error, UnexpectedResponseError):
+        return "unreadable"
+    if isinstance(error, APIConnectionError | ServerError):
+        return "transient"
+    if isinstance(error, RateLimitError) and error.retryable:
+        # 429 also carries account problems (1100-1102, 1304); those are not RateLimitError
+        # subclasses, and a RateLimitError that is not retryable came from an unknown code.
+        return "transient"
+    return "final"
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,13 @@ import inspect
 import logging
 import pkgutil
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from ._clock import Clock
 from ._engine import Call
-from ._errors import KlingError, UnexpectedResponseError
+from ._errors import KlingError
 from ._spec import operation, operations
 from ._translate import Reply, map_transport_error, translate_response
 
@@ -32,13 +32,9 @@ __all__ = [
     "SyncSender",
     "generated_module",
     "kind_operations",
-    "parse_model",
 ]
 
 _log = logging.getLogger("haoee_kling")
-M = TypeVar("M")
-# What a generated model's from_dict raises on data of the wrong shape.
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
 
 @functools.cache
@@ -63,19 +59,6 @@ def kind_operations() -> dict[str, dict[str, str]]:
         role = next(r for r in ("create", "get", "list") if op.operation_id.startswith(r))
         table.setdefault(op.kind, {})[role] = op.operation_id
     return table
-
-
-def parse_model(model: type[M], data: Any, *, request_id: str | None = None) -> M:
-    """Build a generated model from JSON, turning a shape error into UnexpectedResponseError."""
-    try:
-        return model.from_dict(data)  # type: ignore[attr-defined, no-any-return]
-    except _PARSE_ERRORS as exc:
-        raise UnexpectedResponseError(
-            f"the answer's data does not fit {model.__name__}: {type(exc).__name__}: {exc}",
-            status_code=200,
-            request_id=request_id,
-            body=str(data)[:500],
-        ) from exc
 
 
 @functools.cache

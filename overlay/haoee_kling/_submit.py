@@ -27,8 +27,10 @@ from ._errors import (
     KlingError,
     NotFoundError,
     RateLimitError,
+    ServerError,
     UnexpectedResponseError,
 )
+from ._reading import read_items, read_one
 from ._retries import RetryPolicy, backoff_delay, provably_not_started, request_plan
 
 __all__ = [
@@ -73,7 +75,7 @@ def decide(error: KlingError, *, after_ambiguous: bool) -> Decision:
         return "lookup"
     if not isinstance(error, APIError) or isinstance(error, RateLimitError):
         return "raise"
-    if error.status_code >= 500 or isinstance(error, UnexpectedResponseError):
+    if isinstance(error, ServerError | UnexpectedResponseError):
         return "lookup"
     # A rejected resubmit after an ambiguous attempt may be "external_task_id already used":
     # the first attempt did create the task.
@@ -130,19 +132,23 @@ def lookup_plan(
             policy,
             clock,
         )
-        items = reply.data if isinstance(reply.data, list) else []
+        # Unreadable items are skipped; absence is then proven only if the readable ones echo
+        # external ids and reach back far enough, as for any page.
+        items, skipped = read_items(
+            "Task", reply.data, what="tasks (lookup)", query=False, request_id=reply.request_id
+        )
         for item in items:
-            info = item.get("task_info") if isinstance(item, Mapping) else None
+            info = item.get("task_info")
             if isinstance(info, Mapping) and info.get("external_task_id") == external_task_id:
-                return dict(item)
-        if items and not _echoes_external_ids(items):
+                return item
+        if skipped or (items and not _echoes_external_ids(items)):
             return (
                 yield from _get_by_external_id(
                     get_operation, external_task_id, model_name, timeout, policy, clock
                 )
             )
-        oldest = min((i.get("created_at", 0) for i in items if isinstance(i, Mapping)), default=0)
-        if len(items) < LOOKUP_PAGE_SIZE or oldest < since_ms - _LOOKUP_HORIZON_MS:
+        oldest = min((int(i.get("created_at", 0)) for i in items), default=0)
+        if len(reply.data) < LOOKUP_PAGE_SIZE or oldest < since_ms - _LOOKUP_HORIZON_MS:
             return "absent"
     return "unknown"
 
@@ -163,13 +169,17 @@ def _get_by_external_id(
         )
     except NotFoundError:
         return "unknown"
-    return dict(reply.data) if isinstance(reply.data, Mapping) else "unknown"
+    try:
+        return read_one("Task", reply.data, what=f"task {external_task_id}")
+    except UnexpectedResponseError:
+        return "unknown"
 
 
 def create_plan(
     create: Call,
     lookups: tuple[str, str],
     *,
+    kind: str = "task",
     policy: RetryPolicy,
     clock: Clock,
     on_submitted: Any = None,
@@ -180,13 +190,16 @@ def create_plan(
     Args:
         create: the create request; its body holds `external_task_id`.
         lookups: the kind's (list, get) operationIds, for lookups.
+        kind: the task kind, for messages.
         policy: retry limits (`max_retries` bounds resubmits; `concurrency_wait` bounds 1303).
         clock: for budgets and wall time.
         on_submitted: called with the task (JSON) as soon as it is known to exist.
         rng: random source for jitter.
 
     Returns:
-        The created task as JSON.
+        The created task as JSON, read tolerantly: only its `task_id` is required, read from
+        the raw answer before any model is built. An answer without one counts as ambiguous
+        and is looked up by external id.
 
     Raises:
         KlingError: carrying `external_task_id` (and `task_id` when known).
@@ -198,14 +211,9 @@ def create_plan(
     while True:
         try:
             reply = yield create
-            task = reply.data if isinstance(reply.data, dict) else {}
-            if not task.get("task_id"):
-                raise UnexpectedResponseError(
-                    "the create answer has no task_id",
-                    status_code=200,
-                    request_id=reply.request_id,
-                    body=str(reply.data)[:500],
-                )
+            task = read_one(
+                "Task", reply.data, what=f"the new {kind} task", request_id=reply.request_id
+            )
             break
         except KlingError as error:
             error.attach(external_task_id=external_id)

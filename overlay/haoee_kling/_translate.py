@@ -1,8 +1,11 @@
 """The one place where answers and transport failures become values or errors.
 
 `translate_response` reads any HTTP answer (Kling's envelope or not) and returns the envelope's
-`data` or raises the matching `APIError`; it never crashes on HTML, non-JSON, a string `code`
-or a status like 520. `map_transport_error` turns every httpx exception into a `KlingError`
+`data` or raises the matching `APIError`: by Kling's business code when the body is Kling's
+envelope, else by the HTTP status, so an OpenAI-style 401, a text 429 or an nginx 502 page is
+still an AuthenticationError, a RateLimitError or a ServerError, with the server's message. It
+never crashes on HTML, non-JSON, a string `code` or a status like 520. `map_transport_error`
+turns every httpx exception into a `KlingError`
 (cf. httpx's own `map_httpcore_exceptions`), deciding whether the request may have been sent.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from http import HTTPStatus
 from typing import Any
 
@@ -27,9 +31,12 @@ from ._errors import (
 from ._logging import redact
 from ._retries import parse_retry_after
 
-__all__ = ["Reply", "map_transport_error", "translate_response"]
+__all__ = ["Reply", "error_message", "map_transport_error", "translate_response"]
 
 _EXCERPT = 500
+_MESSAGE = 200
+# Where gateways put their error message, in the order they are looked for.
+_MESSAGE_KEYS = ("message", "msg", "error", "detail", "errors", "error_description", "title")
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,92 @@ def _excerpt(content: bytes) -> str:
     return redact(content[: _EXCERPT * 2].decode("utf-8", "replace")[:_EXCERPT])
 
 
+class _TextOf(HTMLParser):
+    """Collects the visible text of an HTML page (an nginx or Cloudflare error page)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self._hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("script", "style") and self._hidden > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _visible_text(content: bytes) -> str:
+    text = content[: _EXCERPT * 40].decode("utf-8", "replace")
+    if "<" in text and ">" in text:
+        parser = _TextOf()
+        parser.feed(text)
+        text = " ".join(parser.parts)
+    return " ".join(text.split())
+
+
+def _message_in(value: Any, depth: int = 0) -> str | None:
+    """The first message in one of the common error shapes, searched breadth-first by key."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if depth > 3:
+        return None
+    if isinstance(value, list):
+        return _message_in(value[0], depth + 1) if value else None
+    if isinstance(value, Mapping):
+        for key in _MESSAGE_KEYS:
+            found = _message_in(value.get(key), depth + 1)
+            if found:
+                return found
+    return None
+
+
+def error_message(body: Any, content: bytes, status_code: int) -> str:
+    """What the server said went wrong, in at most 200 characters.
+
+    Taken from the first of `message`, `msg`, `error.message`, `error` (text), `detail` (text
+    or a list of `{msg}`), `errors[0].message`, `error_description`, `title`; else the body's
+    text with HTML tags stripped; else the HTTP reason phrase.
+    """
+    found = _message_in(body) if isinstance(body, Mapping) else None
+    text = found or _visible_text(content)
+    if not text and _is_iana(status_code):
+        text = HTTPStatus(status_code).phrase
+    return text[:_MESSAGE]
+
+
+def _business_code(body: Any) -> int | None:
+    """Kling's `code` as an integer (also when sent as a numeric string), or None."""
+    code = body.get("code") if isinstance(body, Mapping) else None
+    if isinstance(code, bool):
+        return None
+    if isinstance(code, int):
+        return code
+    if isinstance(code, float) and code.is_integer():
+        return int(code)
+    if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+        return int(code.strip())
+    return None
+
+
+def _shape_of(body: Any, content: bytes, headers: Mapping[str, str]) -> str:
+    if not content.strip():
+        return "an empty body"
+    if body is None:
+        kind = str(headers.get("content-type", "")).lower()
+        looks_html = "html" in kind or content.lstrip()[:1] == b"<"
+        return "an HTML page" if looks_html else "a body that is not JSON"
+    return (
+        "JSON that is not Kling's envelope"
+        if isinstance(body, Mapping)
+        else "a JSON " + ("list" if isinstance(body, list) else "value")
+    )
+
+
 def _is_iana(status: int) -> bool:
     try:
         HTTPStatus(status)
@@ -64,6 +157,10 @@ def translate_response(
 ) -> Reply:
     """Turn one HTTP answer into its `data`, or raise.
 
+    Kling's envelope is read first: a known business code picks the error class. Anything else
+    (HTML, text, another gateway's JSON, an unknown code) is classed by the HTTP status, with
+    the server's message taken from the common shapes (`error_message`).
+
     Args:
         status_code: the HTTP status (any integer, IANA or not).
         headers: the response headers.
@@ -71,48 +168,37 @@ def translate_response(
         now: Unix time in seconds, to read an HTTP-date `Retry-After`.
 
     Returns:
-        The unwrapped answer when the status is 2xx and the envelope's `code` is 0.
+        The unwrapped answer when the status is 2xx and the envelope's `code` is 0 (or "0").
 
     Raises:
-        APIError: the matching subclass for a Kling error envelope (by business code, else by
-            status); UnexpectedResponseError for anything that is not Kling's envelope.
+        APIError: the class `error_class` picks; UnexpectedResponseError for a 1xx, 2xx or 3xx
+            answer that is not a success envelope.
     """
     retry_after = parse_retry_after(headers, now)
-    fallback_retryable = status_code in (408, 429) or status_code >= 500
     try:
-        body: Any = json.loads(content) if content else None
+        body: Any = json.loads(content) if content.strip() else None
     except (ValueError, UnicodeDecodeError):
         body = None
-    if not isinstance(body, dict):
-        kind = "an empty body" if not content else "a body that is not a JSON object"
-        raise UnexpectedResponseError(
-            f"unexpected answer: HTTP {status_code} with {kind}",
-            status_code=status_code,
-            body=_excerpt(content),
-            retryable=fallback_retryable,
-            retry_after=retry_after,
-        )
-    code = body.get("code")
-    request_id = body.get("request_id") if isinstance(body.get("request_id"), str) else None
-    message = body.get("message") if isinstance(body.get("message"), str) else ""
-    int_code = code if isinstance(code, int) and not isinstance(code, bool) else None
-    if 200 <= status_code < 300 and int_code == 0:
+    code = _business_code(body)
+    request_id = body.get("request_id") if isinstance(body, Mapping) else None
+    request_id = str(request_id) if isinstance(request_id, str | int) and request_id else None
+    if 200 <= status_code < 300 and code == 0:
         return Reply(body.get("data"), request_id, retry_after)
-    if int_code is None or not _is_iana(status_code):
-        raise UnexpectedResponseError(
-            f"unexpected answer: HTTP {status_code}, code {code!r}: {message or 'no message'}",
-            status_code=status_code,
-            code=code,
-            request_id=request_id,
-            body=_excerpt(content),
-            retryable=fallback_retryable,
-            retry_after=retry_after,
+    message = error_message(body, content, status_code)
+    cls, retryable = error_class(status_code, code)
+    if cls is UnexpectedResponseError:
+        shape = _shape_of(body, content, headers)
+        location = headers.get("location")
+        hint = f"; redirected to {location}: check the base URL" if location else ""
+        message = f"unexpected answer: HTTP {status_code} with {shape}{hint}" + (
+            f": {message}" if message else ""
         )
-    cls, retryable = error_class(status_code, int_code)
     raise cls(
-        message or f"error code {int_code}",
+        message or f"error code {code}",
         status_code=status_code,
-        code=int_code,
+        code=code
+        if code is not None
+        else (body.get("code") if isinstance(body, Mapping) else None),
         request_id=request_id,
         body=_excerpt(content),
         retryable=retryable,

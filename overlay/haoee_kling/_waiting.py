@@ -1,32 +1,47 @@
 """Waiting for tasks, as plans: one task, many tasks, or a stream of status changes.
 
 Every wait has a deadline separate from the per-request timeout; no sleep runs past it and the
-per-request timeout shrinks to fit what is left. Transient poll failures (connection, timeout,
-429, 5xx, garbled answers) are retried inside the deadline; authentication, permission and
-not-found errors end the wait at once. Unknown statuses are not terminal.
+per-request timeout shrinks to fit what is left. Every wait ends for the right reason:
+transient poll failures (connection, timeout, 429, 408, 5xx) are retried inside the deadline;
+authentication, permission, not-found and bad-request errors end the wait at once, whatever the
+body looked like; `UNREADABLE_LIMIT` answers in a row that cannot be read end it with an error
+chained to the last one (with `timeout=None` too). Unknown statuses are not terminal.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._clock import Clock
 from ._engine import Call, Emit, Notify, Plan, Sleep
-from ._errors import APIError, KlingError, TaskFailedError, WaitTimeoutError
+from ._errors import (
+    APIError,
+    KlingError,
+    NotFoundError,
+    TaskFailedError,
+    UnexpectedResponseError,
+    WaitTimeoutError,
+)
 from ._polling import (
+    UNREADABLE_LIMIT,
     PollPolicy,
     ProgressEvent,
+    classify_poll_error,
     classify_status,
-    is_transient_poll_error,
     next_poll_delay,
 )
+from ._reading import Skipped, WaitManyResult, read_items, read_one
 from ._retries import RetryPolicy, backoff_delay
+from ._translate import Reply
 
-__all__ = ["WaitSpec", "status_plan", "wait_many_plan", "wait_plan"]
+__all__ = ["WaitSpec", "read_task", "status_plan", "wait_many_plan", "wait_plan"]
+
+_log = logging.getLogger("haoee_kling")
 
 LIST_PAGE_SIZE = 500
 # The spec's pageNum maximum, and how far past ceil(N/500) pages a round looks for older tasks.
@@ -72,13 +87,42 @@ def _failed(kind: str, task: Mapping[str, Any]) -> TaskFailedError:
     )
 
 
-def _timed_out(kind: str, task_id: str, status: str | None, waited: float) -> WaitTimeoutError:
-    return WaitTimeoutError(
-        f"{kind} task {task_id} not finished after {waited:.0f} s (last status: {status}); "
+def _timed_out(
+    kind: str, task_id: str, status: str | None, waited: float, last_error: KlingError | None
+) -> WaitTimeoutError:
+    why = f"; the last poll failed: {last_error.message}" if last_error is not None else ""
+    error = WaitTimeoutError(
+        f"{kind} task {task_id} not finished after {waited:.0f} s (last status: {status}){why}; "
         f"wait again with its task_id",
         task_id=task_id,
         kind=kind,
         last_status=status,
+    )
+    error.last_error = last_error
+    return error
+
+
+def _unreadable(kind: str, task_id: str, count: int, last: KlingError) -> UnexpectedResponseError:
+    error = UnexpectedResponseError(
+        f"stopped waiting for {kind} task {task_id}: {count} answers in a row could not be "
+        f"read (the last: {last.message})",
+        status_code=getattr(last, "status_code", 200),
+        request_id=getattr(last, "request_id", None),
+        body=getattr(last, "body", ""),
+    )
+    error.attach(task_id=task_id, external_task_id=last.external_task_id)
+    return error
+
+
+def read_task(reply: Reply, kind: str, task_id: str) -> dict[str, Any]:
+    """A polled task, read tolerantly; the id asked for fills in a missing `task_id`."""
+    return read_one(
+        "Task",
+        reply.data,
+        what=f"{kind} task {task_id}",
+        query=True,
+        defaults={"task_id": task_id},
+        request_id=reply.request_id,
     )
 
 
@@ -95,13 +139,16 @@ def _poll_loop(
     clock = spec.clock
     start = clock.monotonic()
     deadline = None if spec.timeout is None else start + spec.timeout
-    polls, failures, last_status, last_emitted = 0, 0, None, None
+    polls, failures, unreadable = 0, 0, 0
+    last_status: str | None = None
+    last_emitted: str | None = None
+    last_error: KlingError | None = None
     hint: float | None = None if spec.just_created else 0.0
     while True:
         now = clock.monotonic()
         remaining = None if deadline is None else deadline - now
         if remaining is not None and remaining <= 0:
-            raise _timed_out(kind, task_id, last_status, now - start)
+            raise _timed_out(kind, task_id, last_status, now - start, last_error) from last_error
         delay = next_poll_delay(
             spec.poll,
             polls=polls,
@@ -122,10 +169,17 @@ def _poll_loop(
             reply = yield Call(
                 get_operation, task_id=task_id, model_name=model_name, timeout=timeout
             )
+            task = read_task(reply, kind, task_id)
         except KlingError as error:
             error.attach(task_id=task_id)
-            if not is_transient_poll_error(error):
+            last_error = error
+            kind_of_error = classify_poll_error(error)
+            if kind_of_error == "final":
                 raise
+            if kind_of_error == "unreadable":
+                unreadable += 1
+                if unreadable >= UNREADABLE_LIMIT:
+                    raise _unreadable(kind, task_id, unreadable, error) from error
             retry_after = error.retry_after if isinstance(error, APIError) else None
             hint = (
                 retry_after
@@ -135,9 +189,8 @@ def _poll_loop(
             failures += 1
             polls += 1
             continue
-        task = reply.data if isinstance(reply.data, dict) else {}
         polls += 1
-        last_status = str(task.get("task_status"))
+        last_status, last_error, unreadable = str(task["task_status"]), None, 0
         if spec.on_progress is not None:
             yield Notify(
                 spec.on_progress,
@@ -164,11 +217,13 @@ def wait_plan(
     """Poll one task until it succeeds.
 
     Returns:
-        The succeeded task as JSON.
+        The succeeded task as JSON (read tolerantly, see `_reading`).
 
     Raises:
         TaskFailedError: the task failed.
-        WaitTimeoutError: the deadline passed (carries task_id, kind, last status).
+        WaitTimeoutError: the deadline passed (carries task_id, kind, last status and the
+            last poll error).
+        UnexpectedResponseError: `UNREADABLE_LIMIT` answers in a row could not be read.
         KlingError: a poll failed in a way retrying cannot fix (auth, not found, ...).
     """
     return (
@@ -199,16 +254,84 @@ def _pages_to_scan(wanted: int) -> int:
     return min(LIST_MAX_PAGES, math.ceil(wanted / LIST_PAGE_SIZE) + EXTRA_LIST_PAGES)
 
 
+@dataclass
+class _Round:
+    """What one round of `wait_many` learnt: tasks read, and per-task read failures."""
+
+    seen: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed: dict[str, KlingError] = field(default_factory=dict)
+
+
+def _with_results(
+    error: KlingError, done: Mapping[str, Any], pending: Mapping[str, str]
+) -> KlingError:
+    error.results = dict(done)  # type: ignore[attr-defined]
+    error.pending = dict(pending)  # type: ignore[attr-defined]
+    return error
+
+
+def _list_round(
+    kind: str,
+    wanted: set[str],
+    list_operation: str,
+    get_operation: str,
+    model_name: str | None,
+    spec: WaitSpec,
+) -> Plan[_Round]:
+    """Read the unfinished tasks of one kind: list pages first, then by id what they missed."""
+    found = _Round()
+    # The list is newest first over every task of the kind, finished ones included, so
+    # unfinished tasks can sit behind the first ceil(N/500) pages: keep paging while some are
+    # unseen and pages come back full, a few pages past that at most.
+    for page in range(1, _pages_to_scan(len(wanted)) + 1):
+        try:
+            reply = yield Call(
+                list_operation,
+                model_name=model_name,
+                query={"page_num": page, "page_size": LIST_PAGE_SIZE},
+                timeout=spec.request_timeout,
+            )
+            items, _ = read_items(
+                "Task", reply.data, what=f"{kind} tasks", request_id=reply.request_id
+            )
+        except KlingError as error:
+            if classify_poll_error(error) == "final":
+                raise
+            break  # an unreadable or failed page: the tasks it held are read by id below
+        found.seen.update({str(i["task_id"]): i for i in items if str(i["task_id"]) in wanted})
+        if len(reply.data) < LIST_PAGE_SIZE or wanted <= found.seen.keys():
+            break
+    for task_id in sorted(wanted - set(found.seen)):
+        try:
+            single = yield Call(
+                get_operation,
+                task_id=task_id,
+                model_name=model_name,
+                timeout=spec.request_timeout,
+            )
+            found.seen[task_id] = read_task(single, kind, task_id)
+        except KlingError as error:
+            error.attach(task_id=task_id)
+            if classify_poll_error(error) == "final" and not isinstance(error, NotFoundError):
+                raise
+            found.failed[task_id] = error
+    return found
+
+
 def wait_many_plan(
     tasks: Sequence[tuple[str, str]],
     list_operations: Mapping[str, str],
     get_operations: Mapping[str, str],
     model_names: Mapping[str, str | None],
     spec: WaitSpec,
-) -> Plan[dict[str, dict[str, Any]]]:
+) -> Plan[WaitManyResult[dict[str, Any]]]:
     """Wait for many tasks by polling list endpoints: per round and kind, ceil(N/500) list
     requests for its N unfinished tasks when they are the newest of their kind, a few more pages
     when they are older; a task not found on those pages is read by id.
+
+    One unreadable task never sinks the others: list items that cannot be read are skipped
+    (and logged); a task that is not found, or whose answers could not be read
+    `UNREADABLE_LIMIT` rounds in a row, is given up and reported in `skipped`.
 
     Args:
         tasks: (kind, task_id) pairs.
@@ -218,18 +341,21 @@ def wait_many_plan(
         spec: deadline, schedule, clock and progress callback.
 
     Returns:
-        task_id -> the task as JSON, for every task once all are terminal (failed ones
-        included: check `task_status`).
+        task_id -> the task as JSON, for every task once all are terminal or given up (failed
+        ones included: check `task_status`); `.skipped` lists the tasks given up and why.
 
     Raises:
-        WaitTimeoutError: the deadline passed; `results` holds the finished ones so far.
+        WaitTimeoutError: the deadline passed. It, and any error that ends the wait at once
+            (authentication, ...), carries `results` (the finished tasks) and `pending`.
     """
     clock = spec.clock
     start = clock.monotonic()
     deadline = None if spec.timeout is None else start + spec.timeout
     pending: dict[str, str] = {task_id: kind for kind, task_id in tasks}
-    done: dict[str, dict[str, Any]] = {}
+    done: WaitManyResult[dict[str, Any]] = WaitManyResult()
+    skipped: list[Skipped] = []
     last: dict[str, str] = {}
+    unreadable: dict[str, int] = {}
     rounds = 0
     while pending:
         if rounds:
@@ -237,11 +363,9 @@ def wait_many_plan(
             if remaining is not None and remaining <= 0:
                 first = next(iter(pending))
                 error = _timed_out(
-                    pending[first], first, last.get(first), clock.monotonic() - start
+                    pending[first], first, last.get(first), clock.monotonic() - start, None
                 )
-                error.results = dict(done)  # type: ignore[attr-defined]
-                error.pending = dict(pending)  # type: ignore[attr-defined]
-                raise error
+                raise _with_results(error, done, pending)
             yield Sleep(
                 next_poll_delay(
                     spec.poll,
@@ -252,52 +376,32 @@ def wait_many_plan(
                 )
             )
         rounds += 1
-        seen: dict[str, dict[str, Any]] = {}
+        found = _Round()
         for kind in sorted(set(pending.values())):
-            wanted = {t for t, k in pending.items() if k == kind}
-            # The list is newest first over every task of the kind, finished ones included, so
-            # unfinished tasks can sit behind the first ceil(N/500) pages: keep paging while some
-            # are unseen and pages come back full, a few pages past that at most.
-            for page in range(1, _pages_to_scan(len(wanted)) + 1):
-                try:
-                    reply = yield Call(
-                        list_operations[kind],
-                        model_name=model_names.get(kind),
-                        query={"page_num": page, "page_size": LIST_PAGE_SIZE},
-                        timeout=spec.request_timeout,
-                    )
-                except KlingError as error:
-                    if not is_transient_poll_error(error):
-                        raise
-                    break
-                items = reply.data if isinstance(reply.data, list) else []
-                seen.update(
-                    {
-                        str(i.get("task_id")): i
-                        for i in items
-                        if isinstance(i, dict) and i.get("task_id") in wanted
-                    }
+            try:
+                part = yield from _list_round(
+                    kind,
+                    {t for t, k in pending.items() if k == kind},
+                    list_operations[kind],
+                    get_operations[kind],
+                    model_names.get(kind),
+                    spec,
                 )
-                if len(items) < LIST_PAGE_SIZE or wanted <= seen.keys():
-                    break
-            for task_id in sorted(wanted - set(seen)):
-                try:
-                    single = yield Call(
-                        get_operations[kind],
-                        task_id=task_id,
-                        model_name=model_names.get(kind),
-                        timeout=spec.request_timeout,
-                    )
-                except KlingError as error:
-                    error.attach(task_id=task_id)
-                    if not is_transient_poll_error(error):
-                        raise
-                    continue
-                if isinstance(single.data, dict):
-                    seen[task_id] = single.data
-        for task_id, task in seen.items():
-            status = str(task.get("task_status"))
-            last[task_id] = status
+            except KlingError as stop:
+                raise _with_results(stop, done, pending) from None
+            found.seen.update(part.seen)
+            found.failed.update(part.failed)
+        for task_id, failure in found.failed.items():
+            unreadable[task_id] = unreadable.get(task_id, 0) + (
+                classify_poll_error(failure) == "unreadable"
+            )
+            if isinstance(failure, NotFoundError) or unreadable[task_id] >= UNREADABLE_LIMIT:
+                _log.warning("wait_many: gave up on task %s: %s", task_id, failure.message)
+                skipped.append(Skipped(failure.message, task_id=task_id, error=failure))
+                del pending[task_id]
+        for task_id, task in found.seen.items():
+            status = str(task["task_status"])
+            last[task_id], unreadable[task_id] = status, 0
             if spec.on_progress is not None:
                 yield Notify(
                     spec.on_progress,
@@ -308,4 +412,5 @@ def wait_many_plan(
             if classify_status(status) != "pending":
                 done[task_id] = task
                 del pending[task_id]
+    done.skipped = tuple(skipped)
     return done

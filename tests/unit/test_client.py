@@ -15,6 +15,7 @@ from haoee_kling import (
     FakeClock,
     Kling,
     NotFoundError,
+    ServerError,
     UnexpectedResponseError,
 )
 from haoee_kling._namespaces import namespaces
@@ -132,21 +133,27 @@ async def test_list_returns_tasks_and_passes_paging(
 
 
 @pytest.mark.parametrize(
-    ("status", "content"),
+    ("status", "content", "error", "says"),
     [
-        (502, b"<html><h1>502 Bad Gateway</h1></html>"),
-        (200, b'{"code": 0, "data"'),
-        (520, b"origin unreachable"),
-        (200, b'{"code": "0", "message": "ok"}'),
+        (502, b"<html><h1>502 Bad Gateway</h1></html>", ServerError, "502 Bad Gateway"),
+        (200, b'{"code": 0, "data"', UnexpectedResponseError, "not JSON"),
+        (520, b"origin unreachable", ServerError, "origin unreachable"),
+        (200, b'{"code": "0", "message": "ok"}', UnexpectedResponseError, "no data"),
+        (200, b"<html><title>Sign in</title></html>", UnexpectedResponseError, "HTML page"),
     ],
 )
 async def test_garbled_answers_become_clear_errors_never_a_crash(
-    kling: Kling | AsyncKling, raw_router: respx.MockRouter, status: int, content: bytes
+    kling: Kling | AsyncKling,
+    raw_router: respx.MockRouter,
+    status: int,
+    content: bytes,
+    error: type[Exception],
+    says: str,
 ) -> None:
     raw_router.get(f"/v1/videos/text2video/{TASK_ID}").respond(status, content=content)
-    with pytest.raises(UnexpectedResponseError) as caught:
+    with pytest.raises(error) as caught:
         await run(kling.text2video.get(TASK_ID))
-    assert caught.value.status_code == status
+    assert says in str(caught.value)
 
 
 async def test_errors_expose_the_request_id(

@@ -16,7 +16,7 @@ def test_every_error_class_derives_from_the_one_root_and_is_drawn_in_the_docstri
         for n in _errors.__all__
         if isinstance(getattr(_errors, n), type) and issubclass(getattr(_errors, n), Exception)
     ]
-    assert len(classes) == 20
+    assert len(classes) == 21
     for cls in classes:
         assert issubclass(cls, haoee_kling.KlingError)
         assert cls.__name__ in (_errors.__doc__ or "")
@@ -52,11 +52,17 @@ def test_a_business_code_picks_its_class_and_retryability_from_the_spec_table(
     [
         (400, _errors.BadRequestError, False),
         (401, _errors.AuthenticationError, False),
+        (403, _errors.PermissionDeniedError, False),
         (404, _errors.NotFoundError, False),
-        (408, _errors.APIError, True),
+        (410, _errors.NotFoundError, False),
+        (408, _errors.ServerError, True),
         (429, _errors.RateLimitError, True),
         (502, _errors.ServerError, True),
-        (409, _errors.APIError, False),
+        (520, _errors.ServerError, True),
+        (409, _errors.BadRequestError, False),
+        (413, _errors.BadRequestError, False),
+        (200, _errors.UnexpectedResponseError, False),
+        (302, _errors.UnexpectedResponseError, False),
     ],
 )
 def test_an_unknown_code_falls_back_on_the_http_status(

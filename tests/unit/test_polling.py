@@ -9,8 +9,11 @@ import statistics
 import pytest
 
 from haoee_kling import (
+    AccountError,
     APIConnectionError,
     AuthenticationError,
+    BadRequestError,
+    KlingError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -19,9 +22,9 @@ from haoee_kling import (
 )
 from haoee_kling._polling import (
     PollPolicy,
+    classify_poll_error,
     classify_status,
     default_poll_policy,
-    is_transient_poll_error,
     next_poll_delay,
 )
 from haoee_kling._spec import load_spec
@@ -127,19 +130,37 @@ def test_an_unknown_status_is_pending_and_logged_once(caplog: pytest.LogCaptureF
 
 
 @pytest.mark.parametrize(
-    ("error", "transient"),
+    ("error", "kind"),
     [
-        (APIConnectionError("reset", maybe_sent=True), True),
-        (RateLimitError("slow", status_code=429, code=1302, retryable=True), True),
-        (RateLimitError("odd", status_code=429, retryable=False), False),
-        (ServerError("boom", status_code=502, retryable=True), True),
-        (UnexpectedResponseError("html", status_code=502, retryable=True), True),
-        (AuthenticationError("key", status_code=401, code=1002), False),
-        (PermissionDeniedError("no", status_code=403, code=1103), False),
-        (NotFoundError("gone", status_code=404, code=1203), False),
+        (APIConnectionError("reset", maybe_sent=True), "transient"),
+        (RateLimitError("slow", status_code=429, code=1302, retryable=True), "transient"),
+        (RateLimitError("odd", status_code=429, retryable=False), "final"),
+        (ServerError("boom", status_code=502, retryable=True), "transient"),
+        (ServerError("proxy timeout", status_code=408, retryable=True), "transient"),
+        (UnexpectedResponseError("html at 200", status_code=200), "unreadable"),
+        (AuthenticationError("key", status_code=401, code=1002), "final"),
+        (PermissionDeniedError("no", status_code=403, code=1103), "final"),
+        (NotFoundError("gone", status_code=404, code=1203), "final"),
+        (BadRequestError("bad", status_code=400), "final"),
+        (AccountError("arrears", status_code=429, code=1101), "final"),
     ],
 )
-def test_polls_survive_transient_errors_but_not_auth_or_not_found(
-    error: Exception, transient: bool
+def test_polls_survive_transient_errors_count_unreadable_ones_and_stop_on_the_rest(
+    error: KlingError, kind: str
 ) -> None:
-    assert is_transient_poll_error(error) is transient  # type: ignore[arg-type]
+    assert classify_poll_error(error) == kind
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("SUCCEED", "succeeded"),
+        ("Succeed", "succeeded"),
+        (" succeed ", "succeeded"),
+        ("FAILED", "failed"),
+        ("Failed", "failed"),
+        ("PROCESSING", "pending"),
+    ],
+)
+def test_terminal_statuses_match_whatever_their_case(status: str, outcome: str) -> None:
+    assert classify_status(status) == outcome

@@ -23,8 +23,10 @@ from .effects_input_duration import EffectsInputDuration
 from .effects_input_mode import EffectsInputMode
 from .effects_request import EffectsRequest
 from .element_image_list import ElementImageList
+from .element_image_list_result import ElementImageListResult
 from .element_ref import ElementRef
 from .element_video_list import ElementVideoList
+from .element_video_list_result import ElementVideoListResult
 from .element_voice_info import ElementVoiceInfo
 from .error_envelope import ErrorEnvelope
 from .face_choose import FaceChoose
@@ -38,6 +40,7 @@ from .image_expand_request import ImageExpandRequest
 from .image_item import ImageItem
 from .image_result import ImageResult
 from .image_url_item import ImageUrlItem
+from .image_url_result import ImageUrlResult
 from .lip_sync_input import LipSyncInput
 from .lip_sync_input_audio_type import LipSyncInputAudioType
 from .lip_sync_input_mode import LipSyncInputMode
@@ -82,6 +85,7 @@ from .video_extend_request import VideoExtendRequest
 from .video_result import VideoResult
 from .video_to_audio_request import VideoToAudioRequest
 from .video_url_item import VideoUrlItem
+from .video_url_result import VideoUrlResult
 from .voice_ref import VoiceRef
 from .watermark_info import WatermarkInfo
 from .watermark_request import WatermarkRequest
@@ -107,8 +111,10 @@ __all__ = (
     "EffectsInputMode",
     "EffectsRequest",
     "ElementImageList",
+    "ElementImageListResult",
     "ElementRef",
     "ElementVideoList",
+    "ElementVideoListResult",
     "ElementVoiceInfo",
     "ErrorEnvelope",
     "FaceChoose",
@@ -122,6 +128,7 @@ __all__ = (
     "ImageItem",
     "ImageResult",
     "ImageUrlItem",
+    "ImageUrlResult",
     "LipSyncInput",
     "LipSyncInputAudioType",
     "LipSyncInputMode",
@@ -166,6 +173,7 @@ __all__ = (
     "VideoResult",
     "VideoToAudioRequest",
     "VideoUrlItem",
+    "VideoUrlResult",
     "VoiceRef",
     "WatermarkInfo",
     "WatermarkRequest",

@@ -10,8 +10,8 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.element_image_list import ElementImageList
-    from ..models.element_video_list import ElementVideoList
+    from ..models.element_image_list_result import ElementImageListResult
+    from ..models.element_video_list_result import ElementVideoListResult
     from ..models.element_voice_info import ElementVoiceInfo
     from ..models.tag import Tag
 
@@ -24,25 +24,26 @@ class AdvancedElement:
     """An element (reusable subject) as the advanced element APIs return it.
 
     Attributes:
-        element_id (int): Element id; reference it as `{element_id}` in `element_list`.
+        element_id (int | Unset): Element id; reference it as `{element_id}` in `element_list`.
         element_name (str | Unset): Name of the element.
         element_description (str | Unset): Description of the element.
         reference_type (str | Unset): How the element was made; `video_refer` or `image_refer` (open set).
-        element_image_list (ElementImageList | Unset): A frontal image and one to three others that differ from it.
-        element_video_list (ElementVideoList | Unset): One video of a real person, 3–8 s, 16:9 or 9:16, 1080p, at most
-            200 MB.
+        element_image_list (ElementImageListResult | Unset): The images an element was made from, as answers show them.
+            Every field is optional:
+            Kling's own advanced-element documentation shows `{}` here for a video-made element.
+        element_video_list (ElementVideoListResult | Unset): The video an element was made from, as answers show it.
         element_voice_info (ElementVoiceInfo | Unset): The voice bound to an element; empty when none is.
         tag_list (list[Tag] | Unset): Tags of the element.
         owned_by (str | Unset): `kling` for the official library, otherwise the creator id.
         status (str | Unset): `succeed` or `deleted` (open set).
     """
 
-    element_id: int
+    element_id: int | Unset = UNSET
     element_name: str | Unset = UNSET
     element_description: str | Unset = UNSET
     reference_type: str | Unset = UNSET
-    element_image_list: ElementImageList | Unset = UNSET
-    element_video_list: ElementVideoList | Unset = UNSET
+    element_image_list: ElementImageListResult | Unset = UNSET
+    element_video_list: ElementVideoListResult | Unset = UNSET
     element_voice_info: ElementVoiceInfo | Unset = UNSET
     tag_list: list[Tag] | Unset = UNSET
     owned_by: str | Unset = UNSET
@@ -83,11 +84,9 @@ class AdvancedElement:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "element_id": element_id,
-            }
-        )
+        field_dict.update({})
+        if element_id is not UNSET:
+            field_dict["element_id"] = element_id
         if element_name is not UNSET:
             field_dict["element_name"] = element_name
         if element_description is not UNSET:
@@ -111,13 +110,13 @@ class AdvancedElement:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.element_image_list import ElementImageList
-        from ..models.element_video_list import ElementVideoList
+        from ..models.element_image_list_result import ElementImageListResult
+        from ..models.element_video_list_result import ElementVideoListResult
         from ..models.element_voice_info import ElementVoiceInfo
         from ..models.tag import Tag
 
         d = dict(src_dict)
-        element_id = d.pop("element_id")
+        element_id = d.pop("element_id", UNSET)
 
         element_name = d.pop("element_name", UNSET)
 
@@ -126,18 +125,18 @@ class AdvancedElement:
         reference_type = d.pop("reference_type", UNSET)
 
         _element_image_list = d.pop("element_image_list", UNSET)
-        element_image_list: ElementImageList | Unset
+        element_image_list: ElementImageListResult | Unset
         if isinstance(_element_image_list, Unset):
             element_image_list = UNSET
         else:
-            element_image_list = ElementImageList.from_dict(_element_image_list)
+            element_image_list = ElementImageListResult.from_dict(_element_image_list)
 
         _element_video_list = d.pop("element_video_list", UNSET)
-        element_video_list: ElementVideoList | Unset
+        element_video_list: ElementVideoListResult | Unset
         if isinstance(_element_video_list, Unset):
             element_video_list = UNSET
         else:
-            element_video_list = ElementVideoList.from_dict(_element_video_list)
+            element_video_list = ElementVideoListResult.from_dict(_element_video_list)
 
         _element_voice_info = d.pop("element_voice_info", UNSET)
         element_voice_info: ElementVoiceInfo | Unset

@@ -17,14 +17,14 @@ class AudioResult:
     """One generated audio track, in two renditions.
 
     Attributes:
-        id (str): Audio id.
+        id (str | Unset): Audio id.
         url_mp3 (str | Unset): Download URL of the MP3 rendition.
         url_wav (str | Unset): Download URL of the WAV rendition.
         duration_mp3 (str | Unset): Length of the MP3 in seconds, as a decimal string.
         duration_wav (str | Unset): Length of the WAV in seconds, as a decimal string.
     """
 
-    id: str
+    id: str | Unset = UNSET
     url_mp3: str | Unset = UNSET
     url_wav: str | Unset = UNSET
     duration_mp3: str | Unset = UNSET
@@ -44,11 +44,9 @@ class AudioResult:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
         if url_mp3 is not UNSET:
             field_dict["url_mp3"] = url_mp3
         if url_wav is not UNSET:
@@ -63,7 +61,7 @@ class AudioResult:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
+        id = d.pop("id", UNSET)
 
         url_mp3 = d.pop("url_mp3", UNSET)
 

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.image_url_item import ImageUrlItem
+    from ..models.image_url_result import ImageUrlResult
     from ..models.tag import Tag
 
 
@@ -26,7 +26,7 @@ class CustomElement:
         element_name (str | Unset): Name of the element.
         element_description (str | Unset): Description of the element.
         element_frontal_image (str | Unset): URL of the frontal reference image.
-        element_refer_list (list[ImageUrlItem] | Unset): Other reference images.
+        element_refer_list (list[ImageUrlResult] | Unset): Other reference images.
         tag_list (list[Tag] | Unset): Tags of the element.
         owned_by (str | Unset): `kling` for the official library, otherwise the creator id.
         final_unit_deduction (str | Unset): Units deducted (shown by the legacy preset list).
@@ -36,7 +36,7 @@ class CustomElement:
     element_name: str | Unset = UNSET
     element_description: str | Unset = UNSET
     element_frontal_image: str | Unset = UNSET
-    element_refer_list: list[ImageUrlItem] | Unset = UNSET
+    element_refer_list: list[ImageUrlResult] | Unset = UNSET
     tag_list: list[Tag] | Unset = UNSET
     owned_by: str | Unset = UNSET
     final_unit_deduction: str | Unset = UNSET
@@ -95,7 +95,7 @@ class CustomElement:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.image_url_item import ImageUrlItem
+        from ..models.image_url_result import ImageUrlResult
         from ..models.tag import Tag
 
         d = dict(src_dict)
@@ -108,11 +108,11 @@ class CustomElement:
         element_frontal_image = d.pop("element_frontal_image", UNSET)
 
         _element_refer_list = d.pop("element_refer_list", UNSET)
-        element_refer_list: list[ImageUrlItem] | Unset = UNSET
+        element_refer_list: list[ImageUrlResult] | Unset = UNSET
         if _element_refer_list is not UNSET:
             element_refer_list = []
             for element_refer_list_item_data in _element_refer_list:
-                element_refer_list_item = ImageUrlItem.from_dict(
+                element_refer_list_item = ImageUrlResult.from_dict(
                     element_refer_list_item_data
                 )
 

@@ -14,6 +14,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.custom_element import CustomElement
 
@@ -27,39 +29,41 @@ class CustomElementListEnvelope:
 
     Attributes:
         code (Literal[0]): Business code; `0` on success.
-        message (str): Human-readable outcome.
-        request_id (str): Server trace id of this request.
         data (list[CustomElement]): The elements on this page.
+        message (str | Unset): Human-readable outcome.
+        request_id (str | Unset): Server trace id of this request.
     """
 
     code: Literal[0]
-    message: str
-    request_id: str
     data: list[CustomElement]
+    message: str | Unset = UNSET
+    request_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
-
-        message = self.message
-
-        request_id = self.request_id
 
         data = []
         for data_item_data in self.data:
             data_item = data_item_data.to_dict()
             data.append(data_item)
 
+        message = self.message
+
+        request_id = self.request_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "code": code,
-                "message": message,
-                "request_id": request_id,
                 "data": data,
             }
         )
+        if message is not UNSET:
+            field_dict["message"] = message
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
 
         return field_dict
 
@@ -72,10 +76,6 @@ class CustomElementListEnvelope:
         if code != 0:
             raise ValueError(f"code must match const 0, got '{code}'")
 
-        message = d.pop("message")
-
-        request_id = d.pop("request_id")
-
         data = []
         _data = d.pop("data")
         for data_item_data in _data:
@@ -83,11 +83,15 @@ class CustomElementListEnvelope:
 
             data.append(data_item)
 
+        message = d.pop("message", UNSET)
+
+        request_id = d.pop("request_id", UNSET)
+
         custom_element_list_envelope = cls(
             code=code,
+            data=data,
             message=message,
             request_id=request_id,
-            data=data,
         )
 
         custom_element_list_envelope.additional_properties = d

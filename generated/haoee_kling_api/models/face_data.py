@@ -18,37 +18,39 @@ class FaceData:
 
     Attributes:
         face_id (str): Face id for `face_choose[].face_id`.
-        start_time (int): Start of the usable window, milliseconds from the start of the video.
-        end_time (int): End of the usable window, milliseconds (may overshoot by a few ms).
         face_image (str | Unset): URL of a picture of the face.
+        start_time (int | Unset): Start of the usable window, milliseconds from the start of the video.
+        end_time (int | Unset): End of the usable window, milliseconds (may overshoot by a few ms).
     """
 
     face_id: str
-    start_time: int
-    end_time: int
     face_image: str | Unset = UNSET
+    start_time: int | Unset = UNSET
+    end_time: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         face_id = self.face_id
 
+        face_image = self.face_image
+
         start_time = self.start_time
 
         end_time = self.end_time
-
-        face_image = self.face_image
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "face_id": face_id,
-                "start_time": start_time,
-                "end_time": end_time,
             }
         )
         if face_image is not UNSET:
             field_dict["face_image"] = face_image
+        if start_time is not UNSET:
+            field_dict["start_time"] = start_time
+        if end_time is not UNSET:
+            field_dict["end_time"] = end_time
 
         return field_dict
 
@@ -57,17 +59,17 @@ class FaceData:
         d = dict(src_dict)
         face_id = d.pop("face_id")
 
-        start_time = d.pop("start_time")
-
-        end_time = d.pop("end_time")
-
         face_image = d.pop("face_image", UNSET)
+
+        start_time = d.pop("start_time", UNSET)
+
+        end_time = d.pop("end_time", UNSET)
 
         face_data = cls(
             face_id=face_id,
+            face_image=face_image,
             start_time=start_time,
             end_time=end_time,
-            face_image=face_image,
         )
 
         face_data.additional_properties = d

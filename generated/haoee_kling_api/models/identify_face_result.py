@@ -22,36 +22,39 @@ class IdentifyFaceResult:
 
     Attributes:
         session_id (str): Session id for `createAdvancedLipSync`; valid for 24 hours.
-        face_data (list[FaceData]): One entry per face window; the same person after a gap of more than 1 s gets a new
-            face_id.
         final_unit_deduction (str | Unset): Units deducted, as a decimal string.
+        face_data (list[FaceData] | Unset): One entry per face window; the same person after a gap of more than 1 s gets
+            a new face_id.
     """
 
     session_id: str
-    face_data: list[FaceData]
     final_unit_deduction: str | Unset = UNSET
+    face_data: list[FaceData] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         session_id = self.session_id
 
-        face_data = []
-        for face_data_item_data in self.face_data:
-            face_data_item = face_data_item_data.to_dict()
-            face_data.append(face_data_item)
-
         final_unit_deduction = self.final_unit_deduction
+
+        face_data: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.face_data, Unset):
+            face_data = []
+            for face_data_item_data in self.face_data:
+                face_data_item = face_data_item_data.to_dict()
+                face_data.append(face_data_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "session_id": session_id,
-                "face_data": face_data,
             }
         )
         if final_unit_deduction is not UNSET:
             field_dict["final_unit_deduction"] = final_unit_deduction
+        if face_data is not UNSET:
+            field_dict["face_data"] = face_data
 
         return field_dict
 
@@ -62,19 +65,21 @@ class IdentifyFaceResult:
         d = dict(src_dict)
         session_id = d.pop("session_id")
 
-        face_data = []
-        _face_data = d.pop("face_data")
-        for face_data_item_data in _face_data:
-            face_data_item = FaceData.from_dict(face_data_item_data)
-
-            face_data.append(face_data_item)
-
         final_unit_deduction = d.pop("final_unit_deduction", UNSET)
+
+        _face_data = d.pop("face_data", UNSET)
+        face_data: list[FaceData] | Unset = UNSET
+        if _face_data is not UNSET:
+            face_data = []
+            for face_data_item_data in _face_data:
+                face_data_item = FaceData.from_dict(face_data_item_data)
+
+                face_data.append(face_data_item)
 
         identify_face_result = cls(
             session_id=session_id,
-            face_data=face_data,
             final_unit_deduction=final_unit_deduction,
+            face_data=face_data,
         )
 
         identify_face_result.additional_properties = d

@@ -17,13 +17,13 @@ class ImageResult:
     """One generated image. URLs expire after 30 days.
 
     Attributes:
-        index (int): Position of the image in the batch, from 0.
-        url (str): Download URL of the image.
+        index (int | Unset): Position of the image in the batch, from 0.
+        url (str | Unset): Download URL of the image.
         watermark_url (str | Unset): Download URL of the watermarked copy (only when a watermark was requested).
     """
 
-    index: int
-    url: str
+    index: int | Unset = UNSET
+    url: str | Unset = UNSET
     watermark_url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -36,12 +36,11 @@ class ImageResult:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "index": index,
-                "url": url,
-            }
-        )
+        field_dict.update({})
+        if index is not UNSET:
+            field_dict["index"] = index
+        if url is not UNSET:
+            field_dict["url"] = url
         if watermark_url is not UNSET:
             field_dict["watermark_url"] = watermark_url
 
@@ -50,9 +49,9 @@ class ImageResult:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        index = d.pop("index")
+        index = d.pop("index", UNSET)
 
-        url = d.pop("url")
+        url = d.pop("url", UNSET)
 
         watermark_url = d.pop("watermark_url", UNSET)
 

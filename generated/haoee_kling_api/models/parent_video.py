@@ -17,12 +17,12 @@ class ParentVideo:
     """The source video of an extend, lip-sync or video-to-audio task.
 
     Attributes:
-        id (str): Kling video id of the source.
+        id (str | Unset): Kling video id of the source.
         url (str | Unset): URL of the source video.
         duration (str | Unset): Length of the source in seconds, as a decimal string.
     """
 
-    id: str
+    id: str | Unset = UNSET
     url: str | Unset = UNSET
     duration: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -36,11 +36,9 @@ class ParentVideo:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
         if url is not UNSET:
             field_dict["url"] = url
         if duration is not UNSET:
@@ -51,7 +49,7 @@ class ParentVideo:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
+        id = d.pop("id", UNSET)
 
         url = d.pop("url", UNSET)
 

@@ -17,12 +17,12 @@ class Tag:
     """An element tag.
 
     Attributes:
-        id (str): Tag id, `o_101` to `o_108`.
+        id (str | Unset): Tag id, `o_101` to `o_108`.
         name (str | Unset): Tag name.
         description (str | Unset): Tag description.
     """
 
-    id: str
+    id: str | Unset = UNSET
     name: str | Unset = UNSET
     description: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -36,11 +36,9 @@ class Tag:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
         if name is not UNSET:
             field_dict["name"] = name
         if description is not UNSET:
@@ -51,7 +49,7 @@ class Tag:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
+        id = d.pop("id", UNSET)
 
         name = d.pop("name", UNSET)
 

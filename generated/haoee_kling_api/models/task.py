@@ -22,34 +22,38 @@ T = TypeVar("T", bound="Task")
 
 @_attrs_define
 class Task:
-    """One generation task. Fields beyond the first five appear when the task is read back.
+    """One generation task. Only `task_id` is required to read one; a get or list answer must
+    also carry `task_status` (`x-kling-query-required`). Every other field is optional, so a
+    gateway that leaves one out, or sends it in another shape, does not make the task
+    unreadable (openapi/README.md, "Reading answers").
 
-    Attributes:
-        task_id (str): System task id (opaque; usually a numeric string).
-        task_status (TaskStatus): Where a task is: `submitted` (queued), `processing`, then `succeed` or `failed`
-            (terminal; note Kling's spelling `succeed`). New values may appear: clients must treat
-            unknown values as not terminal.
-        created_at (int): Creation time, Unix milliseconds.
-        updated_at (int): Last update time, Unix milliseconds.
-        task_status_msg (None | str | Unset): Why the task failed (e.g. content moderation); empty or null otherwise.
-        task_info (TaskInfo | Unset): What the caller gave when creating the task.
-        task_result (None | TaskResult | Unset): The outputs, present once the task has succeeded.
-        watermark_info (WatermarkInfo | Unset): Whether a watermarked copy is (to be) produced as well.
-        final_unit_deduction (str | Unset): Resource-pack units deducted, as a decimal string (e.g. `"0.05"`).
-        final_balance_deduction (BalanceDeduction | Unset): Cash charged when the account balance (not a resource pack)
-            paid.
+        Attributes:
+            task_id (str): System task id (opaque; usually a numeric string).
+            task_status (TaskStatus | Unset): Where a task is: `submitted` (queued), `processing`, then `succeed` or
+                `failed`
+                (terminal; note Kling's spelling `succeed`). New values may appear: clients must treat
+                unknown values as not terminal.
+            task_status_msg (None | str | Unset): Why the task failed (e.g. content moderation); empty or null otherwise.
+            task_info (TaskInfo | Unset): What the caller gave when creating the task.
+            task_result (None | TaskResult | Unset): The outputs, present once the task has succeeded.
+            watermark_info (WatermarkInfo | Unset): Whether a watermarked copy is (to be) produced as well.
+            final_unit_deduction (str | Unset): Resource-pack units deducted, as a decimal string (e.g. `"0.05"`).
+            final_balance_deduction (BalanceDeduction | Unset): Cash charged when the account balance (not a resource pack)
+                paid.
+            created_at (int | Unset): Creation time, Unix milliseconds.
+            updated_at (int | Unset): Last update time, Unix milliseconds.
     """
 
     task_id: str
-    task_status: TaskStatus
-    created_at: int
-    updated_at: int
+    task_status: TaskStatus | Unset = UNSET
     task_status_msg: None | str | Unset = UNSET
     task_info: TaskInfo | Unset = UNSET
     task_result: None | TaskResult | Unset = UNSET
     watermark_info: WatermarkInfo | Unset = UNSET
     final_unit_deduction: str | Unset = UNSET
     final_balance_deduction: BalanceDeduction | Unset = UNSET
+    created_at: int | Unset = UNSET
+    updated_at: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,11 +61,9 @@ class Task:
 
         task_id = self.task_id
 
-        task_status = self.task_status.value
-
-        created_at = self.created_at
-
-        updated_at = self.updated_at
+        task_status: str | Unset = UNSET
+        if not isinstance(self.task_status, Unset):
+            task_status = self.task_status.value
 
         task_status_msg: None | str | Unset
         if isinstance(self.task_status_msg, Unset):
@@ -91,16 +93,19 @@ class Task:
         if not isinstance(self.final_balance_deduction, Unset):
             final_balance_deduction = self.final_balance_deduction.to_dict()
 
+        created_at = self.created_at
+
+        updated_at = self.updated_at
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "task_id": task_id,
-                "task_status": task_status,
-                "created_at": created_at,
-                "updated_at": updated_at,
             }
         )
+        if task_status is not UNSET:
+            field_dict["task_status"] = task_status
         if task_status_msg is not UNSET:
             field_dict["task_status_msg"] = task_status_msg
         if task_info is not UNSET:
@@ -113,6 +118,10 @@ class Task:
             field_dict["final_unit_deduction"] = final_unit_deduction
         if final_balance_deduction is not UNSET:
             field_dict["final_balance_deduction"] = final_balance_deduction
+        if created_at is not UNSET:
+            field_dict["created_at"] = created_at
+        if updated_at is not UNSET:
+            field_dict["updated_at"] = updated_at
 
         return field_dict
 
@@ -126,11 +135,12 @@ class Task:
         d = dict(src_dict)
         task_id = d.pop("task_id")
 
-        task_status = TaskStatus(d.pop("task_status"))
-
-        created_at = d.pop("created_at")
-
-        updated_at = d.pop("updated_at")
+        _task_status = d.pop("task_status", UNSET)
+        task_status: TaskStatus | Unset
+        if isinstance(_task_status, Unset):
+            task_status = UNSET
+        else:
+            task_status = TaskStatus(_task_status)
 
         def _parse_task_status_msg(data: object) -> None | str | Unset:
             if data is None:
@@ -183,17 +193,21 @@ class Task:
                 _final_balance_deduction
             )
 
+        created_at = d.pop("created_at", UNSET)
+
+        updated_at = d.pop("updated_at", UNSET)
+
         task = cls(
             task_id=task_id,
             task_status=task_status,
-            created_at=created_at,
-            updated_at=updated_at,
             task_status_msg=task_status_msg,
             task_info=task_info,
             task_result=task_result,
             watermark_info=watermark_info,
             final_unit_deduction=final_unit_deduction,
             final_balance_deduction=final_balance_deduction,
+            created_at=created_at,
+            updated_at=updated_at,
         )
 
         task.additional_properties = d

@@ -14,6 +14,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.task import Task
 
@@ -23,40 +25,46 @@ T = TypeVar("T", bound="TaskEnvelope")
 
 @_attrs_define
 class TaskEnvelope:
-    """Kling's success envelope around one task.
+    """Kling's success envelope around one task. A reader needs only `code` and `data`; the
+    rest is read when present (see openapi/README.md, "Reading answers").
 
-    Attributes:
-        code (Literal[0]): Business code; `0` on success.
-        message (str): Human-readable outcome, e.g. `SUCCEED`.
-        request_id (str): Server trace id of this request; quote it when reporting a problem.
-        data (Task): One generation task. Fields beyond the first five appear when the task is read back.
+        Attributes:
+            code (Literal[0]): Business code; `0` on success.
+            data (Task): One generation task. Only `task_id` is required to read one; a get or list answer must
+                also carry `task_status` (`x-kling-query-required`). Every other field is optional, so a
+                gateway that leaves one out, or sends it in another shape, does not make the task
+                unreadable (openapi/README.md, "Reading answers").
+            message (str | Unset): Human-readable outcome, e.g. `SUCCEED`.
+            request_id (str | Unset): Server trace id of this request; quote it when reporting a problem.
     """
 
     code: Literal[0]
-    message: str
-    request_id: str
     data: Task
+    message: str | Unset = UNSET
+    request_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
 
+        data = self.data.to_dict()
+
         message = self.message
 
         request_id = self.request_id
-
-        data = self.data.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "code": code,
-                "message": message,
-                "request_id": request_id,
                 "data": data,
             }
         )
+        if message is not UNSET:
+            field_dict["message"] = message
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
 
         return field_dict
 
@@ -69,17 +77,17 @@ class TaskEnvelope:
         if code != 0:
             raise ValueError(f"code must match const 0, got '{code}'")
 
-        message = d.pop("message")
-
-        request_id = d.pop("request_id")
-
         data = Task.from_dict(d.pop("data"))
+
+        message = d.pop("message", UNSET)
+
+        request_id = d.pop("request_id", UNSET)
 
         task_envelope = cls(
             code=code,
+            data=data,
             message=message,
             request_id=request_id,
-            data=data,
         )
 
         task_envelope.additional_properties = d

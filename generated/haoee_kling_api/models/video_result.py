@@ -17,15 +17,15 @@ class VideoResult:
     """One generated video. URLs expire after 30 days.
 
     Attributes:
-        id (str): Globally unique video id; pass it as `video_id` to extend, lip-sync or dub it.
-        url (str): Download URL of the MP4.
+        id (str | Unset): Globally unique video id; pass it as `video_id` to extend, lip-sync or dub it.
+        url (str | Unset): Download URL of the MP4.
         watermark_url (str | Unset): Download URL of the watermarked copy (only when a watermark was requested).
         duration (str | Unset): Length in seconds, as a decimal string (e.g. `"5.1"`).
         seed (str | Unset): Seed used (seen only on video-extend results).
     """
 
-    id: str
-    url: str
+    id: str | Unset = UNSET
+    url: str | Unset = UNSET
     watermark_url: str | Unset = UNSET
     duration: str | Unset = UNSET
     seed: str | Unset = UNSET
@@ -44,12 +44,11 @@ class VideoResult:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "url": url,
-            }
-        )
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if url is not UNSET:
+            field_dict["url"] = url
         if watermark_url is not UNSET:
             field_dict["watermark_url"] = watermark_url
         if duration is not UNSET:
@@ -62,9 +61,9 @@ class VideoResult:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
+        id = d.pop("id", UNSET)
 
-        url = d.pop("url")
+        url = d.pop("url", UNSET)
 
         watermark_url = d.pop("watermark_url", UNSET)
 

@@ -7,6 +7,8 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="WatermarkInfo")
 
 
@@ -15,10 +17,10 @@ class WatermarkInfo:
     """Whether a watermarked copy is (to be) produced as well.
 
     Attributes:
-        enabled (bool): true to also produce a watermarked copy (`watermark_url`).
+        enabled (bool | Unset): true to also produce a watermarked copy (`watermark_url`).
     """
 
-    enabled: bool
+    enabled: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -26,18 +28,16 @@ class WatermarkInfo:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "enabled": enabled,
-            }
-        )
+        field_dict.update({})
+        if enabled is not UNSET:
+            field_dict["enabled"] = enabled
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        enabled = d.pop("enabled")
+        enabled = d.pop("enabled", UNSET)
 
         watermark_info = cls(
             enabled=enabled,

@@ -207,11 +207,16 @@ def list_tasks(kind: str, page: int, page_size: int) -> None:
 )
 @_guard
 def download(kind: str, task_id: str, out: Path) -> None:
-    """Download the result files of a finished task."""
+    """Download the result files of a finished task (exit 4 if it failed, 5 if unfinished)."""
+    from .._errors import TaskNotFinishedError
+
     ctx = click.get_current_context()
     client = ctx.obj.client()
     task = getattr(client, _namespace_name(kind)).get(task_id)
-    paths = _download(ctx.obj.output, client, task, out)
+    try:
+        paths = _download(ctx.obj.output, client, task, out)
+    except TaskNotFinishedError as exc:
+        ctx.exit(ctx.obj.output.error(exc, resume=_resume(kind, task_id, out)))
     ctx.obj.output.document(
         {"task_id": task_id, "files": paths} if ctx.obj.output.as_json else task
     )

@@ -59,6 +59,7 @@ _EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (errors.PermissionDeniedError, ExitCode.AUTH),
     (errors.TaskFailedError, ExitCode.TASK_FAILED),
     (errors.WaitTimeoutError, ExitCode.TIMEOUT),
+    (errors.TaskNotFinishedError, ExitCode.TIMEOUT),
     (errors.KlingError, ExitCode.API_ERROR),
 )
 
@@ -68,6 +69,7 @@ _FIXES: tuple[tuple[type[BaseException], str], ...] = (
     (errors.AuthenticationError, "Check the key (HAOEE_API_KEY or --api-key)."),
     (errors.PermissionDeniedError, "The key may not use this model or API."),
     (errors.WaitTimeoutError, "The task is still running; resume with the command below."),
+    (errors.TaskNotFinishedError, "Wait for it first, with the command below."),
     (errors.APIConnectionError, "Check the network or --base-url."),
 )
 
