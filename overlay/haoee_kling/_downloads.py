@@ -101,6 +101,10 @@ class _Files:
         if not isinstance(url, str) or not url.strip():
             raise _malformed(self.stem, f"{where} has no URL (got {url!r:.80})")
         absolute = _absolute(url.strip(), self.base_url, self.stem, where)
+        try:
+            httpx.URL(absolute)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise _malformed(self.stem, f"{where} URL is not a valid URL ({exc})") from None
         name = f"{self.stem}-{suffix}{_ext(absolute, default_ext)}"
         stem, ext = name.rsplit(".", 1)
         copy = 1

@@ -152,7 +152,9 @@ class _Scalar(_Shape):
                 return value
             if "integer" in types and isinstance(value, float) and value.is_integer():
                 return int(value)
-            if "string" in types:
+            if "string" in types and not self.enum:
+                # An enum's values are words: a number there (a gateway's own status codes)
+                # is not one of them, however it is spelt.
                 return str(value)
         elif isinstance(value, str):
             if "string" in types:

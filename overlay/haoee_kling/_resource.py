@@ -117,7 +117,7 @@ class SyncSender:
         request = _request(generated_module(call.operation_id), call)
         try:
             response = self._client.get_httpx_client().request(**request)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise map_transport_error(exc) from exc
         return _finish(call, response, self._clock)
 
@@ -134,6 +134,6 @@ class AsyncSender:
         request = _request(generated_module(call.operation_id), call)
         try:
             response = await self._client.get_async_httpx_client().request(**request)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise map_transport_error(exc) from exc
         return _finish(call, response, self._clock)

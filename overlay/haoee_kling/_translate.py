@@ -224,7 +224,7 @@ def map_transport_error(exc: Exception) -> KlingError:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"timed out waiting for the answer: {text}", maybe_sent=True)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return ConfigurationError(f"bad base URL: {text}")
+        return ConfigurationError(f"bad URL (check the base URL and the task id): {text}")
     if isinstance(exc, httpx.ConnectError):
         return APIConnectionError(f"could not connect: {text}", maybe_sent=False)
     return APIConnectionError(f"request failed: {text}", maybe_sent=True)

@@ -289,6 +289,28 @@ def test_failed_task_exit_code(wire: CountingTransport) -> None:
     assert "content" in result.stderr.lower()
 
 
+def test_download_of_a_failed_task_exits_4_with_the_reason(
+    wire: CountingTransport, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    created = json.loads(kling("--json", "text2video", "--prompt", "A fox [fake:fail]").stdout)
+    assert gateway.finish(created["task_id"]) == "failed"
+    result = kling("download", "text2video", created["task_id"], "--out", str(tmp_path / "o"))
+    assert result.exit_code == ExitCode.TASK_FAILED, result.output
+    assert "failed, so it has no files" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_download_of_an_unfinished_task_exits_5_and_says_wait_first(
+    wire: CountingTransport, tmp_path: Path
+) -> None:
+    created = json.loads(kling("--json", "text2video", "--prompt", "A fox").stdout)
+    out = tmp_path / "o"
+    result = kling("download", "text2video", created["task_id"], "--out", str(out))
+    assert result.exit_code == ExitCode.TIMEOUT, result.output
+    assert "wait for it first" in result.stderr
+    assert f"resume with: kling wait text2video {created['task_id']} --out {out}" in result.stderr
+
+
 def test_timeout_prints_how_to_resume(wire: CountingTransport) -> None:
     result = kling("text2video", "--prompt", "A fox", "--wait", "--timeout", "3")
     assert result.exit_code == ExitCode.TIMEOUT

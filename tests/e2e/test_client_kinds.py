@@ -10,7 +10,7 @@ import mutagen
 import pytest
 from PIL import Image
 
-from haoee_kling import AsyncKling, Kling, TaskFailedError
+from haoee_kling import AsyncKling, DownloadError, Kling, TaskFailedError
 from haoee_kling._inputs import detect_format
 from haoee_kling._resource import kind_operations
 from haoee_kling.testing import FAIL_MARKER, FakeGateway, request_examples
@@ -87,8 +87,13 @@ async def test_every_kind_creates_waits_and_downloads(
     assert task.task_status == "succeed"
     assert submitted == [task.task_id]
     assert len(gateway.tasks()) == tasks_before + 1
-    paths = await run(kling.download(task, tmp_path))
-    if kind != "advanced_custom_element":
+    if kind == "advanced_custom_element":
+        # An element is not a file: asking to download it says so instead of returning [].
+        with pytest.raises(DownloadError, match="has no files"):
+            await run(kling.download(task, tmp_path))
+        paths = []
+    else:
+        paths = await run(kling.download(task, tmp_path))
         assert paths
     for path in paths:
         check_file(path)

@@ -19,7 +19,7 @@ __all__ = ["cli", "main"]
 
 _EPILOG = (
     "Exit codes: 0 success, 2 bad input, 3 authentication or configuration, 4 task failed, "
-    "5 wait timed out, 6 other API error, 130 interrupted."
+    "5 wait timed out or task not finished, 6 other API error, 130 interrupted."
 )
 
 
