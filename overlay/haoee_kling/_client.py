@@ -10,12 +10,9 @@ import copy
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
-
-if TYPE_CHECKING:
-    from haoee_kling_api.client import Client
 
 from ._auth import default_base_url, make_auth
 from ._clock import Clock, SystemClock
@@ -91,17 +88,9 @@ class _Base(Generic[H]):
         )
         self._owns_http = http_client is None
         self._transport_for_downloads = transport
-        self._http = (
-            self._make_http(config, auth, transport) if http_client is None else http_client
-        )
-        if http_client is not None:
-            http_client.base_url = httpx.URL(config.base_url)
-            http_client.auth = auth
-        # The generated client (and attrs under it) loads when a client is built, not on import.
-        from haoee_kling_api.client import Client
-
-        self._generated = Client(base_url=config.base_url)
-        self._attach(self._generated, self._http)
+        # A caller's own client is used as it is: requests carry absolute URLs and the auth.
+        self._http = self._make_http(config, transport) if http_client is None else http_client
+        self._auth = auth
         self._build(Core(config, self._clock, OrderedDict()))
 
     # What differs between the two clients, set by each subclass.
@@ -113,21 +102,15 @@ class _Base(Generic[H]):
 
     _http_type: type[httpx.Client] | type[httpx.AsyncClient]
 
-    def _make_http(self, config: Config, auth: httpx.Auth, transport: Any) -> H:
+    def _make_http(self, config: Config, transport: Any) -> H:
         http: H = self._http_type(  # type: ignore[assignment]
-            base_url=config.base_url,
-            auth=auth,
-            transport=transport,
-            timeout=httpx.Timeout(config.timeout),
+            transport=transport, timeout=httpx.Timeout(config.timeout)
         )
         return http
 
-    def _attach(self, generated: Client, http: H) -> None:
-        raise NotImplementedError
-
     def _build(self, core: Core) -> None:
         self._core = core
-        sender = self._sender_type(self._generated, self._clock)
+        sender = self._sender_type(self._http, core.config.base_url, self._auth, self._clock)
         kinds: dict[str, KindPlans] = {}
         for attribute, kind in namespaces().items():
             elements = attribute == "elements"
@@ -219,9 +202,6 @@ class Kling(_Base[httpx.Client]):
     _tasks_type = SyncTasks
     _identify_type = SyncIdentifyFace
 
-    def _attach(self, generated: Client, http: httpx.Client) -> None:
-        generated.set_httpx_client(http)
-
     def download(
         self,
         task_or_result: Any,
@@ -288,9 +268,6 @@ class AsyncKling(_Base[httpx.AsyncClient]):
     _elements_type = AsyncElements
     _tasks_type = AsyncTasks
     _identify_type = AsyncIdentifyFace
-
-    def _attach(self, generated: Client, http: httpx.AsyncClient) -> None:
-        generated.set_async_httpx_client(http)
 
     async def download(
         self,

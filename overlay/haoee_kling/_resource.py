@@ -1,21 +1,20 @@
 """The one seam to the generated client: send a `Call` through `haoee_kling_api`.
 
-Each `Call` names an operationId; this module finds the generated module for it, lets the
-generated `_get_kwargs` build the request (path, query, `ModelName` header, body from the
-generated model's `from_dict`/`to_dict`), sends it on the generated client's httpx client with
-the call's timeout, and hands the raw answer to `translate_response`, the one place answers are
-read. The generated `*_detailed` functions would parse every body into the generated envelope
-first, only for the translation to read the same bytes again: `make bench` measured that double
-parse as most of the client's per-call cost. httpx exceptions go through `map_transport_error`.
+Each `Call` names an operationId; this module finds its generated module in the generated
+operation table (`haoee_kling_api.api.OPERATIONS`), lets its public `build_request` build the
+request (path, query, `ModelName` header, body through the module's `BODY` model), sends it to an
+absolute URL under the base URL with the client's auth and the call's timeout, and hands the raw
+answer to `translate_response`, the one place answers are read. A caller's own httpx client is
+used as it is: its base URL and auth are never changed. The generated `*_detailed` functions
+would parse every body into the generated envelope first, only for the translation to read the
+same bytes again: `make bench` measured that double parse as most of the client's per-call cost.
+httpx exceptions go through `map_transport_error`.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-import inspect
 import logging
-import pkgutil
 from types import ModuleType
 from typing import Any
 
@@ -24,7 +23,7 @@ import httpx
 from ._clock import Clock
 from ._engine import Call
 from ._errors import KlingError
-from ._spec import operation, operations
+from ._spec import operations
 from ._translate import Reply, map_transport_error, translate_response
 
 __all__ = [
@@ -37,16 +36,15 @@ __all__ = [
 _log = logging.getLogger("haoee_kling")
 
 
-@functools.cache
 def generated_module(operation_id: str) -> ModuleType:
-    """The generated module of an operation (`createText2Video` -> `.create_text_2_video`)."""
-    tag = operation(operation_id).tag
-    package = importlib.import_module(f"haoee_kling_api.api.{tag}")
-    wanted = operation_id.lower()
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name.replace("_", "") == wanted:
-            return importlib.import_module(f"{package.__name__}.{info.name}")
-    raise LookupError(f"no generated module for {operation_id}; run `make generate`")
+    """The generated module of an operation, from the generated operation table.
+
+    Raises:
+        KeyError: the spec has no such operation (run `make generate` after editing it).
+    """
+    from haoee_kling_api.api import operation_module
+
+    return operation_module(operation_id)
 
 
 @functools.cache
@@ -61,12 +59,6 @@ def kind_operations() -> dict[str, dict[str, str]]:
     return table
 
 
-@functools.cache
-def _body_type(module: ModuleType) -> Any:
-    """The generated model class of an operation's request body."""
-    return inspect.signature(module._get_kwargs).parameters["body"].annotation
-
-
 def _request(module: ModuleType, call: Call) -> dict[str, Any]:
     """The httpx request arguments for one call, built by the generated module."""
     kwargs: dict[str, Any] = dict(call.query)
@@ -75,8 +67,8 @@ def _request(module: ModuleType, call: Call) -> dict[str, Any]:
     if call.model_name is not None:
         kwargs["model_name"] = call.model_name
     if call.body is not None:
-        kwargs["body"] = _body_type(module).from_dict(dict(call.body))
-    request: dict[str, Any] = module._get_kwargs(**kwargs)
+        kwargs["body"] = module.BODY.from_dict(dict(call.body))
+    request: dict[str, Any] = module.build_request(**kwargs)
     if call.timeout is not None:
         # As a request extension rather than `timeout=`: the same thing to httpx, and accepted
         # by clients built on it that refuse per-request timeouts (Starlette's TestClient).
@@ -100,40 +92,47 @@ def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
     return reply_or_error
 
 
-class SyncSender:
-    """Sends `Call`s on the generated client's blocking httpx client.
+class _Sender:
+    """What both senders hold: the httpx client, the base URL, the auth and the clock.
 
     Args:
-        client: the generated `Client` (its httpx client carries base URL and auth).
+        http: the httpx client (the client's own, or the caller's, which is never modified).
+        base_url: the gateway base URL; every request is sent to an absolute URL under it.
+        auth: the credentials, passed with each request rather than set on `http`.
         clock: wall time for Retry-After dates.
     """
 
-    def __init__(self, client: Any, clock: Clock) -> None:
-        self._client = client
-        self._clock = clock
+    def __init__(self, http: Any, base_url: str, auth: httpx.Auth, clock: Clock) -> None:
+        self._http, self._base_url, self._auth, self._clock = http, base_url, auth, clock
+
+    def _prepare(self, call: Call) -> dict[str, Any]:
+        request = _request(generated_module(call.operation_id), call)
+        request["url"] = self._base_url + request["url"]
+        request["auth"] = self._auth
+        return request
+
+
+class SyncSender(_Sender):
+    """Sends `Call`s on a blocking httpx client."""
 
     def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
-        request = _request(generated_module(call.operation_id), call)
+        request = self._prepare(call)
         try:
-            response = self._client.get_httpx_client().request(**request)
+            response = self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise map_transport_error(exc) from exc
         return _finish(call, response, self._clock)
 
 
-class AsyncSender:
-    """Sends `Call`s on the generated client's async httpx client (see `SyncSender`)."""
-
-    def __init__(self, client: Any, clock: Clock) -> None:
-        self._client = client
-        self._clock = clock
+class AsyncSender(_Sender):
+    """Sends `Call`s on an async httpx client."""
 
     async def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
-        request = _request(generated_module(call.operation_id), call)
+        request = self._prepare(call)
         try:
-            response = await self._client.get_async_httpx_client().request(**request)
+            response = await self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise map_transport_error(exc) from exc
         return _finish(call, response, self._clock)

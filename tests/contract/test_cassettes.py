@@ -8,13 +8,10 @@ a spec edit that contradicts a recorded answer makes that check — and `make te
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
 import shutil
 import subprocess
 import sys
-import typing
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -24,8 +21,8 @@ import pytest
 import vcr  # type: ignore[import-untyped]
 import yaml
 
-import haoee_kling_api.api
 from haoee_kling_api import AuthenticatedClient
+from haoee_kling_api.api import operation_module
 from tests.live.spec_check import load_schema, spec_path_of, violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,15 +112,6 @@ def test_a_key_left_in_a_cassette_fails(tmp_path: Path) -> None:
     assert "01J9ZQ4V8KX2M7T5R3W6Y1B0CD" not in result.stdout
 
 
-def _generated_module(operation_id: str) -> Any:
-    """The generated endpoint module of an operation (``createText2Video`` ->
-    ``create_text_2_video``)."""
-    for module in pkgutil.walk_packages(haoee_kling_api.api.__path__, "haoee_kling_api.api."):
-        if module.name.rsplit(".", 1)[-1].replace("_", "") == operation_id.lower():
-            return importlib.import_module(module.name)
-    raise LookupError(operation_id)
-
-
 def _call_kwargs(module: Any, interaction: dict[str, Any], operation: Any) -> dict[str, Any]:
     request = interaction["request"]
     url = urlsplit(request["uri"])
@@ -138,8 +126,7 @@ def _call_kwargs(module: Any, interaction: dict[str, Any], operation: Any) -> di
     if model_name:
         kwargs["model_name"] = model_name[0]
     if request.get("body"):
-        body_type = typing.get_type_hints(module.sync_detailed)["body"]
-        kwargs["body"] = body_type.from_dict(json.loads(request["body"]))
+        kwargs["body"] = module.BODY.from_dict(json.loads(request["body"]))
     return kwargs
 
 
@@ -159,7 +146,7 @@ def replay_through_the_generated_client(cassette: Path) -> None:
             url = urlsplit(request["uri"])
             operation = schema.find_operation_by_path(request["method"], spec_path_of(url.path))
             assert operation is not None, request["uri"]
-            module = _generated_module(operation.definition.raw["operationId"])
+            module = operation_module(operation.definition.raw["operationId"])
             base = f"{url.scheme}://{url.netloc}{url.path[: url.path.find('/v1/')]}"
             with AuthenticatedClient(base_url=base, token="REDACTED") as client:
                 answer = module.sync_detailed(
@@ -228,7 +215,7 @@ def replay_through_the_overlay_client(cassette: Path) -> None:
             url = urlsplit(request["uri"])
             operation = schema.find_operation_by_path(request["method"], spec_path_of(url.path))
             assert operation is not None
-            module = _generated_module(operation.definition.raw["operationId"])
+            module = operation_module(operation.definition.raw["operationId"])
             kwargs = _call_kwargs(module, interaction, operation)
             kwargs.pop("model_name", None)
             body = kwargs.pop("body", None)

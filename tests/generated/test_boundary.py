@@ -90,6 +90,32 @@ def test_packaged_spec_is_the_spec() -> None:
     assert resources.files("haoee_kling_api").joinpath("py.typed").is_file()
 
 
+def test_the_compiled_spec_is_the_same_document_as_the_spec() -> None:
+    import yaml
+
+    compiled = json.loads((PACKAGE / "openapi.json").read_text(encoding="utf-8"))
+    assert compiled == yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+
+
+def test_no_client_path_parses_yaml() -> None:
+    # YAML parsing cost most of the client's cold start; the client reads the compiled JSON.
+    script = (
+        "import sys, httpx\n"
+        "from haoee_kling import Kling\n"
+        "answer = {'code': 0, 'data': {'task_id': '1', 'task_status': 'succeed'}}\n"
+        "transport = httpx.MockTransport(lambda r: httpx.Response(200, json=answer))\n"
+        "with Kling(api_key='hk-boundary-key', transport=transport) as kling:\n"
+        "    kling.text2video.create(prompt='a fox')\n"
+        "    kling.text2video.get('1')\n"
+        "    kling.tasks.wait_many([('text2video', '1')])\n"
+        "assert 'yaml' not in sys.modules, 'yaml was imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_one_distribution_ships_both_packages() -> None:
     import haoee_kling
     import haoee_kling_api

@@ -10,12 +10,16 @@ from ...models.task_envelope import TaskEnvelope
 from ...models.video_to_audio_request import VideoToAudioRequest
 from ...types import UNSET, Response, Unset
 
+BODY: type | None = VideoToAudioRequest
+RESPONSE: type | None = TaskEnvelope
 
-def _get_kwargs(
+
+def build_request(
     *,
     body: VideoToAudioRequest,
     model_name: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The httpx request arguments of this operation: method, url, params, headers, json."""
     headers: dict[str, Any] = {}
     if not isinstance(model_name, Unset):
         headers["ModelName"] = model_name
@@ -131,7 +135,7 @@ def sync_detailed(
         Response[ErrorEnvelope | TaskEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         model_name=model_name,
     )
@@ -200,7 +204,7 @@ async def asyncio_detailed(
         Response[ErrorEnvelope | TaskEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         model_name=model_name,
     )

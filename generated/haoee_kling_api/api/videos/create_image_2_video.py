@@ -10,12 +10,16 @@ from ...models.image_2_video_request import Image2VideoRequest
 from ...models.task_envelope import TaskEnvelope
 from ...types import UNSET, Response, Unset
 
+BODY: type | None = Image2VideoRequest
+RESPONSE: type | None = TaskEnvelope
 
-def _get_kwargs(
+
+def build_request(
     *,
     body: Image2VideoRequest,
     model_name: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The httpx request arguments of this operation: method, url, params, headers, json."""
     headers: dict[str, Any] = {}
     if not isinstance(model_name, Unset):
         headers["ModelName"] = model_name
@@ -130,7 +134,7 @@ def sync_detailed(
         Response[ErrorEnvelope | TaskEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         model_name=model_name,
     )
@@ -197,7 +201,7 @@ async def asyncio_detailed(
         Response[ErrorEnvelope | TaskEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         model_name=model_name,
     )

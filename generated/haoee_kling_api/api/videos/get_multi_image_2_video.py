@@ -10,12 +10,16 @@ from ...models.error_envelope import ErrorEnvelope
 from ...models.task_envelope import TaskEnvelope
 from ...types import UNSET, Response, Unset
 
+BODY: type | None = None
+RESPONSE: type | None = TaskEnvelope
 
-def _get_kwargs(
+
+def build_request(
     task_id: str,
     *,
     model_name: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The httpx request arguments of this operation: method, url, params, headers, json."""
     headers: dict[str, Any] = {}
     if not isinstance(model_name, Unset):
         headers["ModelName"] = model_name
@@ -126,7 +130,7 @@ def sync_detailed(
         Response[ErrorEnvelope | TaskEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         task_id=task_id,
         model_name=model_name,
     )
@@ -189,7 +193,7 @@ async def asyncio_detailed(
         Response[ErrorEnvelope | TaskEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         task_id=task_id,
         model_name=model_name,
     )

@@ -10,12 +10,16 @@ from ...models.identify_face_envelope import IdentifyFaceEnvelope
 from ...models.identify_face_request import IdentifyFaceRequest
 from ...types import UNSET, Response, Unset
 
+BODY: type | None = IdentifyFaceRequest
+RESPONSE: type | None = IdentifyFaceEnvelope
 
-def _get_kwargs(
+
+def build_request(
     *,
     body: IdentifyFaceRequest,
     model_name: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The httpx request arguments of this operation: method, url, params, headers, json."""
     headers: dict[str, Any] = {}
     if not isinstance(model_name, Unset):
         headers["ModelName"] = model_name
@@ -132,7 +136,7 @@ def sync_detailed(
         Response[ErrorEnvelope | IdentifyFaceEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         model_name=model_name,
     )
@@ -203,7 +207,7 @@ async def asyncio_detailed(
         Response[ErrorEnvelope | IdentifyFaceEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         body=body,
         model_name=model_name,
     )

@@ -9,13 +9,17 @@ from ...models.error_envelope import ErrorEnvelope
 from ...models.task_list_envelope import TaskListEnvelope
 from ...types import UNSET, Response, Unset
 
+BODY: type | None = None
+RESPONSE: type | None = TaskListEnvelope
 
-def _get_kwargs(
+
+def build_request(
     *,
     page_num: int | Unset = 1,
     page_size: int | Unset = 30,
     model_name: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The httpx request arguments of this operation: method, url, params, headers, json."""
     headers: dict[str, Any] = {}
     if not isinstance(model_name, Unset):
         headers["ModelName"] = model_name
@@ -136,7 +140,7 @@ def sync_detailed(
         Response[ErrorEnvelope | TaskListEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         page_num=page_num,
         page_size=page_size,
         model_name=model_name,
@@ -207,7 +211,7 @@ async def asyncio_detailed(
         Response[ErrorEnvelope | TaskListEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         page_num=page_num,
         page_size=page_size,
         model_name=model_name,
