@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import generation, overhead, polling, scale, startup, wait_many
+from . import coldstart, generation, overhead, polling, scale, startup, wait_many
 from ._common import machine
 from .report import render
 
@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 
 FULL: dict[str, Callable[[], dict[str, Any]]] = {
     "startup": startup.run,
+    "coldstart": coldstart.run,
     "generation": generation.run,
     "overhead": overhead.run,
     "polling": polling.run,
@@ -36,6 +37,7 @@ FULL: dict[str, Callable[[], dict[str, Any]]] = {
 }
 QUICK: dict[str, Callable[[], dict[str, Any]]] = {
     "startup": lambda: startup.run(runs=5, cli_runs=2),
+    "coldstart": lambda: coldstart.run(runs=4),
     "generation": lambda: generation.run(runs=1),
     "overhead": lambda: overhead.run(calls=300, blocks=3),
     "polling": lambda: polling.run(tasks=100),

@@ -120,6 +120,19 @@ def _startup(data: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _coldstart(data: dict[str, Any]) -> list[Row]:
+    wall = data["process_wall_ms"]
+    return [(
+        "Cold start to the first typed result (import, construct, one get; whole process)",
+        f"{data['ratio_p50']:.2f}x ({wall['haoee_kling']['p50']:.0f} vs "
+        f"{wall['httpx']['p50']:.0f} ms median wall, raw httpx doing the same GET)",
+        "<= 1.5x",
+        _met(data["ratio_p50"] <= 1.5),
+        f"{data['runs_each']} alternating runs each; p95 {wall['haoee_kling']['p95']:.0f} vs "
+        f"{wall['httpx']['p95']:.0f} ms",
+    )]  # fmt: skip
+
+
 def _generation(data: dict[str, Any]) -> list[Row]:
     wall = data["wall_s"]
     return [(
@@ -139,6 +152,7 @@ RENDERERS = {
     "scale": _scale,
     "scale_wide_pool": _scale,
     "startup": _startup,
+    "coldstart": _coldstart,
     "generation": _generation,
 }
 
