@@ -17,6 +17,8 @@ deterministically:
   to ``haoee_kling_api/openapi.json`` (the same document as compact JSON: what the overlay and the
   fake read at run time, about 25 times faster to load than YAML, so no client path parses YAML);
 * ``haoee_kling_api/py.typed`` is written (``--meta none`` does not emit it);
+* ``haoee_kling_api/calls.py`` is written by ``tools/typed_calls.py``: a TypedDict of every
+  create body and, per task kind, the namespace's calls with typed parameters;
 * ``haoee_kling_api/api/__init__.py`` gets the operation table: each operationId of the spec mapped
   to the module the generator wrote for it (named with the generator's own ``PythonIdentifier``,
   here, once), so the overlay finds an operation by a lookup, never by scanning or renaming;
@@ -40,6 +42,9 @@ import tempfile
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import typed_calls  # a sibling module of this script
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Path("openapi/kling.yaml")
@@ -135,6 +140,16 @@ def operation_table(spec: bytes) -> str:
     return OPERATION_TABLE % "".join(rows)
 
 
+def format_python(path: Path) -> None:
+    """Format a file we write ourselves as the generator's post-hooks format its own."""
+    bindir = Path(sys.executable).parent
+    for args in (["check", "--fix-only", "--extend-select=I"], ["format"]):
+        subprocess.run(
+            [str(bindir / "ruff"), *args, "--no-cache", "--isolated", "--quiet", str(path)],
+            check=True,
+        )
+
+
 def run_generator(root: Path, out: Path) -> None:
     """Run the pinned openapi-python-client, writing the package into ``out``."""
     bindir = Path(sys.executable).parent
@@ -184,6 +199,9 @@ def build(root: Path, dest: Path) -> None:
     (package / "openapi.json").write_text(compiled_spec(spec), encoding="utf-8")
     (package / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
     (package / "api" / "__init__.py").write_text(header + operation_table(spec), encoding="utf-8")
+    calls = package / "calls.py"
+    calls.write_text(header + typed_calls.render(json.loads(compiled_spec(spec))), encoding="utf-8")
+    format_python(calls)
 
     stamp = {
         "spec": SPEC.as_posix(),

@@ -10,23 +10,52 @@ import copy
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    from haoee_kling_api.calls import (
+        AdvancedLipSyncCalls,
+        AsyncAdvancedLipSyncCalls,
+        AsyncEffectsCalls,
+        AsyncImage2VideoCalls,
+        AsyncImageExpandCalls,
+        AsyncLipSyncCalls,
+        AsyncMultiImage2ImageCalls,
+        AsyncMultiImage2VideoCalls,
+        AsyncOmniVideoCalls,
+        AsyncText2VideoCalls,
+        AsyncTextToAudioCalls,
+        AsyncVideoExtendCalls,
+        AsyncVideoToAudioCalls,
+        EffectsCalls,
+        Image2VideoCalls,
+        ImageExpandCalls,
+        LipSyncCalls,
+        MultiImage2ImageCalls,
+        MultiImage2VideoCalls,
+        OmniVideoCalls,
+        Text2VideoCalls,
+        TextToAudioCalls,
+        VideoExtendCalls,
+        VideoToAudioCalls,
+    )
+    from haoee_kling_api.models import Task
+
+    from ._facades import AsyncElements, SyncElements
+    from ._reading import Page
 
 from ._auth import default_base_url, make_auth
 from ._clock import Clock, SystemClock
 from ._config import NOT_GIVEN, Config
 from ._core import Core
 from ._facades import (
-    AsyncElements,
     AsyncIdentifyFace,
-    AsyncKind,
     AsyncTasks,
-    SyncElements,
     SyncIdentifyFace,
-    SyncKind,
     SyncTasks,
+    kind_facade,
 )
 from ._logging import setup_logging
 from ._namespaces import (
@@ -95,8 +124,7 @@ class _Base(Generic[H]):
 
     # What differs between the two clients, set by each subclass.
     _sender_type: type[SyncSender] | type[AsyncSender]
-    _kind_type: type[SyncKind] | type[AsyncKind]
-    _elements_type: type[SyncElements] | type[AsyncElements]
+    _flavour: str
     _tasks_type: type[SyncTasks] | type[AsyncTasks]
     _identify_type: type[SyncIdentifyFace] | type[AsyncIdentifyFace]
 
@@ -115,7 +143,7 @@ class _Base(Generic[H]):
         for attribute, kind in namespaces().items():
             elements = attribute == "elements"
             kinds[kind] = (ElementPlans if elements else KindPlans)(core, kind)
-            facade = self._elements_type if elements else self._kind_type
+            facade = kind_facade(kind, self._flavour)
             setattr(self, attribute, facade(kinds[kind], sender, self._clock))
         self.tasks = self._tasks_type(TasksPlans(core, kinds), sender, self._clock)
         self.identify_face = self._identify_type(IdentifyFacePlans(core), sender, self._clock)
@@ -180,25 +208,24 @@ class Kling(_Base[httpx.Client]):
 
     # One namespace per task kind of the spec (`_namespaces.namespaces()`; a test keeps these
     # annotations equal to it), declared for type checkers and editors.
-    advanced_lip_sync: SyncKind
-    effects: SyncKind
-    image2video: SyncKind
-    image_expand: SyncKind
-    lip_sync: SyncKind
-    multi_image2image: SyncKind
-    multi_image2video: SyncKind
-    omni_video: SyncKind
-    text2video: SyncKind
-    text_to_audio: SyncKind
-    video_extend: SyncKind
-    video_to_audio: SyncKind
+    advanced_lip_sync: AdvancedLipSyncCalls[Page[Task]]
+    effects: EffectsCalls[Page[Task]]
+    image2video: Image2VideoCalls[Page[Task]]
+    image_expand: ImageExpandCalls[Page[Task]]
+    lip_sync: LipSyncCalls[Page[Task]]
+    multi_image2image: MultiImage2ImageCalls[Page[Task]]
+    multi_image2video: MultiImage2VideoCalls[Page[Task]]
+    omni_video: OmniVideoCalls[Page[Task]]
+    text2video: Text2VideoCalls[Page[Task]]
+    text_to_audio: TextToAudioCalls[Page[Task]]
+    video_extend: VideoExtendCalls[Page[Task]]
+    video_to_audio: VideoToAudioCalls[Page[Task]]
     elements: SyncElements
     identify_face: SyncIdentifyFace
     tasks: SyncTasks
     _sender_type = SyncSender
     _http_type = httpx.Client
-    _kind_type = SyncKind
-    _elements_type = SyncElements
+    _flavour = "sync"
     _tasks_type = SyncTasks
     _identify_type = SyncIdentifyFace
 
@@ -247,25 +274,24 @@ class Kling(_Base[httpx.Client]):
 class AsyncKling(_Base[httpx.AsyncClient]):
     """The async client: the same names as `Kling`, awaited; an async context manager."""
 
-    advanced_lip_sync: AsyncKind
-    effects: AsyncKind
-    image2video: AsyncKind
-    image_expand: AsyncKind
-    lip_sync: AsyncKind
-    multi_image2image: AsyncKind
-    multi_image2video: AsyncKind
-    omni_video: AsyncKind
-    text2video: AsyncKind
-    text_to_audio: AsyncKind
-    video_extend: AsyncKind
-    video_to_audio: AsyncKind
+    advanced_lip_sync: AsyncAdvancedLipSyncCalls[Page[Task]]
+    effects: AsyncEffectsCalls[Page[Task]]
+    image2video: AsyncImage2VideoCalls[Page[Task]]
+    image_expand: AsyncImageExpandCalls[Page[Task]]
+    lip_sync: AsyncLipSyncCalls[Page[Task]]
+    multi_image2image: AsyncMultiImage2ImageCalls[Page[Task]]
+    multi_image2video: AsyncMultiImage2VideoCalls[Page[Task]]
+    omni_video: AsyncOmniVideoCalls[Page[Task]]
+    text2video: AsyncText2VideoCalls[Page[Task]]
+    text_to_audio: AsyncTextToAudioCalls[Page[Task]]
+    video_extend: AsyncVideoExtendCalls[Page[Task]]
+    video_to_audio: AsyncVideoToAudioCalls[Page[Task]]
     elements: AsyncElements
     identify_face: AsyncIdentifyFace
     tasks: AsyncTasks
     _sender_type = AsyncSender
     _http_type = httpx.AsyncClient
-    _kind_type = AsyncKind
-    _elements_type = AsyncElements
+    _flavour = "async"
     _tasks_type = AsyncTasks
     _identify_type = AsyncIdentifyFace
 

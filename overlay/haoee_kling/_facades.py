@@ -1,29 +1,33 @@
 """The namespaces users call, each written once and exposed twice: blocking and awaited.
 
-A namespace method is its plan method from `_namespaces` (same signature, same docstring),
-run by `blocking` (on `Kling`) or `awaited` (on `AsyncKling`). Nothing else differs between
-the two clients' namespaces, so they cannot drift apart.
+A task kind's namespace is the generated class of its typed calls (`haoee_kling_api.calls`:
+typed parameters from the spec, for editors and type checkers) with a runner under it that
+runs the matching plan method of `_namespaces`, blocking (on `Kling`) or awaited (on
+`AsyncKling`). The other namespaces expose their plan methods directly (`blocking`,
+`awaited`): same signature, same docstring. Nothing else differs between the two clients'
+namespaces, so they cannot drift apart.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from ._clock import Clock
 from ._engine import Plan, aiterate, arun, iterate, run
-from ._namespaces import ElementPlans, IdentifyFacePlans, KindPlans, TasksPlans
+from ._namespaces import ElementPlans, IdentifyFacePlans, TasksPlans
 
 __all__ = [
-    "AsyncElements",
+    "AsyncElementExtras",
     "AsyncIdentifyFace",
-    "AsyncKind",
+    "AsyncRunner",
     "AsyncTasks",
-    "SyncElements",
+    "SyncElementExtras",
     "SyncIdentifyFace",
-    "SyncKind",
+    "SyncRunner",
     "SyncTasks",
+    "kind_facade",
 ]
 
 P = ParamSpec("P")
@@ -90,23 +94,72 @@ def aiterating(
     return method
 
 
-class SyncKind(_Facade):
-    """One task kind on `Kling` (e.g. `kling.text2video`)."""
+class SyncRunner(_Facade):
+    """Runs a namespace's calls blocking: the `_call` the generated typed calls hand off to."""
 
-    create = blocking(KindPlans.create)
-    get = blocking(KindPlans.get)
-    list = blocking(KindPlans.list)
-    wait = blocking(KindPlans.wait)
-    create_and_wait = blocking(KindPlans.create_and_wait)
+    def _call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        plan = getattr(self._plans, method)(*args, **_given(kwargs))
+        return run(plan, self._sender, self._clock.sleep)
 
 
-class SyncElements(SyncKind):
-    """`kling.elements` on `Kling`."""
+class AsyncRunner(_Facade):
+    """Runs a namespace's calls awaited: the `_acall` the generated typed calls hand off to."""
+
+    async def _acall(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        plan = getattr(self._plans, method)(*args, **_given(kwargs))
+        return await arun(plan, self._sender, self._clock.asleep)
+
+
+def _given(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Leave out the arguments the caller did not give (the generated calls' `UNSET`)."""
+    from haoee_kling_api.types import UNSET
+
+    return {name: value for name, value in kwargs.items() if value is not UNSET}
+
+
+class SyncElementExtras(_Facade):
+    """What `kling.elements` has beyond a task kind's calls, blocking."""
 
     create_legacy = blocking(ElementPlans.create_legacy)
     list_legacy = blocking(ElementPlans.list_legacy)
     list_presets = blocking(ElementPlans.list_presets)
     list_advanced_presets = blocking(ElementPlans.list_advanced_presets)
+
+
+class AsyncElementExtras(_Facade):
+    """What `kling.elements` has beyond a task kind's calls, awaited."""
+
+    create_legacy = awaited(ElementPlans.create_legacy)
+    list_legacy = awaited(ElementPlans.list_legacy)
+    list_presets = awaited(ElementPlans.list_presets)
+    list_advanced_presets = awaited(ElementPlans.list_advanced_presets)
+
+
+@functools.cache
+def kind_facade(kind: str, flavour: str) -> type[_Facade]:
+    """The namespace class of a task kind: the generated typed calls of that kind, run by the
+    blocking (`flavour` "sync") or awaited runner; built once per process, when a client is."""
+    from haoee_kling_api.calls import ASYNC_CALLS, CALLS
+
+    sync = flavour == "sync"
+    calls = (CALLS if sync else ASYNC_CALLS)[kind]
+    bases: tuple[type, ...] = (SyncRunner if sync else AsyncRunner,)
+    if kind == "advanced_custom_element":
+        bases = (SyncElementExtras if sync else AsyncElementExtras, *bases)
+    return type(calls.__name__, (*bases, calls), {"__doc__": calls.__doc__})
+
+
+if TYPE_CHECKING:
+    from haoee_kling_api.calls import AdvancedCustomElementCalls, AsyncAdvancedCustomElementCalls
+    from haoee_kling_api.models import Task
+
+    from ._reading import Page
+
+    class SyncElements(AdvancedCustomElementCalls[Page[Task]], SyncElementExtras):
+        """`kling.elements` on `Kling`, as type checkers see it."""
+
+    class AsyncElements(AsyncAdvancedCustomElementCalls[Page[Task]], AsyncElementExtras):
+        """`kling.elements` on `AsyncKling`, as type checkers see it."""
 
 
 class SyncIdentifyFace(_Facade):
@@ -122,25 +175,6 @@ class SyncTasks(_Facade):
     wait = blocking(TasksPlans.wait)
     wait_many = blocking(TasksPlans.wait_many)
     iter_status = iterating(TasksPlans.iter_status)
-
-
-class AsyncKind(_Facade):
-    """One task kind on `AsyncKling` (e.g. `kling.text2video`), awaited."""
-
-    create = awaited(KindPlans.create)
-    get = awaited(KindPlans.get)
-    list = awaited(KindPlans.list)
-    wait = awaited(KindPlans.wait)
-    create_and_wait = awaited(KindPlans.create_and_wait)
-
-
-class AsyncElements(AsyncKind):
-    """`kling.elements` on `AsyncKling`."""
-
-    create_legacy = awaited(ElementPlans.create_legacy)
-    list_legacy = awaited(ElementPlans.list_legacy)
-    list_presets = awaited(ElementPlans.list_presets)
-    list_advanced_presets = awaited(ElementPlans.list_advanced_presets)
 
 
 class AsyncIdentifyFace(_Facade):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import functools
 import io
 import re
@@ -196,11 +197,14 @@ def _split(path: str) -> list[str]:
     return [part for part in re.split(r"\.(?![^\[]*\])", path) if part]
 
 
-def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+def prepare_body(
+    operation_id: str, fields: Mapping[str, Any], *, call: str | None = None
+) -> dict[str, Any]:
     """Build and check a request body for an operation.
 
     Args:
         operation_id: the spec's operationId, e.g. `createImage2Video`.
+        call: how the caller named the call (`text2video.create`), for messages.
         fields: the caller's keyword arguments; None values are left out, and so is `""` in
             an optional text field (Kling's own examples send `"callback_url": ""` to mean
             "none"); `""` in a required field is still refused.
@@ -217,7 +221,7 @@ def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]
     )
     known = resolve(schema).get("properties", {})
     problems: list[Problem] = [
-        Problem(name, "unknown-field", f"{name}: is not a field of {operation_id}")
+        Problem(name, "unknown-field", _unknown(name, call or operation_id, known))
         for name in body
         if known and name not in known
     ]
@@ -231,6 +235,12 @@ def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]
     if problems:
         raise InvalidRequestError(problems)
     return body
+
+
+def _unknown(name: str, call: str, known: Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{name}: is not a field of {call}{hint}"
 
 
 def _is_text(schema: Mapping[str, Any]) -> bool:

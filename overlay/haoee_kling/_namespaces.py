@@ -55,11 +55,24 @@ TaskList = Page["Task"]
 Elements = Page["CustomElement"]
 
 
-def prepare_body(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+def prepare_body(
+    operation_id: str, fields: Mapping[str, Any], *, call: str | None = None
+) -> dict[str, Any]:
     """Encode local media and check the body against the spec (`_inputs`, loaded on first use)."""
     from ._inputs import prepare_body as prepare
 
-    return prepare(operation_id, fields)
+    return prepare(operation_id, fields, call=call)
+
+
+def merged_fields(body: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A whole body (a generated model or a dict) and keyword fields as one dict; keywords win."""
+    if body is None:
+        return dict(fields)
+    to_dict = getattr(body, "to_dict", None)
+    whole = to_dict() if callable(to_dict) else body
+    if not isinstance(whole, Mapping):
+        raise TypeError(f"body must be a request model or a dict, not {type(body).__name__}")
+    return {**whole, **fields}
 
 
 # The models are imported on first use: the generated models package imports all ~80 of its
@@ -123,6 +136,7 @@ class KindPlans:
         self.core = core
         self.kind = kind
         self.ops = kind_operations()[kind]
+        self.namespace = next(name for name, k in namespaces().items() if k == kind)
 
     def _created(
         self,
@@ -133,7 +147,7 @@ class KindPlans:
     ) -> Plan[dict[str, Any]]:
         op_id, core = self.ops["create"], self.core
         fields["external_task_id"] = external_task_id
-        body = prepare_body(op_id, fields)
+        body = prepare_body(op_id, fields, call=f"{self.namespace}.create")
         sent = core.create_header(op_id, body, header)
 
         def submitted(data: dict[str, Any]) -> Any:
@@ -168,6 +182,7 @@ class KindPlans:
 
     def create(
         self,
+        body: Any = None,
         /,
         *,
         external_task_id: str | None = None,
@@ -178,6 +193,7 @@ class KindPlans:
         """Create a task (body fields as keywords; media as URL, base64, bytes or path).
 
         Args:
+            body: the whole request as a generated model or a dict (keywords override it).
             external_task_id: your id for the task; one is generated when omitted.
             model_name_header: haoee `ModelName` to send instead of the derived one.
             on_submitted: called with the task as soon as it exists.
@@ -190,7 +206,9 @@ class KindPlans:
             InvalidRequestError: before any request, listing every problem.
             APIError, APIConnectionError: carrying `external_task_id` (see safe submission).
         """
-        external_id = external_task_id or new_external_task_id()
+        fields = merged_fields(body, fields)
+        external_id = external_task_id or fields.pop("external_task_id", None)
+        external_id = external_id or new_external_task_id()
         return (
             yield from _task(
                 self._created(fields, external_id, model_name_header, on_submitted),
@@ -247,6 +265,7 @@ class KindPlans:
 
     def create_and_wait(
         self,
+        body: Any = None,
         /,
         *,
         external_task_id: str | None = None,
@@ -257,7 +276,9 @@ class KindPlans:
         **fields: Any,
     ) -> Plan[Task]:
         """`create` then `wait` (see both); every error after the create carries the task id."""
-        external_id = external_task_id or new_external_task_id()
+        fields = merged_fields(body, fields)
+        external_id = external_task_id or fields.pop("external_task_id", None)
+        external_id = external_id or new_external_task_id()
         created = yield from _task(
             self._created(fields, external_id, model_name_header, on_submitted),
             external_task_id=external_id,

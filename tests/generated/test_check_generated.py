@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INPUTS = [
     "pyproject.toml",
     "tools/generate.py",
+    "tools/typed_calls.py",
     "openapi/kling.yaml",
     "openapi/generator.yaml",
     "openapi/templates",

@@ -1,0 +1,125 @@
+"""Typed calls: every create's fields come from the spec, for editors, type checkers and help()."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import pydoc
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from haoee_kling import AsyncKling, InvalidRequestError, Kling
+from haoee_kling._namespaces import namespaces
+from haoee_kling._spec import load_spec, operations, resolve
+from tests.unit.conftest import CANARY_KEY, task_answer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+USER_FILE = """\
+from haoee_kling import Kling
+
+kling = Kling()
+kling.text2video.create(prompt="a fox", durration="5")
+kling.text2video.create(prompt="a fox", mode="ultra")
+kling.text2video.create(prompt="a fox", multi_shot="yes")
+kling.text2video.create(prompt="a fox", duration="5", mode="pro", model_name="kling-v2-6")
+"""
+
+
+@pytest.mark.slow
+def test_mypy_reports_a_misspelt_field_a_wrong_literal_and_a_wrong_type(tmp_path: Path) -> None:
+    user = tmp_path / "user.py"
+    user.write_text(USER_FILE, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--no-pretty", str(user)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert any(":4:" in line and "durration" in line for line in lines), result.stdout
+    assert any(":5:" in line and '"mode"' in line for line in lines), result.stdout
+    assert any(":6:" in line and '"multi_shot"' in line for line in lines), result.stdout
+    assert not any(":7:" in line for line in lines), result.stdout  # the right call passes
+
+
+def create_fields(kind: str) -> set[str]:
+    op = operations()[
+        next(o for o, v in operations().items() if v.kind == kind and v.method == "POST")
+    ]
+    return set(resolve(op.body_schema or {}).get("properties", {})) - {"external_task_id"}
+
+
+@pytest.mark.parametrize("kind", sorted(set(namespaces().values())))
+def test_help_lists_every_field_of_the_create_with_the_specs_description(kind: str) -> None:
+    attribute = next(name for name, k in namespaces().items() if k == kind)
+    with Kling(api_key=CANARY_KEY) as kling:
+        text = pydoc.plain(pydoc.render_doc(getattr(kling, attribute).create))
+    for field in create_fields(kind):
+        assert f"{field}:" in text or f"{field} (required):" in text, (kind, field)
+    assert "-> 'Task'" in text or "-> Task" in text
+
+
+def test_signatures_name_the_real_return_type_on_both_clients() -> None:
+    with Kling(api_key=CANARY_KEY) as sync_kling:
+        sync = inspect.signature(sync_kling.text2video.create)
+    asyn = AsyncKling(api_key=CANARY_KEY)
+    method = asyn.text2video.create
+    assert sync.return_annotation in ("Task", "'Task'")
+    assert inspect.signature(method).return_annotation in ("Task", "'Task'")
+    assert inspect.iscoroutinefunction(method)
+    assert str(sync.parameters["fields"]) == "**fields: 'Unpack[Text2VideoFields]'"
+
+
+def test_a_misspelt_field_gets_did_you_mean_naming_the_call_before_any_request() -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    transport = httpx.MockTransport(answer)
+    with (
+        Kling(api_key=CANARY_KEY, transport=transport) as kling,
+        pytest.raises(InvalidRequestError) as caught,
+    ):
+        kling.text2video.create(prompt="a fox", durration="5")  # type: ignore[call-arg]
+    assert "durration: is not a field of text2video.create (did you mean duration?)" in str(
+        caught.value
+    )
+    assert sent == []
+
+
+@pytest.mark.parametrize("shape", ["model", "dict"])
+def test_a_generated_body_model_or_a_dict_is_accepted_and_keywords_override_it(
+    shape: str,
+) -> None:
+    from haoee_kling_api.models.text_2_video_request import Text2VideoRequest
+
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=task_answer("submitted"))
+
+    whole = {"prompt": "a fox", "duration": "10", "external_task_id": "mine-7"}
+    body: Text2VideoRequest | dict[str, str] = (
+        Text2VideoRequest.from_dict(whole) if shape == "model" else whole
+    )
+    with Kling(api_key=CANARY_KEY, transport=httpx.MockTransport(answer)) as kling:
+        kling.text2video.create(body, duration="5")
+    wire = json.loads(sent[0].content)
+    assert (wire["prompt"], wire["duration"], wire["external_task_id"]) == ("a fox", "5", "mine-7")
+
+
+def test_every_kind_has_typed_calls_for_both_clients() -> None:
+    from haoee_kling_api.calls import ASYNC_CALLS, CALLS
+
+    kinds = {op.kind for op in operations().values() if op.kind}
+    assert set(CALLS) == set(ASYNC_CALLS) == kinds
+    assert "x-kling-kind" in json.dumps(load_spec()["paths"])

@@ -1,0 +1,404 @@
+"""Write ``haoee_kling_api/calls.py``: typed parameters and typed namespace calls, from the spec.
+
+Used by ``tools/generate.py`` (``make generate``); never run by hand. For every request body the
+spec describes, a ``TypedDict`` of its fields (``Required`` for required ones, ``Literal`` for
+closed enums, ``Literal[...] | str`` for open ones, nested ``TypedDict`` for objects, a media
+union for ``x-kling-media`` fields); for every task kind, a class of the five calls a namespace
+has (``create``, ``create_and_wait``, ``get``, ``list``, ``wait``), blocking and awaited, whose
+``create`` takes the body's fields as ``**fields: Unpack[...]`` with the spec's descriptions in
+its docstring. Each call hands its arguments to ``self._call`` / ``self._acall``, which the
+overlay provides: the generated side knows the wire format, the overlay how to send it.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_HEADER = '''"""Typed parameters and namespace calls, one class per task kind (from the spec).
+
+Written by tools/typed_calls.py during `make generate`. The overlay subclasses each class with
+the runner that sends the call (`_call` blocking, `_acall` awaited); these classes only say what
+a call takes and returns, so editors complete every field and type checkers check it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from os import PathLike
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NotRequired,
+    Required,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    cast,
+)
+
+from .types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from .models.task import Task
+%(models)s
+# A local file, its bytes, raw base64 or a public URL: the overlay checks and encodes it.
+MediaInput = str | bytes | PathLike[str]
+PageT = TypeVar("PageT")
+
+
+class _Runner:
+    """What the overlay provides: run a call of this namespace by name."""
+
+    def _call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    async def _acall(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+'''
+
+_BASE = '''
+
+class KindCalls(_Runner, Generic[PageT]):
+    """The calls every task kind has, blocking (`get`, `list`, `wait`)."""
+
+    def get(self, task_id: str, *, model_name_header: str | None | Unset = UNSET) -> Task:
+        """Read one task by id (free; retried on transient errors).
+
+        Args:
+            task_id: the task's id.
+            model_name_header: haoee `ModelName` to send instead of the remembered one.
+
+        Returns:
+            The task, read tolerantly (only its id and status are required).
+        """
+        return cast("Task", self._call("get", task_id, model_name_header=model_name_header))
+
+    def list(
+        self,
+        *,
+        page_num: int = 1,
+        page_size: int = 30,
+        model_name_header: str | None | Unset = UNSET,
+    ) -> PageT:
+        """One page of this kind's tasks, newest first.
+
+        Args:
+            page_num: the page, from 1.
+            page_size: tasks per page, 1 to 500.
+            model_name_header: haoee `ModelName` to send instead of the remembered one.
+
+        Returns:
+            The readable tasks; `.skipped` lists the items that could not be read.
+        """
+        return cast(
+            "PageT",
+            self._call(
+                "list", page_num=page_num, page_size=page_size, model_name_header=model_name_header
+            ),
+        )
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+    ) -> Task:
+        """Poll a task until it succeeds.
+
+        Args:
+            task_id: the task's id.
+            timeout: overall deadline in seconds (default: the client's `wait_timeout`; None
+                waits without one).
+            on_progress: called with a `ProgressEvent` after every poll.
+
+        Returns:
+            The succeeded task.
+
+        Raises:
+            TaskFailedError: the task failed. WaitTimeoutError: the deadline passed.
+        """
+        return cast("Task", self._call("wait", task_id, timeout=timeout, on_progress=on_progress))
+
+
+class AsyncKindCalls(_Runner, Generic[PageT]):
+    """The calls every task kind has, awaited (`get`, `list`, `wait`)."""
+
+    async def get(
+        self, task_id: str, *, model_name_header: str | None | Unset = UNSET
+    ) -> Task:
+        """Read one task by id (see `KindCalls.get`)."""
+        return cast("Task", await self._acall("get", task_id, model_name_header=model_name_header))
+
+    async def list(
+        self,
+        *,
+        page_num: int = 1,
+        page_size: int = 30,
+        model_name_header: str | None | Unset = UNSET,
+    ) -> PageT:
+        """One page of this kind's tasks, newest first (see `KindCalls.list`)."""
+        return cast(
+            "PageT",
+            await self._acall(
+                "list", page_num=page_num, page_size=page_size, model_name_header=model_name_header
+            ),
+        )
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+    ) -> Task:
+        """Poll a task until it succeeds (see `KindCalls.wait`)."""
+        result = await self._acall("wait", task_id, timeout=timeout, on_progress=on_progress)
+        return cast("Task", result)
+'''
+
+_CREATE = '''
+    {prefix}def create(
+        self,
+        body: {body_model} | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        **fields: Unpack[{fields}],
+    ) -> Task:
+        """{summary}.
+
+{description}
+        Args:
+            body: the whole request as a `{body_model}` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+{field_docs}
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = {awaiting}self.{runner}(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            **fields,
+        )
+        return cast("Task", result)
+
+    {prefix}def create_and_wait(
+        self,
+        body: {body_model} | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        **fields: Unpack[{fields}],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
+        `ProgressEvent` after every poll).
+        """
+        result = {awaiting}self.{runner}(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            **fields,
+        )
+        return cast("Task", result)
+'''
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
+
+
+class _Writer:
+    """Turns the spec's request schemas into TypedDicts, once each, in dependency order."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.spec = spec
+        self.classes: dict[str, str] = {}
+        self._building: set[str] = set()
+
+    def _target(self, ref: str) -> tuple[str, Mapping[str, Any]]:
+        node: Any = self.spec
+        for part in ref[2:].split("/"):
+            node = node[part]
+        return ref.rsplit("/", 1)[-1], node
+
+    def annotation(self, schema: Mapping[str, Any]) -> str:
+        """The Python type of a value of `schema`."""
+        if "$ref" in schema:
+            name, target = self._target(str(schema["$ref"]))
+            if "x-kling-media" in schema or "x-kling-media" in target:
+                return "MediaInput"
+            if target.get("type") == "object" or "properties" in target:
+                return self.typed_dict(f"{name}Params", target)
+            return self.annotation(target)
+        if "x-kling-media" in schema:
+            return "MediaInput"
+        options = schema.get("anyOf") or schema.get("oneOf")
+        if options and "type" not in schema:
+            return self._union(self.annotation(option) for option in options)
+        if "enum" in schema:
+            return "Literal[" + ", ".join(repr(value) for value in schema["enum"]) + "]"
+        kinds = schema.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
+        names = {
+            "string": "str",
+            "integer": "int",
+            "number": "float",
+            "boolean": "bool",
+            "null": "None",
+        }
+        parts = []
+        for kind in kinds:
+            if kind == "array":
+                parts.append(f"list[{self.annotation(schema.get('items', {}))}]")
+            elif kind == "object":
+                parts.append("dict[str, Any]")
+            else:
+                parts.append(names.get(kind, "Any"))
+        return self._union(parts) if parts else "Any"
+
+    @staticmethod
+    def _union(parts: Any) -> str:
+        seen: list[str] = []
+        for part in parts:
+            for piece in part.split(" | "):
+                if piece not in seen:
+                    seen.append(piece)
+        if "str" in seen:  # an open enum: keep its known values for completion
+            seen = [p for p in seen if p != "str"] + ["str"]
+        return " | ".join(seen)
+
+    def typed_dict(
+        self, name: str, schema: Mapping[str, Any], *, leave_out: frozenset[str] = frozenset()
+    ) -> str:
+        """Emit (once) a TypedDict for an object schema; returns its name."""
+        if name in self.classes or name in self._building:
+            return name
+        self._building.add(name)
+        required = set(schema.get("required", ()))
+        lines = [f"class {name}(TypedDict, total=False):", f'    """{_doc(schema, name)}"""', ""]
+        for field, sub in schema.get("properties", {}).items():
+            if field in leave_out:
+                continue
+            kind = self.annotation(sub)
+            if not field.isidentifier() or keyword.iskeyword(field):
+                raise SystemExit(f"typed_calls: field {field!r} of {name} is not an identifier")
+            wrapped = f"Required[{kind}]" if field in required else f"NotRequired[{kind}]"
+            lines.append(f"    {field}: {wrapped}")
+        self.classes[name] = "\n".join(lines) + "\n"
+        self._building.discard(name)
+        return name
+
+
+def _doc(schema: Mapping[str, Any], fallback: str) -> str:
+    text = " ".join(str(schema.get("description") or fallback).split())
+    return text.replace("\\", "\\\\").replace('"""', "'''")
+
+
+def _field_docs(writer: _Writer, schema: Mapping[str, Any], leave_out: frozenset[str]) -> str:
+    rows = []
+    required = set(schema.get("required", ()))
+    for field, sub in schema.get("properties", {}).items():
+        if field in leave_out:
+            continue
+        target = writer._target(str(sub["$ref"]))[1] if "$ref" in sub else sub
+        text = _doc(sub if sub.get("description") else target, "")
+        mark = " (required)" if field in required else ""
+        rows.append(f"                {field}{mark}: {text}")
+    return "\n".join(rows) + "\n"
+
+
+def _indented(text: str) -> str:
+    lines = [" ".join(line.split()) for line in str(text or "").strip().splitlines()]
+    body = "\n".join(f"        {line}" if line else "" for line in lines)
+    return (body.replace("\\", "\\\\").replace('"""', "'''") + "\n") if body.strip() else ""
+
+
+def render(spec: Mapping[str, Any]) -> str:
+    """The source of ``calls.py`` for a spec (plain dicts, as JSON or YAML gives it)."""
+    writer = _Writer(spec)
+    kinds: list[tuple[str, str, str]] = []  # (kind, class stem, body model)
+    methods: dict[str, str] = {}
+    model_imports: set[tuple[str, str]] = set()
+    for item in spec["paths"].values():
+        op = item.get("post")
+        if op is None or not op.get("x-kling-kind"):
+            continue
+        kind = op["x-kling-kind"]
+        body_name, body = writer._target(
+            op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        )
+        stem = _camel(kind.replace("2", "_2_")).replace("_", "")
+        leave_out = frozenset({"external_task_id"})
+        fields = writer.typed_dict(f"{stem}Fields", body, leave_out=leave_out)
+        model_imports.add((_module_of(body_name), body_name))
+        common = {
+            "body_model": body_name,
+            "fields": fields,
+            "summary": _doc({"description": op.get("summary")}, kind).rstrip("."),
+            "description": _indented(op.get("description", "")),
+            "field_docs": _field_docs(writer, body, leave_out),
+        }
+        methods[f"{stem}Calls"] = _CREATE.format(prefix="", awaiting="", runner="_call", **common)
+        methods[f"Async{stem}Calls"] = _CREATE.format(
+            prefix="async ", awaiting="await ", runner="_acall", **common
+        )
+        kinds.append((kind, stem, body_name))
+    models = "".join(f"    from .models.{m} import {n}\n" for m, n in sorted(model_imports))
+    out = [_HEADER % {"models": models}, "\n\n"]
+    out += [f"{source}\n\n" for source in writer.classes.values()]
+    out.append(_BASE)
+    for kind, stem, _ in kinds:
+        for flavour, base in (("", "KindCalls"), ("Async", "AsyncKindCalls")):
+            how = flavour.lower() or "blocking"
+            out.append(
+                f"\n\nclass {flavour}{stem}Calls({base}[PageT]):\n"
+                f'    """`kling.{kind}`: {how} calls of this task kind."""\n'
+                + methods[f"{flavour}{stem}Calls"]
+            )
+    table = "".join(f'    "{kind}": {stem}Calls,\n' for kind, stem, _ in kinds)
+    atable = "".join(f'    "{kind}": Async{stem}Calls,\n' for kind, stem, _ in kinds)
+    out.append(
+        "\n\n# Task kind (the spec's x-kling-kind) -> its calls, blocking and awaited.\n"
+        f"CALLS: dict[str, type[KindCalls[Any]]] = {{\n{table}}}\n"
+        f"ASYNC_CALLS: dict[str, type[AsyncKindCalls[Any]]] = {{\n{atable}}}\n"
+        '__all__ = ["ASYNC_CALLS", "CALLS", "UNSET", "MediaInput", "Unset"]\n'
+    )
+    return "".join(out)
+
+
+def _module_of(model: str) -> str:
+    """The module the generator writes a model into (its snake_case name)."""
+    from openapi_python_client.strings import PythonIdentifier
+
+    return str(PythonIdentifier(model, prefix="field_"))
