@@ -3,17 +3,35 @@
 
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
-from attrs import define, field
+from attrs import define, field, fields
 
 
 class Unset:
     def __bool__(self) -> Literal[False]:
         return False
 
+    def __repr__(self) -> str:
+        return "UNSET"
+
 
 UNSET: Unset = Unset()
+
+
+def set_fields_repr(self: Any) -> str:
+    """A model's repr: the fields that are set, then any the spec does not name."""
+    shown = [
+        f"{item.name}={getattr(self, item.name)!r}"
+        for item in fields(type(self))
+        if item.name != "additional_properties"
+        and not isinstance(getattr(self, item.name), Unset)
+    ]
+    extra = getattr(self, "additional_properties", None)
+    if extra:
+        shown.append(f"additional_properties={extra!r}")
+    return f"{type(self).__name__}({', '.join(shown)})"
+
 
 # The types that `httpx.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str

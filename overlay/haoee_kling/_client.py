@@ -10,7 +10,7 @@ import copy
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import httpx
 
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 from ._auth import default_base_url, make_auth
 from ._clock import Clock, SystemClock
-from ._config import NOT_GIVEN, Config
+from ._config import NOT_GIVEN, Config, NotGiven
 from ._core import Core
 from ._facades import (
     AsyncIdentifyFace,
@@ -117,6 +117,10 @@ class _Base(Generic[H]):
         )
         self._owns_http = http_client is None
         self._transport_for_downloads = transport
+        # The unauthenticated client for result files, made on the first download; shared with
+        # `with_options` copies (a shallow copy shares this dict) and closed by the original.
+        self._downloads: dict[str, Any] = {}
+        self._is_copy = False
         # A caller's own client is used as it is: requests carry absolute URLs and the auth.
         self._http = self._make_http(config, transport) if http_client is None else http_client
         self._auth = auth
@@ -150,11 +154,15 @@ class _Base(Generic[H]):
 
     def _download_options(self, on_progress: Any, watermarked: bool) -> dict[str, Any]:
         config = self._core.config
+        if "client" not in self._downloads:
+            transport: Any = self._transport_for_downloads
+            self._downloads["client"] = self._http_type(
+                transport=transport, timeout=httpx.Timeout(config.timeout), follow_redirects=True
+            )
         return {
+            "client": self._downloads["client"],
             "on_progress": on_progress,
             "watermarked": watermarked,
-            "transport": self._transport_for_downloads,
-            "timeout": config.timeout,
             "base_url": config.base_url,
             "clock": self._clock,
             "retry": config.retry,
@@ -168,10 +176,10 @@ class _Base(Generic[H]):
     def with_options(
         self,
         *,
-        timeout: Any = NOT_GIVEN,
-        max_retries: Any = NOT_GIVEN,
-        wait_timeout: Any = NOT_GIVEN,
-    ) -> Any:
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        wait_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Self:
         """A copy with other settings, sharing the connection pool and remembered headers.
 
         Args:
@@ -184,6 +192,7 @@ class _Base(Generic[H]):
         """
         clone = copy.copy(self)
         clone._owns_http = False
+        clone._is_copy = True
         config = self._core.config.copy(
             timeout=timeout, max_retries=max_retries, wait_timeout=wait_timeout
         )
@@ -260,9 +269,13 @@ class Kling(_Base[httpx.Client]):
         )
 
     def close(self) -> None:
-        """Close the connection pool (when this client created it)."""
+        """Close the connection pools this client created (not a caller's, not a copy's)."""
         if self._owns_http:
             self._http.close()
+        if not self._is_copy and "client" in self._downloads:
+            downloads = self._downloads.pop("client")
+            if self._transport_for_downloads is None:  # a given transport is the caller's
+                downloads.close()
 
     def __enter__(self) -> Kling:
         return self
@@ -311,9 +324,13 @@ class AsyncKling(_Base[httpx.AsyncClient]):
         )
 
     async def close(self) -> None:
-        """Close the connection pool (when this client created it)."""
+        """Close the connection pools this client created (not a caller's, not a copy's)."""
         if self._owns_http:
             await self._http.aclose()
+        if not self._is_copy and "client" in self._downloads:
+            downloads = self._downloads.pop("client")
+            if self._transport_for_downloads is None:  # a given transport is the caller's
+                await downloads.aclose()
 
     async def __aenter__(self) -> AsyncKling:
         return self

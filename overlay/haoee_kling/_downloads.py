@@ -1,8 +1,9 @@
 """Saving result files: streamed, verified, atomic, and never authenticated.
 
 Result URLs are anti-hotlink CDN links that expire after 30 days. They are fetched with a
-separate httpx client that has no auth, so no key ever reaches a file host. Each file is
-streamed into a temporary file next to its destination, its length checked against
+separate httpx client that has no auth, so no key ever reaches a file host: one per `Kling` /
+`AsyncKling`, made on the first download and kept for the next ones (its connections too). Each
+file is streamed into a temporary file next to its destination, its length checked against
 Content-Length, then renamed into place (a reader never sees half a file). Transient failures
 (connection, 429, 5xx) are retried with the client's backoff.
 
@@ -26,7 +27,13 @@ import httpx
 
 from ._clock import Clock
 from ._engine import Plan, arun, run
-from ._errors import DownloadError, KlingError, TaskFailedError, TaskNotFinishedError
+from ._errors import (
+    DownloadError,
+    KlingError,
+    TaskFailedError,
+    TaskNotFinishedError,
+    retryable_status,
+)
 from ._logging import redact
 from ._polling import classify_status
 from ._retries import RetryPolicy, retry_plan
@@ -230,7 +237,7 @@ def _error_for(status: int, url: str) -> KlingError:
     return DownloadError(
         f"download failed: HTTP {status} for {redact(url)}{hint}",
         url=redact(url),
-        retryable=status in (408, 429) or status >= 500,
+        retryable=retryable_status(status),
     )
 
 
@@ -318,10 +325,9 @@ def download(
     task_or_result: Any,
     dest_dir: str | Path,
     *,
+    client: httpx.Client,
     on_progress: Progress = None,
     watermarked: bool = False,
-    transport: Any = None,
-    timeout: float = 60.0,
     base_url: str | None = None,
     clock: Clock,
     retry: RetryPolicy,
@@ -332,9 +338,9 @@ def download(
         task_or_result: a Task, its `task_result`, a dict of either, or URLs.
         dest_dir: the folder to write into.
         on_progress: called with `DownloadProgress` after every chunk.
+        client: the unauthenticated httpx client that fetches files (never the API's, so no
+            key reaches a file host); the caller owns and closes it.
         watermarked: also fetch the watermarked copies.
-        transport: an httpx transport for the unauthenticated client (tests).
-        timeout: per-request timeout, seconds.
         base_url: the gateway's base URL, to resolve result URLs given as paths.
         clock: for backoff sleeps.
         retry: the retry policy.
@@ -349,9 +355,6 @@ def download(
         APIConnectionError: the file host could not be reached after the retries.
     """
     files, folder = _prepare(task_or_result, dest_dir, watermarked, base_url)
-    # A separate client: no auth, so no key reaches a file host. A given transport belongs to
-    # the API client, so it is not closed here.
-    client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=True)
 
     def fetch(action: Fetch) -> None:
         """Stream one file (the plan's I/O action)."""
@@ -368,28 +371,22 @@ def download(
             if writer is not None:
                 writer.discard()
 
-    try:
-        return run(download_plan(files, folder, retry, clock), fetch, clock.sleep)
-    finally:
-        if transport is None:
-            client.close()
+    return run(download_plan(files, folder, retry, clock), fetch, clock.sleep)
 
 
 async def adownload(
     task_or_result: Any,
     dest_dir: str | Path,
     *,
+    client: httpx.AsyncClient,
     on_progress: Progress = None,
     watermarked: bool = False,
-    transport: Any = None,
-    timeout: float = 60.0,
     base_url: str | None = None,
     clock: Clock,
     retry: RetryPolicy,
 ) -> list[Path]:
     """The async `download` (same arguments, same result, same errors)."""
     files, folder = _prepare(task_or_result, dest_dir, watermarked, base_url)
-    client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=True)
 
     async def fetch(action: Fetch) -> None:
         """Stream one file (the plan's I/O action)."""
@@ -406,8 +403,4 @@ async def adownload(
             if writer is not None:
                 writer.discard()
 
-    try:
-        return await arun(download_plan(files, folder, retry, clock), fetch, clock.asleep)
-    finally:
-        if transport is None:
-            await client.aclose()
+    return await arun(download_plan(files, folder, retry, clock), fetch, clock.asleep)

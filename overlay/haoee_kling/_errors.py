@@ -67,6 +67,7 @@ __all__ = [
     "WaitTimeoutError",
     "error_class",
     "error_codes",
+    "retryable_status",
 ]
 
 
@@ -319,6 +320,11 @@ _BY_STATUS: dict[int, type[APIError]] = {
 _CONCURRENCY_CODE = 1303
 
 
+def retryable_status(status_code: int) -> bool:
+    """Whether an HTTP status says "try again later": 408, 429 and every 5xx."""
+    return status_code in (408, 429) or status_code >= 500
+
+
 def error_class(status_code: int, code: int | None) -> tuple[type[APIError], bool]:
     """Pick the class and retryability for an error answer.
 
@@ -338,7 +344,7 @@ def error_class(status_code: int, code: int | None) -> tuple[type[APIError], boo
             return ConcurrencyLimitError, row.retryable
         cls = _BY_STATUS.get(row.http) if row.group == "params" or row.http == 403 else None
         return cls or _BY_GROUP.get(row.group, APIError), row.retryable
-    retryable = status_code in (408, 429) or status_code >= 500
+    retryable = retryable_status(status_code)
     if status_code >= 500 or status_code == 408:
         return ServerError, retryable
     if status_code >= 400:

@@ -100,13 +100,18 @@ def _to_task(data: dict[str, Any]) -> Task:
     return build_model(_task_type(), data, what=f"task {data.get('task_id')}")
 
 
-def _task(plan: Plan[dict[str, Any]], *, external_task_id: str | None = None) -> Plan[Task]:
-    """Run a plan that ends with a task; any error after its id is known carries the ids."""
+def _task(
+    plan: Plan[dict[str, Any]] | Plan[Task], *, external_task_id: str | None = None
+) -> Plan[Task]:
+    """Run a plan that ends with a task (as read JSON, or already built: each answer becomes a
+    model once); any error after its id is known carries the ids."""
     task_id: str | None = None
     try:
-        data = yield from plan
-        task_id = str(data["task_id"])
-        return _to_task(data)
+        result = yield from plan
+        if not isinstance(result, dict):
+            return result
+        task_id = str(result["task_id"])
+        return _to_task(result)
     except KlingError as error:
         error.attach(task_id=task_id, external_task_id=external_task_id)
         raise
@@ -144,17 +149,21 @@ class KindPlans:
         external_task_id: str,
         header: Any,
         on_submitted: Callback,
-    ) -> Plan[dict[str, Any]]:
+    ) -> Plan[Task]:
         op_id, core = self.ops["create"], self.core
         fields["external_task_id"] = external_task_id
         body = prepare_body(op_id, fields, call=f"{self.namespace}.create")
         sent = core.create_header(op_id, body, header)
 
-        def submitted(data: dict[str, Any]) -> Any:
-            core.remember(str(data["task_id"]), self.kind, sent)
-            return on_submitted(_to_task(data)) if on_submitted else None
+        built: list[Task] = []
 
-        return create_plan(
+        def submitted(data: dict[str, Any]) -> Any:
+            # The task is built here, once, for the callback and for the return value alike.
+            core.remember(str(data["task_id"]), self.kind, sent)
+            built.append(_to_task(data))
+            return on_submitted(built[0]) if on_submitted else None
+
+        data = yield from create_plan(
             Call(op_id, body=body, model_name=sent, timeout=core.config.timeout),
             (self.ops["list"], self.ops["get"]),
             kind=self.kind,
@@ -162,6 +171,7 @@ class KindPlans:
             clock=core.clock,
             on_submitted=submitted,
         )
+        return built[0] if built else _to_task(data)
 
     def waiting(
         self,

@@ -9,14 +9,10 @@ hint (`retry-after-ms`, `Retry-After` in seconds or as an HTTP-date) wins when i
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from ._engine import Call, Plan, Sleep
 from ._errors import APIConnectionError, APIError, DownloadError, KlingError
@@ -29,7 +25,6 @@ __all__ = [
     "RetryPolicy",
     "backoff_delay",
     "is_retryable",
-    "parse_retry_after",
     "provably_not_started",
     "request_plan",
     "retry_delay",
@@ -59,40 +54,6 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     max_total: float = 120.0
     concurrency_wait: float = 300.0
-
-
-def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
-    """Read the server's wait hint.
-
-    Args:
-        headers: response headers (case-insensitive mapping, as httpx gives).
-        now: the current Unix time in seconds, for HTTP-date values.
-
-    Returns:
-        The requested wait in seconds (>= 0), or None when absent or unreadable.
-    """
-    # httpx.Headers looks names up case-insensitively; plain mappings are lowered first.
-    lowered: Mapping[str, str] = headers
-    if not isinstance(headers, httpx.Headers):
-        lowered = {k.lower(): v for k, v in headers.items()}
-    raw_ms = lowered.get("retry-after-ms")
-    if raw_ms is not None:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
-    raw = lowered.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None) -> float:

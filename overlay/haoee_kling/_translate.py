@@ -11,6 +11,7 @@ turns every httpx exception into a `KlingError`
 
 from __future__ import annotations
 
+import email.utils
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,9 +30,14 @@ from ._errors import (
     error_class,
 )
 from ._logging import redact
-from ._retries import parse_retry_after
 
-__all__ = ["Reply", "error_message", "map_transport_error", "translate_response"]
+__all__ = [
+    "Reply",
+    "error_message",
+    "map_transport_error",
+    "parse_retry_after",
+    "translate_response",
+]
 
 _EXCERPT = 500
 _MESSAGE = 200
@@ -150,6 +156,40 @@ def _is_iana(status: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Read the server's wait hint.
+
+    Args:
+        headers: response headers (case-insensitive mapping, as httpx gives).
+        now: the current Unix time in seconds, for HTTP-date values.
+
+    Returns:
+        The requested wait in seconds (>= 0), or None when absent or unreadable.
+    """
+    # httpx.Headers looks names up case-insensitively; plain mappings are lowered first.
+    lowered: Mapping[str, str] = headers
+    if not isinstance(headers, httpx.Headers):
+        lowered = {k.lower(): v for k, v in headers.items()}
+    raw_ms = lowered.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = lowered.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - now)
 
 
 def translate_response(

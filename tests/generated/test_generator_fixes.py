@@ -358,3 +358,18 @@ def test_with_headers_and_cookies_leave_the_original_alone() -> None:
     assert derived.get_httpx_client().headers["b"] == "2"
     assert derived.get_httpx_client().headers["a"] == "1"
     assert derived.get_httpx_client().cookies["c"] == "3"
+
+
+def test_a_models_repr_shows_the_fields_that_are_set_not_unset_placeholders() -> None:
+    from haoee_kling_api.models import Task
+
+    task = Task.from_dict(
+        {"task_id": "7", "task_status": "succeed", "task_result": {"videos": [{"url": "u"}]}}
+    )
+    text = repr(task)
+    assert text.startswith("Task(task_id='7', task_status=")
+    assert "VideoResult(url='u')" in text
+    assert "Unset" not in text
+    assert "created_at" not in text
+    task["vendor"] = 1
+    assert repr(task).endswith("additional_properties={'vendor': 1})")

@@ -78,7 +78,7 @@ async def test_with_options_copies_a_frozen_config_and_shares_the_pool(
     )
     assert (kling.config.timeout, kling.config.retry.max_retries) == (60.0, 2)
     with pytest.raises(ConfigurationError):
-        kling.with_options(timeout=None)
+        kling.with_options(timeout=None)  # type: ignore[arg-type]  # refused at run time too
     await run(fast.close())
     assert (await run(kling.text2video.get(TASK_ID))).task_status == "succeed"
     timeout = router.calls.last.request.extensions["timeout"]

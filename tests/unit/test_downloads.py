@@ -10,7 +10,7 @@ import respx
 
 from haoee_kling import AsyncKling, DownloadError, DownloadProgress, Kling
 from haoee_kling._downloads import result_files
-from tests.unit.conftest import example, run
+from tests.unit.conftest import CANARY_KEY, example, run
 
 MP4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 2000
 
@@ -91,16 +91,25 @@ def test_a_single_url_and_watermarked_images_are_named_too() -> None:
     assert f"{images['task_id']}-0-watermark.png" in names
 
 
-async def test_a_download_with_its_own_client_closes_it(tmp_path: Path, flavor: str) -> None:
+async def test_one_download_client_serves_every_download_and_closes_with_the_client(
+    flavor: str, tmp_path: Path
+) -> None:
     from haoee_kling import FakeClock
-    from haoee_kling._downloads import adownload, download
-    from haoee_kling._retries import RetryPolicy
 
-    with respx.mock(assert_all_called=True) as mock:
-        mock.get("https://cdn.example.org/a.mp4").respond(200, content=MP4)
-        options: dict[str, object] = {"clock": FakeClock(), "retry": RetryPolicy()}
-        if flavor == "sync":
-            paths = download(["https://cdn.example.org/a.mp4"], tmp_path, **options)  # type: ignore[arg-type]
-        else:
-            paths = await adownload(["https://cdn.example.org/a.mp4"], tmp_path, **options)  # type: ignore[arg-type]
-    assert paths[0].read_bytes() == MP4
+    cls = Kling if flavor == "sync" else AsyncKling
+    client = cls(api_key=CANARY_KEY, clock=FakeClock())  # its own pools, no given transport
+    mock = respx.mock(assert_all_called=False)
+    mock.get(url__startswith="https://cdn.example.org/").respond(200, content=MP4)
+    with mock:
+        await run(client.download(["https://cdn.example.org/a.mp4"], tmp_path / "a"))
+    first = client._downloads["client"]
+    copy = client.with_options(timeout=5.0)
+    with mock:
+        await run(copy.download(["https://cdn.example.org/b.mp4"], tmp_path / "b"))
+    assert copy._downloads["client"] is first  # one pool, kept between downloads
+    assert first.auth is None
+    assert first is not client._http
+    await run(copy.close())
+    assert not first.is_closed  # a copy leaves the shared pool open
+    await run(client.close())
+    assert first.is_closed

@@ -19,12 +19,11 @@ from haoee_kling._engine import Call, Sleep, run
 from haoee_kling._retries import (
     RetryPolicy,
     backoff_delay,
-    parse_retry_after,
     provably_not_started,
     request_plan,
     retry_delay,
 )
-from haoee_kling._translate import Reply
+from haoee_kling._translate import Reply, parse_retry_after
 
 POLICY = RetryPolicy()
 

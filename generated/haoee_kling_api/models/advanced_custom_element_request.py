@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 from ..models.advanced_custom_element_request_reference_type import (
     AdvancedCustomElementRequestReferenceType,
 )
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 if TYPE_CHECKING:
     from ..models.element_image_list import ElementImageList
@@ -52,6 +52,8 @@ class AdvancedCustomElementRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         element_name = self.element_name

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import set_fields_repr
+
 if TYPE_CHECKING:
     from ..models.trajectory_point import TrajectoryPoint
 
@@ -28,6 +30,8 @@ class DynamicMask:
     mask: str
     trajectories: list[TrajectoryPoint]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         mask = self.mask

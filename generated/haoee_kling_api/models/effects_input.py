@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 from ..models.effects_input_duration import EffectsInputDuration
 from ..models.effects_input_mode import EffectsInputMode
 from ..models.model_name_effects import ModelNameEffects
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 T = TypeVar("T", bound="EffectsInput")
 
@@ -36,6 +36,8 @@ class EffectsInput:
     model_name: ModelNameEffects | str | Unset = UNSET
     mode: EffectsInputMode | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         image = self.image

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import set_fields_repr
+
 if TYPE_CHECKING:
     from ..models.video_url_item import VideoUrlItem
 
@@ -24,6 +26,8 @@ class ElementVideoList:
 
     refer_videos: list[VideoUrlItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         refer_videos = []

@@ -12,7 +12,7 @@ from ..models.model_name_image_2_video import ModelNameImage2Video
 from ..models.shot_type import ShotType
 from ..models.sound import Sound
 from ..models.video_duration import VideoDuration
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 if TYPE_CHECKING:
     from ..models.camera_control import CameraControl
@@ -92,6 +92,8 @@ class Image2VideoRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         model_name: str | Unset

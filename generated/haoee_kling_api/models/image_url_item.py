@@ -7,6 +7,8 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import set_fields_repr
+
 T = TypeVar("T", bound="ImageUrlItem")
 
 
@@ -21,6 +23,8 @@ class ImageUrlItem:
 
     image_url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         image_url = self.image_url

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 from ..models.lip_sync_input_audio_type import LipSyncInputAudioType
 from ..models.lip_sync_input_mode import LipSyncInputMode
 from ..models.lip_sync_input_voice_language import LipSyncInputVoiceLanguage
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 T = TypeVar("T", bound="LipSyncInput")
 
@@ -46,6 +46,8 @@ class LipSyncInput:
     audio_file: str | Unset = UNSET
     audio_url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         mode = self.mode.value

@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.image_aspect_ratio import ImageAspectRatio
 from ..models.model_name_multi_image_2_image import ModelNameMultiImage2Image
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 if TYPE_CHECKING:
     from ..models.subject_image import SubjectImage
@@ -56,6 +56,8 @@ class MultiImage2ImageRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         subject_image_list = []

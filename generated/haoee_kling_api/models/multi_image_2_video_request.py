@@ -11,7 +11,7 @@ from ..models.mode import Mode
 from ..models.model_name_multi_image_2_video import ModelNameMultiImage2Video
 from ..models.video_aspect_ratio import VideoAspectRatio
 from ..models.video_duration import VideoDuration
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 if TYPE_CHECKING:
     from ..models.image_item import ImageItem
@@ -58,6 +58,8 @@ class MultiImage2VideoRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         image_list = []

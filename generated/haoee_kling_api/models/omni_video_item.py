@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.omni_video_item_keep_original_sound import OmniVideoItemKeepOriginalSound
 from ..models.omni_video_item_refer_type import OmniVideoItemReferType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 T = TypeVar("T", bound="OmniVideoItem")
 
@@ -29,6 +29,8 @@ class OmniVideoItem:
     refer_type: OmniVideoItemReferType | Unset = OmniVideoItemReferType.BASE
     keep_original_sound: OmniVideoItemKeepOriginalSound | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         video_url = self.video_url

@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.tag_ref_tag_id import TagRefTagId
+from ..types import set_fields_repr
 
 T = TypeVar("T", bound="TagRef")
 
@@ -22,6 +23,8 @@ class TagRef:
 
     tag_id: TagRefTagId
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         tag_id = self.tag_id.value

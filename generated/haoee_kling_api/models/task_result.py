@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, set_fields_repr
 
 if TYPE_CHECKING:
     from ..models.advanced_element import AdvancedElement
@@ -35,6 +35,8 @@ class TaskResult:
     audios: list[AudioResult] | Unset = UNSET
     elements: list[AdvancedElement] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         videos: list[dict[str, Any]] | Unset = UNSET

@@ -7,6 +7,8 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import set_fields_repr
+
 T = TypeVar("T", bound="VoiceRef")
 
 
@@ -20,6 +22,8 @@ class VoiceRef:
 
     voice_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
         voice_id = self.voice_id
