@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -62,8 +63,13 @@ def describe(path: Path) -> str:
     return f"unrecognised ({head[:8]!r})"
 
 
+def echo(args: list[str]) -> str:
+    """The command as a shell would need it typed (quoted), so it can be copied and rerun."""
+    return "$ " + shlex.join(["kling", *args])
+
+
 def run(args: list[str], env: dict[str, str]) -> None:
-    print("$ kling " + " ".join(args), flush=True)
+    print(echo(args), flush=True)
     subprocess.run([*KLING, *args], env=env, check=True)
 
 

@@ -171,6 +171,7 @@ _CREATE = '''
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[{fields}],
     ) -> Task:
         """{summary}.
@@ -182,6 +183,8 @@ _CREATE = '''
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
 {field_docs}
@@ -198,6 +201,7 @@ _CREATE = '''
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -217,8 +221,9 @@ _CREATE = '''
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = {awaiting}self.{runner}(
             "create_and_wait",

@@ -582,6 +582,7 @@ class Text2VideoCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[Text2VideoFields],
     ) -> Task:
         """Create a text-to-video task.
@@ -596,6 +597,8 @@ class Text2VideoCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name (not haoee's SKU); default `kling-v1`. Unknown names are sent as given.
@@ -627,6 +630,7 @@ class Text2VideoCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -646,8 +650,9 @@ class Text2VideoCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -673,6 +678,7 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[Text2VideoFields],
     ) -> Task:
         """Create a text-to-video task.
@@ -687,6 +693,8 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name (not haoee's SKU); default `kling-v1`. Unknown names are sent as given.
@@ -718,6 +726,7 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -737,8 +746,9 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -764,6 +774,7 @@ class Image2VideoCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[Image2VideoFields],
     ) -> Task:
         """Create an image-to-video task.
@@ -778,6 +789,8 @@ class Image2VideoCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name (not haoee's SKU); default `kling-v1`. Unknown names are sent as given.
@@ -813,6 +826,7 @@ class Image2VideoCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -832,8 +846,9 @@ class Image2VideoCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -859,6 +874,7 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[Image2VideoFields],
     ) -> Task:
         """Create an image-to-video task.
@@ -873,6 +889,8 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name (not haoee's SKU); default `kling-v1`. Unknown names are sent as given.
@@ -908,6 +926,7 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -927,8 +946,9 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -954,6 +974,7 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[MultiImage2ImageFields],
     ) -> Task:
         """Create a multi-image-to-image task.
@@ -968,6 +989,8 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name; default `kling-v2-1`. Unknown names are sent as given.
@@ -993,6 +1016,7 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1012,8 +1036,9 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -1039,6 +1064,7 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[MultiImage2ImageFields],
     ) -> Task:
         """Create a multi-image-to-image task.
@@ -1053,6 +1079,8 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name; default `kling-v2-1`. Unknown names are sent as given.
@@ -1078,6 +1106,7 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1097,8 +1126,9 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1124,6 +1154,7 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[MultiImage2VideoFields],
     ) -> Task:
         """Create a multi-image-to-video task.
@@ -1137,6 +1168,8 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name; `kling-v1-6` (the default) is the only one known.
@@ -1162,6 +1195,7 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1181,8 +1215,9 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -1208,6 +1243,7 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[MultiImage2VideoFields],
     ) -> Task:
         """Create a multi-image-to-video task.
@@ -1221,6 +1257,8 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name; `kling-v1-6` (the default) is the only one known.
@@ -1246,6 +1284,7 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1265,8 +1304,9 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1292,6 +1332,7 @@ class VideoExtendCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[VideoExtendFields],
     ) -> Task:
         """Create a video-extend task.
@@ -1307,6 +1348,8 @@ class VideoExtendCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 video_id (required): Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
@@ -1329,6 +1372,7 @@ class VideoExtendCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1348,8 +1392,9 @@ class VideoExtendCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -1375,6 +1420,7 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[VideoExtendFields],
     ) -> Task:
         """Create a video-extend task.
@@ -1390,6 +1436,8 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 video_id (required): Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
@@ -1412,6 +1460,7 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1431,8 +1480,9 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1458,6 +1508,7 @@ class LipSyncCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[LipSyncFields],
     ) -> Task:
         """Create a single-step lip-sync task.
@@ -1473,6 +1524,8 @@ class LipSyncCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 input (required): The video and what it should say; exactly one of `video_id` and `video_url`.
@@ -1491,6 +1544,7 @@ class LipSyncCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1510,8 +1564,9 @@ class LipSyncCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -1537,6 +1592,7 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[LipSyncFields],
     ) -> Task:
         """Create a single-step lip-sync task.
@@ -1552,6 +1608,8 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 input (required): The video and what it should say; exactly one of `video_id` and `video_url`.
@@ -1570,6 +1628,7 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1589,8 +1648,9 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1616,6 +1676,7 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[AdvancedLipSyncFields],
     ) -> Task:
         """Create an advanced lip-sync task.
@@ -1630,6 +1691,8 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 session_id (required): The session from `identifyFace` (valid 24 hours).
@@ -1650,6 +1713,7 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1669,8 +1733,9 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -1696,6 +1761,7 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[AdvancedLipSyncFields],
     ) -> Task:
         """Create an advanced lip-sync task.
@@ -1710,6 +1776,8 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 session_id (required): The session from `identifyFace` (valid 24 hours).
@@ -1730,6 +1798,7 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1749,8 +1818,9 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1776,6 +1846,7 @@ class EffectsCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[EffectsFields],
     ) -> Task:
         """Create a video-effects task.
@@ -1791,6 +1862,8 @@ class EffectsCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 effect_scene (required): The effect template. Kling adds scenes monthly; names not listed are sent as given.
@@ -1811,6 +1884,7 @@ class EffectsCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1830,8 +1904,9 @@ class EffectsCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -1857,6 +1932,7 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[EffectsFields],
     ) -> Task:
         """Create a video-effects task.
@@ -1872,6 +1948,8 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 effect_scene (required): The effect template. Kling adds scenes monthly; names not listed are sent as given.
@@ -1892,6 +1970,7 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1911,8 +1990,9 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1938,6 +2018,7 @@ class TextToAudioCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[TextToAudioFields],
     ) -> Task:
         """Create a text-to-audio task.
@@ -1951,6 +2032,8 @@ class TextToAudioCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 prompt (required): The sound to make, at most 200 characters.
@@ -1970,6 +2053,7 @@ class TextToAudioCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -1989,8 +2073,9 @@ class TextToAudioCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -2016,6 +2101,7 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[TextToAudioFields],
     ) -> Task:
         """Create a text-to-audio task.
@@ -2029,6 +2115,8 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 prompt (required): The sound to make, at most 200 characters.
@@ -2048,6 +2136,7 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2067,8 +2156,9 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2094,6 +2184,7 @@ class VideoToAudioCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[VideoToAudioFields],
     ) -> Task:
         """Create a video-to-audio task.
@@ -2108,6 +2199,8 @@ class VideoToAudioCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
@@ -2130,6 +2223,7 @@ class VideoToAudioCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2149,8 +2243,9 @@ class VideoToAudioCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -2176,6 +2271,7 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[VideoToAudioFields],
     ) -> Task:
         """Create a video-to-audio task.
@@ -2190,6 +2286,8 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
@@ -2212,6 +2310,7 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2231,8 +2330,9 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2258,6 +2358,7 @@ class OmniVideoCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[OmniVideoFields],
     ) -> Task:
         """Create an Omni-Video task.
@@ -2272,6 +2373,8 @@ class OmniVideoCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name; default `kling-video-o1`. Unknown names are sent as given.
@@ -2302,6 +2405,7 @@ class OmniVideoCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2321,8 +2425,9 @@ class OmniVideoCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -2348,6 +2453,7 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[OmniVideoFields],
     ) -> Task:
         """Create an Omni-Video task.
@@ -2362,6 +2468,8 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 model_name: Kling model name; default `kling-video-o1`. Unknown names are sent as given.
@@ -2392,6 +2500,7 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2411,8 +2520,9 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2438,6 +2548,7 @@ class ImageExpandCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[ImageExpandFields],
     ) -> Task:
         """Create an image-expand (outpainting) task.
@@ -2452,6 +2563,8 @@ class ImageExpandCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
@@ -2477,6 +2590,7 @@ class ImageExpandCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2496,8 +2610,9 @@ class ImageExpandCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -2523,6 +2638,7 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[ImageExpandFields],
     ) -> Task:
         """Create an image-expand (outpainting) task.
@@ -2537,6 +2653,8 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
@@ -2562,6 +2680,7 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2581,8 +2700,9 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2608,6 +2728,7 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[AdvancedCustomElementFields],
     ) -> Task:
         """Create an advanced custom element.
@@ -2622,6 +2743,8 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 element_name (required): Name, at most 20 characters.
@@ -2646,6 +2769,7 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2665,8 +2789,9 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = self._call(
             "create_and_wait",
@@ -2692,6 +2817,7 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
         external_task_id: str | None = None,
         model_name_header: str | None | Unset = UNSET,
         on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
         **fields: Unpack[AdvancedCustomElementFields],
     ) -> Task:
         """Create an advanced custom element.
@@ -2706,6 +2832,8 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
                 omitted, and a create is never sent twice.
             model_name_header: haoee `ModelName` to send instead of the one derived from the model.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 element_name (required): Name, at most 20 characters.
@@ -2730,6 +2858,7 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
+            on_progress=on_progress,
             **fields,
         )
         return cast("Task", result)
@@ -2749,8 +2878,9 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
         """`create`, then `wait` for the task; every error after the create carries its id.
 
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
-        the client's `wait_timeout`; None waits without one) and `on_progress` (called with a
-        `ProgressEvent` after every poll).
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll.
         """
         result = await self._acall(
             "create_and_wait",

@@ -28,9 +28,13 @@ if TYPE_CHECKING:
 
     from ._downloads import DownloadProgress
 
+    __version__: str
+
+from ._capabilities import Capabilities, FeatureSupport
 from ._client import AsyncKling, Kling
 from ._clock import Clock, FakeClock, SystemClock
 from ._config import NOT_GIVEN, NotGiven
+from ._cost import Cost, task_cost
 from ._errors import (
     AccountError,
     APIConnectionError,
@@ -54,7 +58,8 @@ from ._errors import (
     UnexpectedResponseError,
     WaitTimeoutError,
 )
-from ._polling import PollPolicy, ProgressEvent
+from ._models import ModelInfo, Models
+from ._polling import PollPolicy, ProgressEvent, SubmitProgress
 from ._reading import Page, Skipped, WaitManyResult
 from ._validation import Problem
 
@@ -68,18 +73,23 @@ __all__ = [
     "AudioResult",
     "AuthenticationError",
     "BadRequestError",
+    "Capabilities",
     "Clock",
     "ConcurrencyLimitError",
     "ConfigurationError",
+    "Cost",
     "CustomElement",
     "DownloadError",
     "DownloadProgress",
     "FakeClock",
+    "FeatureSupport",
     "IdentifyFaceResult",
     "ImageResult",
     "InvalidRequestError",
     "Kling",
     "KlingError",
+    "ModelInfo",
+    "Models",
     "NotFoundError",
     "NotGiven",
     "Page",
@@ -91,6 +101,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "Skipped",
+    "SubmitProgress",
     "SystemClock",
     "Task",
     "TaskError",
@@ -103,6 +114,8 @@ __all__ = [
     "VideoResult",
     "WaitManyResult",
     "WaitTimeoutError",
+    "__version__",
+    "task_cost",
 ]
 
 # The generated models package imports all of its ~80 modules; it is loaded on first use of a
@@ -131,4 +144,8 @@ def __getattr__(name: str) -> Any:
         from ._downloads import DownloadProgress
 
         return DownloadProgress
+    if name == "__version__":  # read from the distribution's metadata on first use
+        from ._version import package_version
+
+        return package_version()
     raise AttributeError(f"module 'haoee_kling' has no attribute {name!r}")

@@ -23,6 +23,7 @@ from ._spec import Operation, load_spec
 
 __all__ = [
     "BACKENDS",
+    "BASE_URL_VARIABLES",
     "BearerAuth",
     "JwtAuth",
     "default_base_url",
@@ -37,6 +38,8 @@ BACKENDS = {
     "haoee": "https://maas.haoee.com/kling",
     "kling": "https://api-singapore.klingai.com",
 }
+BASE_URL_VARIABLES = {"haoee": "HAOEE_BASE_URL", "kling": "KLING_BASE_URL"}
+"""The environment variable that sets each backend's base URL."""
 
 
 class BearerAuth(httpx.Auth):
@@ -108,8 +111,8 @@ class JwtAuth(httpx.Auth):
 def default_base_url(backend: str, env: Mapping[str, str]) -> str:
     """The base URL for a backend: `HAOEE_BASE_URL` (haoee only) or the backend's host."""
     if backend == "haoee":
-        return env.get("HAOEE_BASE_URL") or BACKENDS["haoee"]
-    return env.get("KLING_BASE_URL") or BACKENDS["kling"]
+        return env.get(BASE_URL_VARIABLES["haoee"]) or BACKENDS["haoee"]
+    return env.get(BASE_URL_VARIABLES["kling"]) or BACKENDS["kling"]
 
 
 def make_auth(

@@ -58,6 +58,7 @@ from ._facades import (
     kind_facade,
 )
 from ._logging import setup_logging
+from ._models import Models
 from ._namespaces import (
     ElementPlans,
     IdentifyFacePlans,
@@ -151,6 +152,7 @@ class _Base(Generic[H]):
             setattr(self, attribute, facade(kinds[kind], sender, self._clock))
         self.tasks = self._tasks_type(TasksPlans(core, kinds), sender, self._clock)
         self.identify_face = self._identify_type(IdentifyFacePlans(core), sender, self._clock)
+        self.models = Models()
 
     def _download_options(self, on_progress: Any, watermarked: bool) -> dict[str, Any]:
         config = self._core.config
@@ -231,6 +233,7 @@ class Kling(_Base[httpx.Client]):
     video_to_audio: VideoToAudioCalls[Page[Task]]
     elements: SyncElements
     identify_face: SyncIdentifyFace
+    models: Models
     tasks: SyncTasks
     _sender_type = SyncSender
     _http_type = httpx.Client
@@ -301,6 +304,7 @@ class AsyncKling(_Base[httpx.AsyncClient]):
     video_to_audio: AsyncVideoToAudioCalls[Page[Task]]
     elements: AsyncElements
     identify_face: AsyncIdentifyFace
+    models: Models
     tasks: AsyncTasks
     _sender_type = AsyncSender
     _http_type = httpx.AsyncClient

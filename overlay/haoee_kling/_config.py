@@ -1,7 +1,8 @@
 """The client's frozen configuration and the NOT_GIVEN sentinel.
 
 `NOT_GIVEN` means "use the client's setting"; `None` is a real value where it is allowed
-(`timeout=None` on a wait: no deadline). The per-request timeout is always finite.
+(`timeout=None` on a wait: no deadline). The per-request timeout is always finite, and the base
+URL is checked when the client is built, not when the first request fails.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from typing import Any, Final
+from urllib.parse import urlsplit
 
+from ._auth import BACKENDS, BASE_URL_VARIABLES
 from ._errors import ConfigurationError
 from ._polling import PollPolicy
 from ._retries import RetryPolicy
 
-__all__ = ["NOT_GIVEN", "Config", "NotGiven", "given"]
+__all__ = ["NOT_GIVEN", "Config", "NotGiven", "check_base_url", "given"]
 
 
 class NotGiven:
@@ -42,6 +45,60 @@ def given(value: Any, default: Any) -> Any:
     return default if isinstance(value, NotGiven) else value
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _base_url_problem(url: str, backend: str) -> str | None:
+    """What is wrong with a base URL, with the fix; None when it looks right."""
+    if "://" not in url:
+        host = url.split("/", 1)[0].split(":", 1)[0]
+        scheme = "http" if host in _LOOPBACK else "https"
+        return f"it has no scheme: use '{scheme}://{url}'"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"the scheme must be http or https (got '{parts.scheme}')"
+    if not parts.hostname:
+        return "it has no host"
+    if parts.username is not None or parts.password is not None:
+        return "it must not carry a user name or password (the key has its own setting)"
+    if parts.query or parts.fragment:
+        return "it must not have a query string or a fragment"
+    try:
+        parts.port  # noqa: B018 -- reading it is what validates it
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    path = parts.path.rstrip("/")
+    if path.endswith("/v1") or "/v1/" in path:
+        root = f"{parts.scheme}://{parts.netloc}{path[: path.find('/v1')]}"
+        return f"give the API root without /v1 (the client adds /v1/...): '{root}'"
+    default = urlsplit(BACKENDS.get(backend, ""))
+    if parts.hostname == default.hostname and path != default.path.rstrip("/"):
+        where = f"under {default.path}" if default.path else "at its root"
+        return f"{default.hostname} serves the API {where}: use '{BACKENDS[backend]}'"
+    return None
+
+
+def check_base_url(url: str, backend: str) -> None:
+    """Check a base URL when the client is built, so a typo fails at once and says why.
+
+    Args:
+        url: the base URL (from `base_url=` or the backend's environment variable).
+        backend: "haoee" or "kling", for the variable named in the message and the known host.
+
+    Raises:
+        ConfigurationError: no scheme or not http(s), no host, credentials, a query string or
+            fragment, a bad port, a `/v1` path, or the known host without its API path (haoee
+            serves Kling under `/kling`). The message names the variable to set.
+    """
+    problem = _base_url_problem(url, backend)
+    if problem is not None:
+        variable = BASE_URL_VARIABLES.get(backend, "the base URL")
+        shown = f"'{url}'" if "@" not in url else "(not shown: it holds credentials)"
+        raise ConfigurationError(
+            f"bad base URL {shown}: {problem}. Set {variable} or pass base_url=..."
+        )
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of one client (copied, never changed, by `with_options`).
@@ -65,6 +122,7 @@ class Config:
     model_name_header: str | None
 
     def __post_init__(self) -> None:
+        check_base_url(self.base_url, self.backend)
         if (
             not isinstance(self.timeout, int | float)
             or not math.isfinite(self.timeout)

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 
 __all__ = ["RedactingFilter", "Secret", "configure_logging", "logger", "redact", "setup_logging"]
 
@@ -20,15 +21,36 @@ logger = logging.getLogger("haoee_kling")
 _MASK = "[REDACTED]"
 _secrets: set[str] = set()
 _lock = threading.Lock()
-_PATTERNS = (
-    (re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"',;]+"), r"\1 " + _MASK),
+# What stands where a value would in help texts and docs (`pass api_key=... or set X`,
+# `Bearer <key>`, `api_key=$HAOEE_API_KEY`), and the words after "bearer", "basic" or
+# "Authorization:" in prose ("a bearer token", "basic auth", "Authorization: Bearer ..."):
+# none is a secret, and masking them garbles the very message that says what to do.
+_PLACEHOLDER = re.compile(
+    r"\.{2,}|\u2026|\*+|<[^<>]*>?|\[REDACTED\]|\$\{?[A-Z_][A-Z0-9_]*\}?"
+    r"|(?i:bearer|basic|tokens?|auth|authentication|authorization|header|scheme|credentials?|key)"
+)
+
+
+def _value(prefix_group: int, joiner: str = "") -> Callable[[re.Match[str]], str]:
+    """A replacement that masks the matched value unless it is a placeholder."""
+
+    def replace(match: re.Match[str]) -> str:
+        if _PLACEHOLDER.fullmatch(match.group("value")):
+            return match.group(0)
+        return match.group(prefix_group) + joiner + _MASK
+
+    return replace
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+(?P<value>[^\s\"',;]+)"), _value(1, " ")),
     (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"), _MASK),
     (
         re.compile(
             r"(?i)((?:api[_-]?key|secret[_-]?key|access[_-]?key|token|authorization)"
-            r"[\"']?\s*[:=]\s*[\"']?)[^\s\"',}&]+"
+            r"[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',}&]+)"
         ),
-        r"\1" + _MASK,
+        _value(1),
     ),
     (re.compile(r"(https?://[^\s?#\"'<>]+)\?[^\s\"'<>#]*"), r"\1?" + _MASK),
 )
@@ -44,8 +66,9 @@ def redact(text: str) -> str:
         text: any text about to leave the client (log line, repr, exception message).
 
     Returns:
-        The text with registered keys, bearer tokens, JWTs, `key=...` pairs and URL query
-        strings replaced by `[REDACTED]`.
+        The text with registered keys, bearer tokens, JWTs, the values of `key=...` pairs and
+        URL query strings replaced by `[REDACTED]`. Names stay, and so do placeholders where a
+        value would be (`api_key=...`, `Bearer <key>`): help texts read as written.
     """
     with _lock:
         known = sorted(_secrets, key=len, reverse=True)

@@ -64,6 +64,32 @@ def prepare_body(
     return prepare(operation_id, fields, call=call)
 
 
+def page_query(operation_id: str, page_num: int, page_size: int) -> dict[str, int]:
+    """The paging query of a list call, checked against the spec's limits before sending.
+
+    Raises:
+        InvalidRequestError: `page_num` or `page_size` is out of range (e.g. `page_size` 600).
+    """
+    from ._errors import InvalidRequestError
+    from ._validation import Problem, validate_parameters
+
+    names = {"pageNum": "page_num", "pageSize": "page_size"}  # the wire's names -> the call's
+    wire = {"pageNum": str(page_num), "pageSize": str(page_size)}
+    problems = validate_parameters(operation_id, {"query": wire})
+    if problems:
+        raise InvalidRequestError(
+            [
+                Problem(
+                    names.get(p.field, p.field),
+                    p.rule,
+                    p.message.replace(p.field, names.get(p.field, p.field), 1),
+                )
+                for p in problems
+            ]
+        )
+    return {"page_num": page_num, "page_size": page_size}
+
+
 def merged_fields(body: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
     """A whole body (a generated model or a dict) and keyword fields as one dict; keywords win."""
     if body is None:
@@ -149,6 +175,7 @@ class KindPlans:
         external_task_id: str,
         header: Any,
         on_submitted: Callback,
+        on_progress: Callback = None,
     ) -> Plan[Task]:
         op_id, core = self.ops["create"], self.core
         fields["external_task_id"] = external_task_id
@@ -170,6 +197,7 @@ class KindPlans:
             policy=core.config.retry,
             clock=core.clock,
             on_submitted=submitted,
+            on_progress=on_progress,
         )
         return built[0] if built else _to_task(data)
 
@@ -198,6 +226,7 @@ class KindPlans:
         external_task_id: str | None = None,
         model_name_header: Any = NOT_GIVEN,
         on_submitted: Callback = None,
+        on_progress: Callback = None,
         **fields: Any,
     ) -> Plan[Task]:
         """Create a task (body fields as keywords; media as URL, base64, bytes or path).
@@ -207,6 +236,8 @@ class KindPlans:
             external_task_id: your id for the task; one is generated when omitted.
             model_name_header: haoee `ModelName` to send instead of the derived one.
             on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (a concurrency slot, code 1303; a rate limit).
             **fields: the request body's fields, as the spec names them.
 
         Returns:
@@ -221,7 +252,7 @@ class KindPlans:
         external_id = external_id or new_external_task_id()
         return (
             yield from _task(
-                self._created(fields, external_id, model_name_header, on_submitted),
+                self._created(fields, external_id, model_name_header, on_submitted, on_progress),
                 external_task_id=external_id,
             )
         )
@@ -243,7 +274,7 @@ class KindPlans:
         """One page of this kind's tasks, newest first (`page_size` at most 500)."""
         call = Call(
             self.ops["list"],
-            query={"page_num": page_num, "page_size": page_size},
+            query=page_query(self.ops["list"], page_num, page_size),
             timeout=self.core.config.timeout,
             model_name=self.core.header_for(None, self.kind, model_name_header),
         )
@@ -290,7 +321,7 @@ class KindPlans:
         external_id = external_task_id or fields.pop("external_task_id", None)
         external_id = external_id or new_external_task_id()
         created = yield from _task(
-            self._created(fields, external_id, model_name_header, on_submitted),
+            self._created(fields, external_id, model_name_header, on_submitted, on_progress),
             external_task_id=external_id,
         )
         return (
@@ -334,14 +365,18 @@ class ElementPlans(KindPlans):
     def list_legacy(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
         """One page of legacy custom elements (`listCustomElements`)."""
         reply = yield from _send(
-            self.core, "listCustomElements", query={"page_num": page_num, "page_size": page_size}
+            self.core,
+            "listCustomElements",
+            query=page_query("listCustomElements", page_num, page_size),
         )
         return _page(_element_type, "CustomElement", reply, what="custom elements", query=False)
 
     def list_presets(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
         """One page of Kling's legacy preset elements (`listPresetElements`)."""
         reply = yield from _send(
-            self.core, "listPresetElements", query={"page_num": page_num, "page_size": page_size}
+            self.core,
+            "listPresetElements",
+            query=page_query("listPresetElements", page_num, page_size),
         )
         return _page(_element_type, "CustomElement", reply, what="preset elements", query=False)
 
@@ -352,7 +387,7 @@ class ElementPlans(KindPlans):
                 _send(
                     self.core,
                     "listAdvancedPresetElements",
-                    query={"page_num": page_num, "page_size": page_size},
+                    query=page_query("listAdvancedPresetElements", page_num, page_size),
                 ),
                 what="advanced preset elements",
             )

@@ -31,6 +31,7 @@ __all__ = [
     "PollErrorKind",
     "PollPolicy",
     "ProgressEvent",
+    "SubmitProgress",
     "classify_poll_error",
     "classify_status",
     "default_poll_policy",
@@ -182,3 +183,22 @@ class ProgressEvent:
     elapsed: float
     polls: int
     attempt: int
+
+
+@dataclass(frozen=True)
+class SubmitProgress:
+    """What `on_progress` receives while a create waits before it is sent again.
+
+    Attributes:
+        kind: the task kind (`text2video`, ...).
+        external_task_id: the create's external id (look the task up by it after Ctrl-C).
+        reason: why it waits, e.g. "waiting for a concurrency slot (code 1303)".
+        attempt: how many times it has waited so far (1 for the first wait).
+        retry_in: seconds until it is sent again.
+    """
+
+    kind: str
+    external_task_id: str
+    reason: str
+    attempt: int
+    retry_in: float

@@ -18,6 +18,7 @@ from typing import Any
 __all__ = [
     "MediaField",
     "Operation",
+    "capability_map",
     "load_spec",
     "media_fields",
     "operation",
@@ -42,6 +43,12 @@ def load_spec() -> JSON:
     text = resources.files(SPEC_PACKAGE).joinpath(SPEC_RESOURCE).read_text("utf-8")
     document: JSON = json.loads(text)
     return document
+
+
+def capability_map() -> JSON:
+    """The spec's `x-kling-models` (what each model can do, per task kind), or `{}`."""
+    found: JSON = load_spec().get("x-kling-models", {})
+    return found
 
 
 def resolve(node: Mapping[str, Any]) -> JSON:

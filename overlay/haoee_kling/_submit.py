@@ -30,6 +30,7 @@ from ._errors import (
     ServerError,
     UnexpectedResponseError,
 )
+from ._polling import SubmitProgress
 from ._reading import read_items, read_one
 from ._retries import RetryPolicy, backoff_delay, provably_not_started, request_plan
 
@@ -82,6 +83,17 @@ def decide(error: KlingError, *, after_ambiguous: bool) -> Decision:
     if after_ambiguous and isinstance(error, BadRequestError):
         return "lookup"
     return "raise"
+
+
+def _waiting_for(error: KlingError) -> str:
+    """Why a create waits before it is sent again, for people."""
+    if isinstance(error, ConcurrencyLimitError):
+        return f"waiting for a concurrency slot (code {error.code})"
+    if isinstance(error, RateLimitError):
+        return f"rate limited (HTTP {error.status_code}, code {error.code})"
+    if isinstance(error, APIError):
+        return f"the server asked to retry (HTTP {error.status_code})"
+    return "the connection failed before sending"
 
 
 def _echoes_external_ids(items: list[Any]) -> bool:
@@ -183,6 +195,7 @@ def create_plan(
     policy: RetryPolicy,
     clock: Clock,
     on_submitted: Any = None,
+    on_progress: Any = None,
     rng: random.Random | None = None,
 ) -> Plan[dict[str, Any]]:
     """Create a task safely (see the module docstring).
@@ -194,6 +207,8 @@ def create_plan(
         policy: retry limits (`max_retries` bounds resubmits; `concurrency_wait` bounds 1303).
         clock: for budgets and wall time.
         on_submitted: called with the task (JSON) as soon as it is known to exist.
+        on_progress: called with a `SubmitProgress` before each wait to send again (a
+            concurrency slot, a rate limit, a failed connection), so a held create is visible.
         rng: random source for jitter.
 
     Returns:
@@ -262,6 +277,12 @@ def create_plan(
                     raise
                 retries += 1
             _log.info("resubmitting %s in %.2f s (%s)", external_id, delay, type(error).__name__)
+            if on_progress is not None:
+                waits = busy if isinstance(error, ConcurrencyLimitError) else retries
+                yield Notify(
+                    on_progress,
+                    SubmitProgress(kind, external_id, _waiting_for(error), waits, delay),
+                )
             yield Sleep(delay)
             slept += delay
     _log.info("created task %s (external_task_id %s)", task.get("task_id"), external_id)

@@ -163,15 +163,16 @@ def _problems(errors: Iterable[ValidationError]) -> list[Problem]:
 
 
 def validate_body(operation_id: str, body: Any) -> list[Problem]:
-    """Check a request body against its operation's schema and rules.
+    """Check a request body against its operation's schema, rules and model capabilities.
 
     Args:
         operation_id: the spec's operationId, e.g. `createText2Video`.
         body: the JSON body as plain dicts and lists.
 
     Returns:
-        The problems found, schema problems first; empty when the body is valid. Rules are only
-        checked on a body whose types are right, so their messages never mask a type error.
+        The problems found, schema problems first; empty when the body is valid. Rules and the
+        model's capabilities (`x-kling-models`, e.g. `kling-v1 takes duration 5 or 10 (got 7)`)
+        are only checked on a body whose types are right, so they never mask a type error.
     """
     op = operation(operation_id)
     if op.body_schema is None:
@@ -180,9 +181,11 @@ def validate_body(operation_id: str, body: Any) -> list[Problem]:
     problems = _problems(_validator(ref).iter_errors(body))
     if problems:
         return problems
-    from ._rules import check_rules, check_schema_rules  # with the first body, not on import
+    from ._capabilities import check_capabilities  # with the first body, not on import
+    from ._rules import check_rules, check_schema_rules
 
     violations = check_rules(op.rules, body) + check_schema_rules(op.body_schema, body)
+    violations += check_capabilities(operation_id, body)
     # A rule's message names its fields already; `field` lists them for programs.
     return [Problem(", ".join(v.fields), v.rule_id, v.message) for v in violations]
 

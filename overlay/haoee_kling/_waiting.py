@@ -144,6 +144,9 @@ def _poll_loop(
     last_emitted: str | None = None
     last_error: KlingError | None = None
     hint: float | None = None if spec.just_created else 0.0
+    if spec.just_created and spec.on_progress is not None:
+        # Progress from the first second: the task exists; its first poll may be a while off.
+        yield Notify(spec.on_progress, ProgressEvent(task_id, kind, "submitted", 0.0, 0, 0))
     while True:
         now = clock.monotonic()
         remaining = None if deadline is None else deadline - now

@@ -58,14 +58,16 @@ def wire(gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[Coun
         if state._client is None:
             state._client = Kling(
                 api_key=state.api_key,
-                base_url=gateway.base_url,
+                base_url=state.base_url or gateway.base_url,
                 clock=LinkedClock(gateway),
                 transport=transport,
             )
+            state.output.base_url = state._client.config.base_url
         return state._client  # type: ignore[no-any-return]
 
     monkeypatch.setattr(State, "client", client)
     monkeypatch.setenv("HAOEE_API_KEY", gateway.key)
+    monkeypatch.delenv("HAOEE_BASE_URL", raising=False)
     yield transport
     test_client.close()
 
@@ -333,8 +335,14 @@ def test_ctrl_c_during_wait_prints_the_resume_command(wire: CountingTransport) -
         patch.setattr(Output, "live_status", pressed_ctrl_c)
         result = kling("text2video", "--prompt", "A fox", "--out", "somewhere")
     assert result.exit_code == ExitCode.INTERRUPTED
-    assert "resume with: kling wait text2video " in result.stderr
-    assert "--out somewhere" in result.stderr
+    created, stopped, resume = result.stderr.splitlines()
+    assert created.startswith("created task ")
+    # One message, in one wording: what stopped, that the task lives on, how to carry on.
+    assert (
+        stopped
+        == f"stopped waiting (Ctrl-C); task {created.split()[-1]} keeps running on the server"
+    )
+    assert resume == f"resume with: kling wait text2video {created.split()[-1]} --out somewhere"
 
 
 def test_fake_server_help() -> None:
@@ -367,3 +375,502 @@ def test_fake_server_serves_on_loopback_until_stopped() -> None:
         assert answer.json()["code"] == 0
         proc.send_signal(signal.SIGINT)  # Ctrl-C stops it cleanly
         assert proc.wait(timeout=10) == 0
+
+
+def error_lines(result: Result) -> list[str]:
+    """The lines a failed command wrote for people (stderr)."""
+    return result.stderr.splitlines()
+
+
+# ---------------------------------------------------------------- global options anywhere
+
+
+def test_global_options_work_after_the_command_too(wire: CountingTransport) -> None:
+    result = kling("text2video", "--json", "--prompt", "A fox", "--api-key", CANARY_KEY)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["task_status"] == "submitted"
+    assert wire.requests[0].headers["Authorization"] == f"Bearer {CANARY_KEY}"
+    assert CANARY_KEY not in result.output
+
+
+def test_an_option_value_that_looks_like_a_global_option_stays_a_value(
+    wire: CountingTransport,
+) -> None:
+    result = kling("--json", "text2video", "--prompt", "--debug")
+    assert result.exit_code == 0, result.output
+    assert json.loads(wire.requests[0].content)["prompt"] == "--debug"
+
+
+def test_version() -> None:
+    import haoee_kling
+
+    result = kling("--version")
+    assert result.exit_code == 0
+    assert haoee_kling.__version__ in result.stdout
+
+
+# ---------------------------------------------------------------- input checked before sending
+
+
+def test_list_limits_come_from_the_spec_and_are_checked_before_sending(
+    wire: CountingTransport,
+) -> None:
+    result = kling("list", "text2video", "--page-size", "600")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert error_lines(result) == [
+        "error: --page-size: must be at most 500 (got 600)",
+        "Nothing was sent; fix the option(s) named above.",
+    ]
+    assert wire.requests == []
+    help_text = kling("list", "--help").output
+    assert "(1-500)" in help_text
+    assert "(1-1000)" in help_text
+
+
+def test_a_task_id_is_checked_against_the_spec_before_sending(wire: CountingTransport) -> None:
+    result = kling("status", "text2video", "../../v1/account")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert error_lines(result)[0].startswith("error: TASK_ID: must match the pattern")
+    assert wire.requests == []
+
+
+def test_problems_name_the_options_typed_not_the_spec_fields(wire: CountingTransport) -> None:
+    result = kling("image-expand", "--image", str(sample_image_path()), "--up-expansion-ratio", "3")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    [message, hint] = error_lines(result)
+    assert message.startswith("error: 4 problems: ")
+    assert "--down-expansion-ratio: is required" in message
+    assert "--up-expansion-ratio: must be at most 2 (got 3.0)" in message
+    assert "down_expansion_ratio" not in message
+    assert hint == "Nothing was sent; fix the option(s) named above."
+    assert wire.requests == []
+
+
+def test_rule_messages_name_options_too(wire: CountingTransport) -> None:
+    result = kling("--json", "text2video", "--multi-shot")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    messages = [p["message"] for p in json.loads(result.stdout)["problems"]]
+    assert "--shot-type is required when --multi-shot is true" in messages
+
+
+def test_json_errors_carry_a_problems_list(wire: CountingTransport) -> None:
+    result = kling("--json", "list", "text2video", "--page", "0", "--page-size", "600")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    document = json.loads(result.stdout)
+    assert result.stderr == ""
+    assert document["problems"] == [
+        {
+            "field": "pageNum",
+            "option": "--page",
+            "rule": "minimum",
+            "message": "--page: must be at least 1 (got 0)",
+        },
+        {
+            "field": "pageSize",
+            "option": "--page-size",
+            "rule": "maximum",
+            "message": "--page-size: must be at most 500 (got 600)",
+        },
+    ]
+
+
+def test_json_usage_errors_are_one_document_with_problems() -> None:
+    result = kling("text2video", "--mode", "ultra", "--json")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == ExitCode.BAD_INPUT
+    [problem] = document["problems"]
+    assert (problem["field"], problem["option"], problem["rule"]) == ("mode", "--mode", "invalid")
+    assert "'ultra' is not one of 'std', 'pro', '4k'" in problem["message"]
+
+
+def test_help_marks_the_required_options() -> None:
+    lines = " ".join(kling("image-expand", "--help").output.split())
+    for option in ("--image", "--up-expansion-ratio", "--down-expansion-ratio"):
+        after = lines.split(f"{option} ", 1)[1].split(" --", 1)[0]
+        assert after.endswith("[required]"), option
+    assert not lines.split("--prompt ", 1)[1].split(" --", 1)[0].endswith("[required]")
+
+
+# ---------------------------------------------------------------- did you mean
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["txt2video", "--prompt", "x"], "error: no such command 'txt2video'; did you mean"),
+        (["status", "txt2video", "1"], "unknown task kind 'txt2video'; did you mean"),
+        (["list", "text-too-audio"], "unknown task kind 'text-too-audio'; did you mean"),
+    ],
+)
+def test_a_misspelt_command_or_kind_gets_did_you_mean_in_two_lines(
+    args: list[str], expected: str
+) -> None:
+    result = kling(*args)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    message, hint = error_lines(result)
+    assert expected in message
+    assert "'text2video'" in message or "'text-to-audio'" in message
+    assert hint.startswith("Try 'kling")
+
+
+def test_kinds_and_commands_may_be_written_with_underscores(wire: CountingTransport) -> None:
+    result = kling("--json", "text_to_audio", "--prompt", "rain", "--duration", "5")
+    assert result.exit_code == 0, result.output
+    listed = kling("--json", "list", "text_to_audio")
+    assert [t["task_id"] for t in json.loads(listed.stdout)] == [
+        json.loads(result.stdout)["task_id"]
+    ]
+
+
+# ---------------------------------------------------------------- kling list
+
+
+def test_list_shows_full_ids_and_local_times_and_json_stays_raw(
+    wire: CountingTransport, gateway: FakeGateway
+) -> None:
+    from haoee_kling.cli._render import human_time
+
+    external = "order-2025-06-01-customer-4711-attempt-1-" + "x" * 40
+    kling("text2video", "--prompt", "A fox", "--external-task-id", external)
+    table = kling("list", "text2video")
+    assert table.exit_code == 0, table.output
+    header, row = table.stdout.splitlines()
+    assert header.split() == ["TASK", "ID", "STATUS", "CREATED", "EXTERNAL", "ID"]
+    [task] = gateway.tasks()
+    created = json.loads(kling("--json", "list", "text2video").stdout)[0]["created_at"]
+    assert isinstance(created, int)  # --json shows the API's own epoch milliseconds
+    assert human_time(created) in row
+    assert row.split() == [task.task_id, "submitted", *human_time(created).split(), external]
+
+
+def test_human_time_reads_epoch_milliseconds() -> None:
+    import datetime
+
+    from haoee_kling.cli._render import human_time
+
+    moment = datetime.datetime(2025, 6, 1, 12, 30, 5).astimezone()
+    assert human_time(moment.timestamp() * 1000) == "2025-06-01 12:30:05"
+    assert human_time(None) == human_time("soon") == human_time(True) == ""
+
+
+# ---------------------------------------------------------------- --external-id
+
+
+def test_status_wait_and_download_find_a_task_by_external_id(
+    wire: CountingTransport, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    for n in range(3):
+        kling("text2video", "--prompt", f"fox {n}", "--external-task-id", f"fox-{n}")
+    wanted = next(t for t in gateway.tasks() if t.external_task_id == "fox-1")
+
+    status = kling("--json", "status", "text2video", "--external-id", "fox-1")
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["task_id"] == wanted.task_id
+
+    waited = kling("--json", "wait", "text2video", "--external-id", "fox-1")
+    assert waited.exit_code == 0, waited.output
+    assert json.loads(waited.stdout)["task_status"] == "succeed"
+
+    out = tmp_path / "videos"
+    downloaded = kling("download", "text2video", "--external-id", "fox-1", "--out", str(out))
+    assert downloaded.exit_code == 0, downloaded.output
+    [video] = out.iterdir()
+    assert video.name.startswith(wanted.task_id)
+
+
+def test_an_unknown_external_id_says_so_clearly(wire: CountingTransport) -> None:
+    kling("text2video", "--prompt", "A fox", "--external-task-id", "fox-1")
+    result = kling("status", "text2video", "--external-id", "fox-2")
+    assert result.exit_code == ExitCode.API_ERROR
+    assert error_lines(result) == [
+        "error: no text2video task has external id 'fox-2' (looked through 1 tasks); "
+        "check the kind and the id"
+    ]
+
+
+@pytest.mark.parametrize("args", [[], ["123", "--external-id", "fox-1"]])
+def test_status_needs_exactly_one_of_task_id_and_external_id(
+    args: list[str], wire: CountingTransport
+) -> None:
+    result = kling("status", "text2video", *args)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert error_lines(result) == [
+        "error: give either TASK_ID or --external-id ID",
+        "Try 'kling status --help'.",
+    ]
+    assert wire.requests == []
+
+
+def test_an_ambiguous_create_prints_how_to_look_the_task_up(
+    wire: CountingTransport, gateway: FakeGateway
+) -> None:
+    from haoee_kling.testing import http_error
+
+    gateway.faults.add(http_error(503, count=0))
+    result = kling("text2video", "--prompt", "A fox", "--external-task-id", "fox-9")
+    assert result.exit_code == ExitCode.API_ERROR
+    message, lookup = error_lines(result)
+    assert message.startswith("error: ")
+    assert lookup == "look it up with: kling status text2video --external-id fox-9"
+
+
+# ---------------------------------------------------------------- configuration and network
+
+
+def test_a_base_url_without_scheme_fails_before_sending_and_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HAOEE_API_KEY", CANARY_KEY)
+    result = kling(
+        "text2video", "--prompt", "A fox", env={"HAOEE_BASE_URL": "maas.haoee.com/kling"}
+    )
+    assert result.exit_code == ExitCode.AUTH
+    message, hint = error_lines(result)
+    assert "no scheme: use 'https://maas.haoee.com/kling'" in message
+    assert "HAOEE_BASE_URL" in message
+    assert "--base-url" in hint
+
+
+def test_the_missing_key_message_is_not_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HAOEE_API_KEY", raising=False)
+    result = kling("text2video", "--prompt", "A fox")
+    assert result.exit_code == ExitCode.AUTH
+    assert (
+        error_lines(result)[0] == "error: no haoee API key: pass api_key=... or set HAOEE_API_KEY"
+    )
+
+
+def test_connection_refused_exits_3_and_names_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from haoee_kling import SystemClock
+
+    with socket.socket() as closed:  # a loopback port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setattr(SystemClock, "sleep", lambda self, seconds: None)  # no real backoff
+    url = f"http://127.0.0.1:{port}/kling"
+    monkeypatch.setenv("HAOEE_API_KEY", CANARY_KEY)
+    result = kling("list", "text2video", "--base-url", url)
+    assert result.exit_code == ExitCode.AUTH
+    message, hint = error_lines(result)
+    assert message.startswith(f"error: cannot reach {url}: ")
+    assert hint == "Check the network, HAOEE_BASE_URL or --base-url."
+
+
+def test_an_unknown_host_exits_3_and_names_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown_host(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    def client(state: State) -> Kling:
+        built = Kling(
+            "some-key-123456",
+            base_url="https://no-such-host.example/kling",
+            transport=httpx.MockTransport(unknown_host),
+            max_retries=0,
+        )
+        state._client = built
+        state.output.base_url = built.config.base_url
+        return built
+
+    monkeypatch.setattr(State, "client", client)
+    result = kling("--json", "status", "text2video", "1")
+    assert result.exit_code == ExitCode.AUTH
+    document = json.loads(result.stdout)
+    assert document["message"].startswith("cannot reach https://no-such-host.example/kling: ")
+    assert "Name or service not known" in document["message"]
+
+
+def test_a_404_route_suggests_the_missing_kling_prefix(
+    wire: CountingTransport, gateway: FakeGateway
+) -> None:
+    origin = gateway.base_url.removesuffix("/kling")
+    result = kling("--base-url", origin, "list", "text2video")
+    assert result.exit_code == ExitCode.API_ERROR
+    message, hint = error_lines(result)
+    assert "no such route" in message
+    assert hint == (
+        f"haoee serves Kling under /kling, which {origin} lacks: try HAOEE_BASE_URL={origin}/kling"
+    )
+
+
+def test_a_wrong_key_on_a_local_fake_says_which_key_it_takes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from haoee_kling.testing import serve_in_thread
+
+    server = serve_in_thread(FakeGateway())
+    try:
+        env = {"HAOEE_BASE_URL": server.base_url, "HAOEE_API_KEY": "not-the-demo-key"}
+        result = kling("list", "text2video", env=env)
+    finally:
+        server.stop()
+    assert result.exit_code == ExitCode.AUTH
+    assert error_lines(result)[1] == (
+        "Check the key: a fake gateway accepts the key it printed at start."
+    )
+
+
+def test_ctrl_c_before_a_create_answered_is_one_message_with_the_lookup(
+    wire: CountingTransport,
+) -> None:
+    class Interrupting(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise KeyboardInterrupt
+
+    wire.inner = Interrupting()
+    result = kling("text2video", "--prompt", "A fox", "--external-task-id", "fox-7")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert error_lines(result) == [
+        "interrupted (Ctrl-C)",
+        "if it was sent, see: kling status text2video --external-id fox-7",
+    ]
+
+
+def test_identify_face_problems_name_its_options(wire: CountingTransport) -> None:
+    result = kling("--json", "identify-face")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    problems = json.loads(result.stdout)["problems"]
+    assert problems
+    assert all("video_id" not in p["message"] for p in problems)
+    assert any("--video-id" in p["message"] for p in problems)
+
+
+# ---------------------------------------------------------------- usage errors and interruptions
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (
+            ["text2video", "--colour", "red"],
+            {"field": "colour", "option": "--colour", "rule": "unknown-option"},
+        ),
+        (
+            ["download", "text2video", "1"],
+            {"field": "out", "option": "--out", "rule": "required"},
+        ),
+        (["status"], {"field": "kind", "option": "KIND", "rule": "required"}),
+        (["list", "text2video", "--page", "two"], {"field": "page_num", "option": "--page"}),
+    ],
+)
+def test_every_usage_error_is_a_json_problem_with_the_option_typed(
+    args: list[str], problem: dict[str, str]
+) -> None:
+    result = kling("--json", *args)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert result.stderr == ""
+    [found] = json.loads(result.stdout)["problems"]
+    assert problem.items() <= found.items()
+    assert found["message"]
+
+
+def test_usage_errors_for_people_are_two_lines() -> None:
+    result = kling("text2video", "--colour", "red")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    message, hint = error_lines(result)
+    assert message.startswith("error: No such option '--colour'.")
+    assert hint == "Try 'kling text2video --help'."
+
+
+def test_no_arguments_prints_the_help() -> None:
+    result = kling()
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "Commands:" in result.output
+
+
+def test_ctrl_c_outside_a_command_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import haoee_kling.cli as kling_cli
+
+    def pressed_ctrl_c(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kling_cli, "State", pressed_ctrl_c)
+    result = kling("list", "text2video")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert result.stderr.strip() == "interrupted (Ctrl-C)"
+
+
+def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from haoee_kling.cli._group import KlingGroup
+
+    def closed_pipe(*args: Any, **kwargs: Any) -> str:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(KlingGroup, "get_help", closed_pipe)
+    result = kling("--help")
+    assert result.exit_code == ExitCode.FAILURE
+    assert "Traceback" not in result.output
+
+
+def test_without_standalone_mode_errors_reach_the_caller() -> None:
+    import click
+
+    with pytest.raises(click.UsageError, match="no such command 'txt2video'"):
+        cli.main(["txt2video"], standalone_mode=False)
+
+
+def test_an_unknown_kind_with_nothing_close_lists_the_kinds() -> None:
+    result = kling("status", "podcast", "1")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    message, _hint = error_lines(result)
+    assert "unknown task kind 'podcast'; the kinds are " in message
+    assert all(name in message for name in KINDS)
+
+
+def test_a_json_timeout_carries_the_resume_command(wire: CountingTransport) -> None:
+    result = kling("--json", "text2video", "--prompt", "A fox", "--wait", "--timeout", "3")
+    assert result.exit_code == ExitCode.TIMEOUT
+    document = json.loads(result.stdout)
+    assert document["resume"] == f"kling wait text2video {document['task_id']}"
+    assert document["problems"] == []
+
+
+# ---------------------------------------------------------------- a create held by code 1303
+
+
+class BusyFirst(httpx.BaseTransport):
+    """Answers the first creates with Kling's concurrency error (1303), then passes through."""
+
+    def __init__(self, inner: httpx.BaseTransport, busy: int) -> None:
+        self.inner, self.busy = inner, busy
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and self.busy > 0:
+            self.busy -= 1
+            body = {"code": 1303, "message": "concurrency limit", "request_id": "r-1303"}
+            return httpx.Response(429, json=body)
+        return self.inner.handle_request(request)
+
+
+def test_a_create_held_by_the_concurrency_limit_shows_each_wait(
+    wire: CountingTransport,
+) -> None:
+    wire.inner = BusyFirst(wire.inner, busy=2)
+    result = kling("text2video", "--prompt", "A fox")
+    assert result.exit_code == 0, result.output
+    held = [line for line in result.stderr.splitlines() if "concurrency slot" in line]
+    assert len(held) == 2
+    assert held[0].startswith("waiting for a concurrency slot (code 1303): sending again in")
+    assert "(wait 1)" in held[0]
+    assert "(wait 2)" in held[1]
+
+
+def test_ctrl_c_while_held_by_the_concurrency_limit_names_the_lookup(
+    wire: CountingTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wire.inner = BusyFirst(wire.inner, busy=5)
+
+    def pressed_ctrl_c(self: LinkedClock, seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LinkedClock, "sleep", pressed_ctrl_c)
+    result = kling("text2video", "--prompt", "A fox")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    lines = error_lines(result)
+    assert lines[0].startswith("waiting for a concurrency slot (code 1303)")
+    assert lines[1] == "interrupted (Ctrl-C)"
+    assert lines[2].startswith("if it was sent, see: kling status text2video --external-id hk-")

@@ -68,6 +68,14 @@ def test_missing_credentials_name_the_variable_to_set(
         )
 
 
+def test_the_missing_key_message_reads_as_written_not_redacted() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        make_auth(
+            "haoee", api_key=None, access_key=None, secret_key=None, clock=FakeClock(), env={}
+        )
+    assert str(caught.value) == "no haoee API key: pass api_key=... or set HAOEE_API_KEY"
+
+
 def test_kling_ak_sk_signs_an_hs256_jwt_with_the_documented_claims() -> None:
     clock = FakeClock(wall_start=1_764_000_000.0)
     auth = make_auth(

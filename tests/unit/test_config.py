@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from haoee_kling import NOT_GIVEN, ConfigurationError, NotGiven
+from haoee_kling import NOT_GIVEN, ConfigurationError, Kling, NotGiven
 from haoee_kling._config import Config, given
 from haoee_kling._retries import RetryPolicy
 
@@ -24,3 +24,57 @@ def test_copy_changes_only_what_is_given_and_keeps_the_original() -> None:
     assert config.retry.max_retries == 2
     with pytest.raises(ConfigurationError):
         config.copy(timeout=0)
+
+
+@pytest.mark.parametrize(
+    ("url", "backend", "says"),
+    [
+        ("maas.haoee.com/kling", "haoee", "no scheme: use 'https://maas.haoee.com/kling'"),
+        ("localhost:4010/kling", "haoee", "no scheme: use 'http://localhost:4010/kling'"),
+        ("ftp://maas.haoee.com/kling", "haoee", "must be http or https (got 'ftp')"),
+        ("https:///kling", "haoee", "no host"),
+        ("https://gw.example.org/kling?region=cn", "haoee", "must not have a query string"),
+        ("https://gw.example.org:99999/kling", "haoee", "port"),
+        ("https://maas.haoee.com/kling/v1", "haoee", "without /v1"),
+        ("https://maas.haoee.com", "haoee", "under /kling: use 'https://maas.haoee.com/kling'"),
+        ("https://api-singapore.klingai.com/v1", "kling", "without /v1"),
+    ],
+)
+def test_a_bad_base_url_fails_at_construction_naming_the_variable(
+    url: str, backend: str, says: str
+) -> None:
+    variable = "HAOEE_BASE_URL" if backend == "haoee" else "KLING_BASE_URL"
+    with pytest.raises(ConfigurationError) as caught:
+        Kling("some-key-123456", base_url=url, backend=backend)
+    assert says in str(caught.value)
+    assert f"Set {variable} or pass base_url=..." in str(caught.value)
+
+
+def test_the_environment_variable_is_checked_the_same_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HAOEE_BASE_URL", "maas.haoee.com/kling")
+    with pytest.raises(ConfigurationError, match="HAOEE_BASE_URL"):
+        Kling("some-key-123456")
+
+
+def test_credentials_in_a_base_url_are_refused_and_never_echoed() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Kling("some-key-123456", base_url="https://me:hunter2-pass@gw.example.org/kling")
+    assert "hunter2" not in str(caught.value)
+    assert "user name or password" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://maas.haoee.com/kling",
+        "https://maas.haoee.com/kling/",
+        "http://127.0.0.1:4010/kling",
+        "http://[::1]:4010/kling",
+        "https://gw.example.org",  # another host may serve the API anywhere
+    ],
+)
+def test_good_base_urls_are_accepted(url: str) -> None:
+    with Kling("some-key-123456", base_url=url) as kling:
+        assert kling.config.base_url == url.rstrip("/")

@@ -165,7 +165,7 @@ def test_generated_models_and_enums_are_accepted_as_values() -> None:
 
     camera = CameraControl.from_dict({"type": "forward_up"})
     body = prepare_body(
-        "createText2Video", {"prompt": "p", "mode": Mode("pro"), "camera_control": camera}
+        "createText2Video", {"prompt": "p", "mode": Mode("std"), "camera_control": camera}
     )
-    assert body["mode"] == "pro"
+    assert body["mode"] == "std"
     assert body["camera_control"] == {"type": "forward_up"}

@@ -70,3 +70,30 @@ def test_configure_logging_sets_the_level_and_one_redacting_handler() -> None:
     assert any(isinstance(f, RedactingFilter) for f in logging.getLogger("httpx").filters)
     logger.removeHandler(handlers[0])
     logger.setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no haoee API key: pass api_key=... or set HAOEE_API_KEY",
+        "send Authorization: Bearer <haoee key> and a ModelName header",
+        "the header carries a bearer token; basic auth is not accepted",
+        "export HAOEE_API_KEY=$HAOEE_API_KEY or api_key=${KLING_API_KEY}",
+        "api_key=*** and secret_key=\u2026 stand for your own values",
+    ],
+)
+def test_help_texts_and_placeholders_are_never_rewritten(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer sk-abcdef123456", "Authorization: Bearer [REDACTED]"),
+        ("authorization: raw-key-98765", "authorization: [REDACTED]"),
+        ("pass api_key=sk-live-42 please", "pass api_key=[REDACTED] please"),
+        ("token: $lowercase-is-not-a-variable", "token: [REDACTED]"),
+    ],
+)
+def test_values_are_masked_and_their_names_kept(text: str, expected: str) -> None:
+    assert redact(text) == expected

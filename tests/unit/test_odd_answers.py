@@ -322,6 +322,10 @@ async def test_downloading_a_failed_or_unfinished_task_says_so(
         (401, json.dumps(OPENAI_401).encode(), AuthenticationError, "invalid api key"),
         (429, b"Too Many Requests: slow down", RateLimitError, "slow down"),
         (502, NGINX_502, ServerError, "502 Bad Gateway"),
+        (520, b"origin unreachable", ServerError, "origin unreachable"),
+        (200, b'{"code": 0, "data"', UnexpectedResponseError, "not JSON"),
+        (200, b'{"code": "0", "message": "ok"}', UnexpectedResponseError, "no data"),
+        (200, b"<html><title>Sign in</title></html>", UnexpectedResponseError, "HTML page"),
     ],
 )
 async def test_error_bodies_not_in_klings_format_keep_their_message_and_class(
@@ -384,6 +388,7 @@ async def test_empty_optional_strings_mean_not_given_as_in_klings_examples(
     route = raw_router.post(LIST).respond(200, json=task_answer("submitted"))
     await run(
         kling.text2video.create(
+            model_name="kling-v3",
             prompt="",
             multi_shot=True,
             shot_type="customize",

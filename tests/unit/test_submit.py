@@ -16,6 +16,7 @@ from haoee_kling import (
     Kling,
     PolicyError,
     ServerError,
+    SubmitProgress,
 )
 from haoee_kling._submit import decide, new_external_task_id
 from tests.unit.conftest import list_answer, response_example, run, task_answer
@@ -250,3 +251,20 @@ async def test_without_external_ids_in_the_list_absence_is_never_assumed(
         await run(kling.text2video.create(prompt="a fox", external_task_id="order-22"))
     assert caught.value.external_task_id == "order-22"
     assert route.call_count == 1
+
+
+async def test_a_create_held_by_the_concurrency_limit_says_so_before_each_wait(
+    kling: Kling | AsyncKling, router: respx.MockRouter, clock: FakeClock
+) -> None:
+    busy = httpx.Response(429, json=response_example("TooManyRequests", "concurrency"))
+    router.post(CREATE).mock(side_effect=[busy, busy, httpx.Response(200, json=task_answer())])
+    seen: list[SubmitProgress] = []
+    await run(
+        kling.text2video.create(prompt="a fox", external_task_id="fox-9", on_progress=seen.append)
+    )
+    assert [(e.attempt, e.external_task_id, e.kind) for e in seen] == [
+        (1, "fox-9", "text2video"),
+        (2, "fox-9", "text2video"),
+    ]
+    assert all("concurrency slot (code 1303)" in e.reason for e in seen)
+    assert [e.retry_in for e in seen] == clock.sleeps

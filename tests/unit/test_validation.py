@@ -96,7 +96,8 @@ def test_rules_are_checked_only_on_well_typed_bodies() -> None:
 
 def test_rule_problems_carry_the_rule_id_and_fields() -> None:
     [problem] = validate_body(
-        "createText2Video", {"prompt": "p", "voice_list": [{"voice_id": "v"}]}
+        "createText2Video",
+        {"model_name": "kling-v3", "prompt": "p", "voice_list": [{"voice_id": "v"}]},
     )
     assert problem.rule == "voices-need-sound"
     assert problem.field == "voice_list, sound"

@@ -273,3 +273,16 @@ async def test_wait_many_stops_on_an_auth_error(
     )
     with pytest.raises(AuthenticationError):
         await run(kling.tasks.wait_many([("text2video", TASK_ID)]))
+
+
+async def test_create_and_wait_reports_progress_at_once_not_at_the_first_poll(
+    kling: Kling | AsyncKling, router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.post("/v1/videos/text2video").respond(200, json=task_answer("submitted"))
+    router.get(GET).mock(side_effect=answers("processing", "succeed"))
+    events: list[ProgressEvent] = []
+    await run(kling.text2video.create_and_wait(prompt="a fox", on_progress=events.append))
+    first = events[0]
+    assert (first.status, first.elapsed, first.polls) == ("submitted", 0.0, 0)
+    assert clock.sleeps[0] > 10  # the first poll itself still waits for the kind's schedule
+    assert [e.status for e in events[1:]] == ["processing", "succeed"]

@@ -1,7 +1,8 @@
 """The `kling` command line: Kling through haoee from a shell, built on the overlay's client.
 
 Configuration comes from the same environment variables as the library (HAOEE_API_KEY,
-HAOEE_BASE_URL); `--api-key` and `--base-url` win and are never echoed.
+HAOEE_BASE_URL); `--api-key` and `--base-url` win and are never echoed. The global options may
+come before or after the command (`kling text2video --json ...`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import click
 
 from ._commands import add_commands
 from ._fake import fake_server
+from ._group import KlingGroup
+from ._models import models_command
 from ._render import ExitCode, Output
 
 __all__ = ["cli", "main"]
 
 _EPILOG = (
-    "Exit codes: 0 success, 2 bad input, 3 authentication or configuration, 4 task failed, "
-    "5 wait timed out or task not finished, 6 other API error, 130 interrupted."
+    "The options above may also follow the command (kling text2video --json ...). "
+    "Exit codes: 0 success, 2 bad input, 3 authentication or configuration (also: cannot "
+    "connect), 4 task failed, 5 wait timed out or task not finished, 6 other API error, "
+    "130 interrupted."
 )
 
 
@@ -41,10 +46,25 @@ class State:
             if self.base_url:
                 kwargs["base_url"] = self.base_url
             self._client = Kling(self.api_key, **kwargs)
+            self.output.base_url = self._client.config.base_url
         return self._client
 
 
-@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # The version of this copy (installed or vendored), read only when asked for.
+    if value and not ctx.resilient_parsing:
+        from .._version import package_version
+
+        click.echo(f"kling (haoee-kling) {package_version()}")
+        ctx.exit()
+
+
+@click.group(
+    "kling",
+    cls=KlingGroup,
+    epilog=_EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--base-url",
     envvar="HAOEE_BASE_URL",
@@ -62,7 +82,14 @@ class State:
 @click.option(
     "--debug", is_flag=True, help="Show tracebacks and debug logs (secrets stay redacted)."
 )
-@click.version_option(package_name="haoee-kling")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context, base_url: str | None, api_key: str | None, as_json: bool, debug: bool
@@ -78,6 +105,7 @@ def cli(
 
 add_commands(cli)
 cli.add_command(fake_server)
+cli.add_command(models_command)
 
 
 def main() -> None:

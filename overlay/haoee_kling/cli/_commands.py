@@ -2,45 +2,48 @@
 
 All HTTP goes through the overlay's `Kling` client: the command line is a thin shell over the
 library, so retries, safe submit, polling deadlines and redaction behave the same in both.
+What the library cannot know is what the user typed: problems are reported with option names,
+and parameters are checked against the spec's limits here, before anything is sent.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .._namespaces import namespaces
-from .._spec import operations
+from .._errors import APIConnectionError, KlingError, ServerError, UnexpectedResponseError
+from .._polling import SubmitProgress
+from .._spec import resolve
+from .._submit import new_external_task_id
+from ._failures import WaitInterruptedError
+from ._kinds import KINDS, KindType, create_operation, get_operation, list_operation
+from ._kinds import namespace_name as _namespace_name
+from ._lookup import find_by_external_id
+from ._models import models_help
+from ._names import check_parameters
 from ._options import body_from_options, field_options
-from ._render import ExitCode, Output, WaitInterruptedError
+from ._render import Output
 
 __all__ = ["KINDS", "add_commands"]
 
-# Command name -> (client namespace, the spec's x-kling-kind), from the client's own table:
-# one command per namespace, named with dashes (`video_extend` -> `video-extend`).
-KINDS: dict[str, tuple[str, str]] = {
-    namespace.replace("_", "-"): (namespace, kind) for namespace, kind in namespaces().items()
-}
-_KIND_CHOICE = click.Choice(sorted({*KINDS, *(k.replace("-", "_") for k in KINDS)}))
+_KIND = KindType()
+# The list's query parameters keep the short flags they always had; any other takes its name.
+_QUERY_FLAGS = {"pageNum": "--page", "pageSize": "--page-size"}
 
 
-def _namespace_name(kind: str) -> str:
-    return KINDS[kind.replace("_", "-")][0] if kind.replace("_", "-") in KINDS else kind
-
-
-def _create_operation_id(spec_kind: str) -> str:
-    for op in operations().values():
-        if op.kind == spec_kind and op.method == "POST":
-            return op.operation_id
-    raise LookupError(f"the spec has no create operation for kind {spec_kind!r}")
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def _resume(kind: str, task_id: str, out_dir: Path | None) -> str:
-    return f"kling wait {kind} {task_id}" + (f" --out {out_dir}" if out_dir else "")
+    words = ["kling", "wait", kind, task_id]
+    return shlex.join(words + (["--out", str(out_dir)] if out_dir else []))
 
 
 def _wait_and_save(
@@ -58,7 +61,6 @@ def _wait_and_save(
                 kwargs["timeout"] = timeout
             task = namespace.wait(task_id, **kwargs)
     except KeyboardInterrupt:
-        output.note(f"interrupted; task {task_id} keeps running on the server")
         ctx.exit(
             output.error(WaitInterruptedError(task_id), resume=_resume(kind, task_id, out_dir))
         )
@@ -80,9 +82,16 @@ def _download(output: Output, client: Any, task: Any, out_dir: Path) -> list[Pat
 
 
 def _resumable(exc: BaseException) -> bool:
-    from .._errors import APIConnectionError, WaitTimeoutError
+    from .._errors import WaitTimeoutError
 
     return isinstance(exc, (WaitTimeoutError, APIConnectionError))
+
+
+def _maybe_created(exc: KlingError) -> bool:
+    """Whether a failed create may still have made its task (the server may have acted)."""
+    if isinstance(exc, APIConnectionError):
+        return exc.maybe_sent
+    return isinstance(exc, (ServerError, UnexpectedResponseError))
 
 
 def _guard(func: Callable[..., None]) -> Callable[..., None]:
@@ -98,29 +107,53 @@ def _guard(func: Callable[..., None]) -> Callable[..., None]:
         except click.ClickException:
             raise
         except KeyboardInterrupt:
-            ctx.exit(ExitCode.INTERRUPTED)
+            ctx.exit(ctx.obj.output.error(WaitInterruptedError()))
         except Exception as exc:
             ctx.exit(ctx.obj.output.error(exc))
 
     return wrapper
 
 
-def _create_command(name: str, namespace: str, spec_kind: str) -> click.Command:
-    operation_id = _create_operation_id(spec_kind)
-    options = field_options(operation_id)
-    summary = operations()[operation_id].raw.get("summary", name)
+def _create_command(name: str, namespace: str) -> click.Command:
+    operation = create_operation(name)
+    options = field_options(operation.operation_id)
+    summary = operation.raw.get("summary", name)
 
     @_guard
     def run(wait: bool, out: Path | None, timeout: float | None, **values: Any) -> None:
         ctx = click.get_current_context()
         state = ctx.obj
+        output: Output = state.output
+        output.option_names = {opt.field: opt.param.opts[0] for opt in options}
         body = body_from_options(options, values)
         client = state.client()
-        task = getattr(client, namespace).create(
-            **body, on_submitted=lambda t: state.output.note(f"created task {t.task_id}")
-        )
+        created: list[str] = []
+
+        def submitted(task: Any) -> None:
+            created.append(task.task_id)
+            output.note(f"created task {task.task_id}")
+
+        def held(event: SubmitProgress) -> None:
+            output.note(
+                f"{event.reason}: sending again in {event.retry_in:.0f} s "
+                f"(wait {event.attempt}); Ctrl-C stops, nothing is created twice"
+            )
+
+        # Named here, so that even a create stopped before its answer can be looked up.
+        body["external_task_id"] = body.get("external_task_id") or new_external_task_id()
+        try:
+            task = getattr(client, namespace).create(
+                **body, on_submitted=submitted, on_progress=held
+            )
+        except KeyboardInterrupt:
+            _interrupted_create(ctx, name, created, body.get("external_task_id"))
+        except KlingError as exc:
+            if exc.task_id is None and exc.external_task_id and _maybe_created(exc):
+                lookup = ["kling", "status", name, "--external-id", exc.external_task_id]
+                ctx.exit(output.error(exc, resume=shlex.join(lookup), label="look it up with"))
+            raise
         if not (wait or out is not None):
-            state.output.document(task)
+            output.document(task)
             return
         _wait_and_save(ctx, name, task.task_id, out, timeout)
 
@@ -142,8 +175,23 @@ def _create_command(name: str, namespace: str, spec_kind: str) -> click.Command:
         name,
         callback=run,
         params=params,
-        help=f"{summary}. Prints the task id at once unless --wait or --out.",
+        help=f"{summary}. Prints the task id at once unless --wait or --out.\n\n"
+        + models_help(operation.kind),
     )
+
+
+def _interrupted_create(
+    ctx: click.Context, kind: str, created: list[str], external_id: Any
+) -> None:
+    output: Output = ctx.obj.output
+    if created:
+        ctx.exit(
+            output.error(WaitInterruptedError(created[0]), resume=_resume(kind, created[0], None))
+        )
+    lookup = None
+    if isinstance(external_id, str) and external_id:
+        lookup = shlex.join(["kling", "status", kind, "--external-id", external_id])
+    ctx.exit(output.error(WaitInterruptedError(), resume=lookup, label="if it was sent, see"))
 
 
 @click.command("identify-face")
@@ -153,52 +201,116 @@ def _create_command(name: str, namespace: str, spec_kind: str) -> click.Command:
 def identify_face(video_id: str | None, video_url: str | None) -> None:
     """Find the faces in a video that can be lip-synced (step one of advanced lip-sync)."""
     ctx = click.get_current_context()
+    ctx.obj.output.option_names = {"video_id": "--video-id", "video_url": "--video-url"}
     body = {k: v for k, v in {"video_id": video_id, "video_url": video_url}.items() if v}
     ctx.obj.output.document(ctx.obj.client().identify_face.create(**body))
 
 
-@click.command("status")
-@click.argument("kind", type=_KIND_CHOICE)
-@click.argument("task_id")
-@_guard
-def status(kind: str, task_id: str) -> None:
-    """Show a task's status and results once."""
+def _find_task(kind: str, task_id: str | None, external_id: str | None) -> str:
+    """The task id to act on: TASK_ID as given (checked), or found by its external id.
+
+    Raises:
+        click.UsageError: neither or both were given.
+        InvalidRequestError: TASK_ID breaks the spec's limits.
+        TaskLookupError: no task of the kind has the external id.
+    """
     ctx = click.get_current_context()
-    ctx.obj.output.document(getattr(ctx.obj.client(), _namespace_name(kind)).get(task_id))
+    if (task_id is None) == (external_id is None):
+        raise click.UsageError("give either TASK_ID or --external-id ID", ctx)
+    ctx.obj.output.option_names = {"task_id": "TASK_ID"}
+    if task_id is not None:
+        check_parameters(get_operation(kind).operation_id, {"path": {"task_id": task_id}})
+        return task_id
+    assert external_id is not None
+    namespace = getattr(ctx.obj.client(), _namespace_name(kind))
+    return str(find_by_external_id(namespace, kind, external_id).task_id)
+
+
+_EXTERNAL_ID = click.option(
+    "--external-id",
+    metavar="ID",
+    help="Find the task by the external_task_id its create carried, instead of TASK_ID.",
+)
+_OUT_HELP = "Download the results into DIR."
+_TIMEOUT_HELP = "Give up waiting after this many seconds (default 900)."
+
+
+@click.command("status")
+@click.argument("kind", type=_KIND)
+@click.argument("task_id", required=False)
+@_EXTERNAL_ID
+@_guard
+def status(kind: str, task_id: str | None, external_id: str | None) -> None:
+    """Show a task's status and results once (by TASK_ID or --external-id)."""
+    ctx = click.get_current_context()
+    found = _find_task(kind, task_id, external_id)
+    ctx.obj.output.document(getattr(ctx.obj.client(), _namespace_name(kind)).get(found))
 
 
 @click.command("wait")
-@click.argument("kind", type=_KIND_CHOICE)
-@click.argument("task_id")
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Download the results into DIR."
-)
-@click.option(
-    "--timeout", type=float, help="Give up waiting after this many seconds (default 900)."
-)
+@click.argument("kind", type=_KIND)
+@click.argument("task_id", required=False)
+@_EXTERNAL_ID
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
+@click.option("--timeout", type=float, help=_TIMEOUT_HELP)
 @_guard
-def wait(kind: str, task_id: str, out: Path | None, timeout: float | None) -> None:
+def wait(
+    kind: str,
+    task_id: str | None,
+    external_id: str | None,
+    out: Path | None,
+    timeout: float | None,
+) -> None:
     """Wait for a task (again, e.g. after Ctrl-C), then optionally download its results."""
-    _wait_and_save(click.get_current_context(), kind, task_id, out, timeout)
+    found = _find_task(kind, task_id, external_id)
+    _wait_and_save(click.get_current_context(), kind, found, out, timeout)
 
 
-@click.command("list")
-@click.argument("kind", type=_KIND_CHOICE)
-@click.option("--page", type=int, default=1, show_default=True, help="Page number, from 1.")
-@click.option(
-    "--page-size", type=int, default=30, show_default=True, help="Tasks per page (1-500)."
-)
+def _query_options() -> dict[str, click.Option]:
+    """The list command's options, one per query parameter of the spec's list operations."""
+    options: dict[str, click.Option] = {}
+    for param in list_operation(next(iter(KINDS))).parameters:
+        if param["in"] != "query":
+            continue
+        schema = resolve(param.get("schema", {}))
+        limits = f" ({schema['minimum']}-{schema['maximum']})" if "maximum" in schema else ""
+        flag = _QUERY_FLAGS.get(param["name"], "--" + _snake(param["name"]).replace("_", "-"))
+        options[param["name"]] = click.Option(
+            [flag, _snake(param["name"])],
+            type=click.INT if schema.get("type") == "integer" else click.STRING,
+            default=schema.get("default"),
+            show_default=True,
+            help=" ".join(str(param.get("description", "")).split()).rstrip(".") + limits + ".",
+        )
+    return options
+
+
+_QUERY = _query_options()
+
+
 @_guard
-def list_tasks(kind: str, page: int, page_size: int) -> None:
-    """List tasks of one kind, newest first."""
+def _list(kind: str, **values: Any) -> None:
     ctx = click.get_current_context()
+    output: Output = ctx.obj.output
+    output.option_names = {name: option.opts[0] for name, option in _QUERY.items()}
+    query = {name: values[_snake(name)] for name in _QUERY}
+    check_parameters(list_operation(kind).operation_id, {"query": query})
     namespace = getattr(ctx.obj.client(), _namespace_name(kind))
-    ctx.obj.output.document(namespace.list(page_num=page, page_size=page_size))
+    output.document(namespace.list(**{_snake(name): value for name, value in query.items()}))
+
+
+list_tasks = click.Command(
+    "list",
+    callback=_list,
+    params=[click.Argument(["kind"], type=_KIND), *_QUERY.values()],
+    help="List tasks of one kind, newest first.",
+)
 
 
 @click.command("download")
-@click.argument("kind", type=_KIND_CHOICE)
-@click.argument("task_id")
+@click.argument("kind", type=_KIND)
+@click.argument("task_id", required=False)
+@_EXTERNAL_ID
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -206,26 +318,25 @@ def list_tasks(kind: str, page: int, page_size: int) -> None:
     help="Folder for the files.",
 )
 @_guard
-def download(kind: str, task_id: str, out: Path) -> None:
+def download(kind: str, task_id: str | None, external_id: str | None, out: Path) -> None:
     """Download the result files of a finished task (exit 4 if it failed, 5 if unfinished)."""
     from .._errors import TaskNotFinishedError
 
     ctx = click.get_current_context()
     client = ctx.obj.client()
-    task = getattr(client, _namespace_name(kind)).get(task_id)
+    found = _find_task(kind, task_id, external_id)
+    task = getattr(client, _namespace_name(kind)).get(found)
     try:
         paths = _download(ctx.obj.output, client, task, out)
     except TaskNotFinishedError as exc:
-        ctx.exit(ctx.obj.output.error(exc, resume=_resume(kind, task_id, out)))
-    ctx.obj.output.document(
-        {"task_id": task_id, "files": paths} if ctx.obj.output.as_json else task
-    )
+        ctx.exit(ctx.obj.output.error(exc, resume=_resume(kind, found, out)))
+    ctx.obj.output.document({"task_id": found, "files": paths} if ctx.obj.output.as_json else task)
     ctx.obj.output.files(paths)
 
 
 def add_commands(group: click.Group) -> None:
     """Register every command on the `kling` group."""
-    for name, (namespace, spec_kind) in KINDS.items():
-        group.add_command(_create_command(name, namespace, spec_kind))
+    for name, (namespace, _spec_kind) in KINDS.items():
+        group.add_command(_create_command(name, namespace))
     for command in (identify_face, status, wait, list_tasks, download):
         group.add_command(command)

@@ -22,15 +22,14 @@ __all__ = ["fake_server"]
 )
 @click.argument("extra", nargs=-1, type=click.UNPROCESSED)
 def fake_server(port: int, speed: float, extra: tuple[str, ...]) -> None:
-    """Run the fake haoee gateway on 127.0.0.1.
+    """Run the fake haoee gateway on 127.0.0.1 (key: fake-demo-key, printed at start).
 
-    Fault options: see `python -m haoee_kling.testing --help`.
+    More options (--key, --prefix, --seed, --fault KIND[:FIELD=VALUE,...], --log): see
+    `python -m haoee_kling.testing --help`. A busy port, or a missing `fake` extra, is one line
+    and exit 3; a bad option or fault, one line and exit 2.
     """
-    try:
-        from ..testing.__main__ import main as run_fake
-    except ImportError as exc:
-        raise click.ClickException(
-            f"the fake gateway needs the 'fake' extra: pip install 'haoee-kling[fake]' ({exc})"
-        ) from None
+    # Only the argument parser loads here; it says itself when the `fake` extra is missing.
+    from ..testing.__main__ import main as run_fake
+
     argv = ["--port", str(port), "--speed", str(speed), *extra]
-    sys.exit(run_fake(argv))
+    sys.exit(run_fake(argv, prog="kling fake-server"))

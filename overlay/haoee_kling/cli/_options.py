@@ -156,21 +156,34 @@ def field_options(operation_id: str) -> list[FieldOption]:
         operation_id: the spec's operationId, e.g. `createText2Video`.
 
     Returns:
-        One FieldOption per body field; `input.*` fields are flattened to the top level.
+        One FieldOption per body field; `input.*` fields are flattened to the top level. The
+        help of a field the spec requires ends in `[required]`.
     """
     schema = operation(operation_id).body_schema
     if schema is None:
         return []
     media = {m.path for m in media_fields(schema)}
     node = resolve(schema)
+    required = set(node.get("required", []))
     found: list[FieldOption] = []
     for name, prop in node.get("properties", {}).items():
         if name == _FLATTEN and resolve(prop).get("type") == "object":
+            inner_required = set(resolve(prop).get("required", [])) if name in required else set()
             for inner, inner_prop in resolve(prop).get("properties", {}).items():
-                found.append(_option(f"{name}.{inner}", inner_prop, media))
+                found.append(
+                    _marked(_option(f"{name}.{inner}", inner_prop, media), inner in inner_required)
+                )
             continue
-        found.append(_option(name, prop, media))
+        found.append(_marked(_option(name, prop, media), name in required))
     return found
+
+
+def _marked(option: FieldOption, required: bool) -> FieldOption:
+    # Shown, not enforced by click: the overlay checks it with every other rule of the spec,
+    # so a missing option is reported with the rest, by its option name, before any request.
+    if required:
+        option.param.help = f"{option.param.help or ''} [required]".strip()
+    return option
 
 
 def _json(opt: FieldOption, value: str) -> Any:

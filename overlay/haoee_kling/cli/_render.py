@@ -1,12 +1,13 @@
 """What the command line prints: human output with Rich, or one JSON document with --json.
 
-Errors become one or two lines naming the problem and the fix, with an exit code per kind of
-failure; a traceback only with --debug. Secrets never reach the output: every message passes
-through the overlay's redaction first.
+Errors become one or two lines naming the problem and the fix (see `_failures`), with an exit
+code per kind of failure; a traceback only with --debug. Secrets never reach the output: every
+message passes through the overlay's redaction first.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 import time
@@ -14,72 +15,32 @@ import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 from rich.text import Text
 
-from .. import _errors as errors
+from .._cost import Cost, task_cost
+from .._errors import InvalidRequestError
 from .._logging import redact
+from ._failures import ExitCode, WaitInterruptedError, describe, exit_code_for
+from ._names import option_problems
 
-__all__ = ["ExitCode", "Output", "WaitInterruptedError", "exit_code_for"]
-
-
-class ExitCode(IntEnum):
-    """Process exit codes, one per kind of outcome (also in `kling --help`)."""
-
-    OK = 0
-    FAILURE = 1
-    BAD_INPUT = 2
-    AUTH = 3
-    TASK_FAILED = 4
-    TIMEOUT = 5
-    API_ERROR = 6
-    INTERRUPTED = 130
+__all__ = ["ExitCode", "Output", "WaitInterruptedError", "exit_code_for", "human_time"]
 
 
-class WaitInterruptedError(Exception):
-    """Ctrl-C during a wait: the task is not lost, only the waiting stopped."""
-
-    def __init__(self, task_id: str) -> None:
-        super().__init__(f"stopped waiting for task {task_id} (Ctrl-C); it keeps running")
-        self.task_id = task_id
-
-
-_EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
-    (WaitInterruptedError, ExitCode.INTERRUPTED),
-    (errors.InvalidRequestError, ExitCode.BAD_INPUT),
-    (errors.ConfigurationError, ExitCode.AUTH),
-    (errors.AuthenticationError, ExitCode.AUTH),
-    (errors.PermissionDeniedError, ExitCode.AUTH),
-    (errors.TaskFailedError, ExitCode.TASK_FAILED),
-    (errors.WaitTimeoutError, ExitCode.TIMEOUT),
-    (errors.TaskNotFinishedError, ExitCode.TIMEOUT),
-    (errors.KlingError, ExitCode.API_ERROR),
-)
-
-_FIXES: tuple[tuple[type[BaseException], str], ...] = (
-    (errors.InvalidRequestError, "Fix the option(s) named above; nothing was sent."),
-    (errors.ConfigurationError, "Set the variable named above, or pass --api-key."),
-    (errors.AuthenticationError, "Check the key (HAOEE_API_KEY or --api-key)."),
-    (errors.PermissionDeniedError, "The key may not use this model or API."),
-    (errors.WaitTimeoutError, "The task is still running; resume with the command below."),
-    (errors.TaskNotFinishedError, "Wait for it first, with the command below."),
-    (errors.APIConnectionError, "Check the network or --base-url."),
-)
-
-
-def exit_code_for(exc: BaseException) -> ExitCode:
-    """The exit code for an exception that ended a command."""
-    for kind, code in _EXIT_CODES:
-        if isinstance(exc, kind):
-            return code
-    return ExitCode.FAILURE
+def human_time(epoch_ms: Any) -> str:
+    """A task timestamp (Kling sends epoch milliseconds) as local date and time, or ""."""
+    if isinstance(epoch_ms, bool) or not isinstance(epoch_ms, int | float):
+        return ""
+    try:
+        moment = datetime.datetime.fromtimestamp(epoch_ms / 1000).astimezone()
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _plain(value: Any) -> Any:
@@ -95,12 +56,38 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FINISHED = ("succeed", "failed")
+
+
+def _finished(task: Any) -> bool:
+    return isinstance(task, Mapping) and str(task.get("task_status", "")).lower() in _FINISHED
+
+
+def _cost_document(cost: Cost) -> dict[str, Any]:
+    # Decimal strings to JSON numbers without a float round trip ("0.4" -> 0.4, "1" -> 1);
+    # null means "not reported", never 0.
+    return {k: None if v is None else json.loads(v) for k, v in cost.to_dict().items()}
+
+
+def with_cost(plain: Any) -> Any:
+    """A finished task's JSON (alone or as `{"task": ...}`) with its `cost` added."""
+    if _finished(plain):
+        return {**plain, "cost": _cost_document(task_cost(plain))}
+    if isinstance(plain, Mapping) and _finished(plain.get("task")):
+        return {**plain, "task": with_cost(plain["task"])}
+    return plain
+
+
 @dataclass
 class Output:
     """The one place a command writes to the terminal."""
 
     as_json: bool = False
     debug: bool = False
+    option_names: dict[str, str] = field(default_factory=dict)
+    """Spec field or parameter -> the option that sets it, for messages (set per command)."""
+    base_url: str | None = None
+    """The client's base URL once it is built, for connection and not-found messages."""
     out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
     err: Console = field(
         default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True)
@@ -109,7 +96,8 @@ class Output:
     def document(self, value: Any) -> None:
         """Print the command's result: JSON with --json, a readable summary otherwise."""
         if self.as_json:
-            sys.stdout.write(json.dumps(_plain(value), ensure_ascii=False, indent=2) + "\n")
+            document = with_cost(_plain(value))
+            sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
             return
         plain = _plain(value)
         if isinstance(plain, Mapping) and "task_id" in plain:
@@ -119,76 +107,93 @@ class Output:
         ):
             self.task_table(plain)
         else:
-            self.out.print(json.dumps(plain, ensure_ascii=False, indent=2))
+            self.out.print(Text(json.dumps(plain, ensure_ascii=False, indent=2)))
 
     def task(self, task: Mapping[str, Any]) -> None:
-        """One task as a few labelled lines."""
-        lines = [f"[bold]task[/] {task['task_id']}  [bold]status[/] {task.get('task_status')}"]
+        """One task as a few labelled lines (server text is printed as text, never as markup)."""
+        lines = [f"task {task['task_id']}  status {task.get('task_status')}"]
+        if human_time(task.get("created_at")):
+            lines.append(f"created {human_time(task.get('created_at'))}")
         info = task.get("task_info") or {}
         if info.get("external_task_id"):
             lines.append(f"external id {info['external_task_id']}")
         if task.get("task_status_msg"):
             lines.append(f"message {task['task_status_msg']}")
+        if _finished(task):
+            cost = task_cost(task)
+            units = "not reported" if cost.units is None else str(cost.units)
+            balance = f", balance {cost.balance}" if cost.balance is not None else ""
+            lines.append(f"units spent {units}{balance}")
         for name, items in (task.get("task_result") or {}).items():
             for item in items or []:
                 url = item.get("url") or item.get("url_mp3") or item.get("element_id")
                 lines.append(f"{name[:-1]} {redact(str(url))}")
-        self.out.print("\n".join(lines))
+        self.out.print(Text("\n".join(lines)), crop=False)
 
     def task_table(self, tasks: list[Mapping[str, Any]]) -> None:
-        """A page of tasks as a table."""
-        table = Table("task_id", "status", "external id", "created (ms)")
+        """A page of tasks as aligned columns: full ids (never cut), local creation times."""
+        rows = [("TASK ID", "STATUS", "CREATED", "EXTERNAL ID")]
         for task in tasks:
             info = task.get("task_info") or {}
-            table.add_row(
-                str(task["task_id"]),
-                str(task.get("task_status")),
-                str(info.get("external_task_id") or ""),
-                str(task.get("created_at")),
+            rows.append(
+                (
+                    str(task["task_id"]),
+                    str(task.get("task_status") or ""),
+                    human_time(task.get("created_at")),
+                    str(info.get("external_task_id") or ""),
+                )
             )
-        self.out.print(table)
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            self.out.print(Text(f"{line}  {row[3]}".rstrip()), crop=False)
 
     def note(self, message: str) -> None:
         """A progress or status line for people (stderr, so stdout stays clean for pipes)."""
         if not self.as_json:
-            self.err.print(redact(message))
+            self.err.print(Text(redact(message)))
 
     def files(self, paths: list[Path]) -> None:
         """List downloaded files with their sizes."""
         if self.as_json:
             return
         for path in paths:
-            self.out.print(f"saved {path}  ({path.stat().st_size:,} bytes)")
+            self.out.print(Text(f"saved {path}  ({path.stat().st_size:,} bytes)"), crop=False)
 
-    def error(self, exc: BaseException, resume: str | None = None) -> ExitCode:
-        """Print an error as one or two lines (plus a resume hint) and return its exit code."""
-        code = exit_code_for(exc)
-        text = redact(str(exc)) or type(exc).__name__
+    def error(
+        self, exc: BaseException, resume: str | None = None, label: str = "resume with"
+    ) -> ExitCode:
+        """Print an error in one or two lines (or one JSON document) and return its exit code.
+
+        Args:
+            exc: what ended the command.
+            resume: a command that carries on from here (wait again, look the task up); it
+                is the second line, in place of the general hint.
+            label: the words before `resume` (`resume with`, `look it up with`).
+
+        Returns:
+            The exit code for the error.
+        """
+        problems = (
+            option_problems(exc.problems, self.option_names)
+            if isinstance(exc, InvalidRequestError)
+            else []
+        )
+        failure = describe(exc, problems, self.base_url)
         if self.debug:
             trace = "".join(traceback.format_exception(exc))
             self.err.print(Text(redact(trace), style="dim"))
         if self.as_json:
-            doc: dict[str, Any] = {
-                "error": type(exc).__name__,
-                "message": text,
-                "exit_code": int(code),
-            }
-            for attr in ("task_id", "external_task_id", "request_id", "code", "status_code"):
-                value = getattr(exc, attr, None)
-                if value is not None:
-                    doc[attr] = value
-            if resume:
-                doc["resume"] = resume
-            sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
-        else:
-            self.err.print(Text(f"error: {text}", style="bold red"))
-            for kind, fix in _FIXES:
-                if isinstance(exc, kind):
-                    self.err.print(fix)
-                    break
-            if resume:
-                self.err.print(f"resume with: {resume}")
-        return code
+            document = failure.document(exc, resume)
+            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+            return failure.code
+        interrupted = failure.code == ExitCode.INTERRUPTED
+        first = failure.message if interrupted else f"error: {failure.message}"
+        self.err.print(Text(first, style="yellow" if interrupted else "bold red"))
+        second = f"{label}: {resume}" if resume else failure.hint
+        if second:
+            self.err.print(Text(redact(second)))
+        return failure.code
 
     @contextmanager
     def live_status(self, title: str) -> Iterator[Any]:

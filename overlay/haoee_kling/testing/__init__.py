@@ -100,11 +100,41 @@ _EXPORTS = {
 }
 
 
+# The third-party packages of the `fake` extra; a missing one means the extra is not installed.
+_FAKE_EXTRA = frozenset({"starlette", "uvicorn"})
+
+
+def _missing_extra(exc: ModuleNotFoundError, what: str) -> ImportError | None:
+    """The error to raise instead of `exc` when it means the `fake` extra is not installed.
+
+    Args:
+        exc: the error an import of the fake raised.
+        what: what could not be imported, for the message (`FakeGateway`).
+
+    Returns:
+        An ImportError naming the extra and the command that installs it, or None when `exc`
+        is about some other module (then it is a real bug and must surface as it is).
+    """
+    root = (exc.name or "").partition(".")[0]
+    if root not in _FAKE_EXTRA:
+        return None
+    return ImportError(
+        f"{what} needs the 'fake' extra ({root} is not installed): pip install 'haoee-kling[fake]'",
+        name=exc.name,
+    )
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    try:
+        value = getattr(importlib.import_module(module, __name__), name)
+    except ModuleNotFoundError as exc:
+        clear = _missing_extra(exc, f"haoee_kling.testing.{name}")
+        if clear is None:
+            raise
+        raise clear from None
     globals()[name] = value
     return value
 

@@ -4,32 +4,57 @@ Prints the API base URL (prefix included) and the key, then serves until Ctrl-C.
 `--speed` times faster than real time, so `--speed 100` finishes a two-minute video task in
 about a second. Faults (`--fault status:status=503,count=2`, repeatable) fire from the start;
 more can be added at run time through the control API (`POST /_fake/faults`).
+
+Every way it can fail to start is one line on stderr: a bad option or fault (exit 2), a busy
+or unusable port, or a missing `fake` extra (exit 3).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import errno
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from ._clock import RealClock
-from ._faults import parse_fault
-from ._gateway import DEMO_KEY, FakeGateway
-from ._server import bind, make_server
+from ._faults import Fault, fault_usage, parse_fault
 
 __all__ = ["main"]
 
+EXIT_BAD_OPTION = 2
+EXIT_CANNOT_START = 3
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m haoee_kling.testing",
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line and a hint instead of the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_OPTION, f"{self.prog}: {message}\nTry '{self.prog} --help'.\n")
+
+
+def _fault(text: str) -> Fault:
+    # argparse replaces a ValueError's message with "invalid value"; this one keeps it.
+    try:
+        return parse_fault(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog,
         description="Serve a fake haoee gateway for the Kling API (offline, deterministic).",
+        epilog=f"Faults: {fault_usage()}.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument("--port", type=int, default=4010, help="port; 0 picks a free one")
     parser.add_argument("--speed", type=float, default=1.0, help="fake seconds per real second")
     parser.add_argument(
-        "--key", action="append", default=[], help=f"accepted API key (repeatable; {DEMO_KEY})"
+        "--key",
+        action="append",
+        default=[],
+        help="accepted API key (repeatable; default: the demo key, printed at start)",
     )
     parser.add_argument("--prefix", default="/kling", help="path prefix of the API")
     parser.add_argument("--seed", type=int, default=0, help="seed of task durations")
@@ -37,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "--fault",
         action="append",
         default=[],
-        type=parse_fault,
+        type=_fault,
         metavar="KIND[:FIELD=VALUE,...]",
         help="a fault to inject, e.g. status:status=429,code=1303,retry_after=2,count=3",
     )
@@ -45,19 +70,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line, print where the gateway listens and serve until interrupted."""
-    args = _parser().parse_args(argv)
-    keys = tuple(args.key) or (DEMO_KEY,)
-    gateway = FakeGateway(
-        clock=RealClock(args.speed), keys=keys, prefix=args.prefix, seed=args.seed
-    )
+def _cannot_listen(prog: str, host: str, port: int, exc: OSError) -> int:
+    if exc.errno == errno.EADDRINUSE:
+        reason = f"port {port} on {host} is already in use; pick another --port (0: a free one)"
+    else:
+        reason = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    sys.stderr.write(f"{prog}: {reason}\n")
+    return EXIT_CANNOT_START
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m haoee_kling.testing") -> int:
+    """Parse the command line, print where the gateway listens and serve until interrupted.
+
+    Args:
+        argv: the arguments (default: the process's).
+        prog: the command name shown in messages (`kling fake-server` runs this too).
+
+    Returns:
+        The exit status: 0 after Ctrl-C, 3 when the gateway cannot start (busy port, missing
+        `fake` extra). A bad option exits 2 from the parser.
+    """
+    args = _parser(prog).parse_args(argv)
+    try:
+        from ._clock import RealClock
+        from ._gateway import FakeGateway, GatewayConfig
+        from ._server import bind, make_server
+    except ModuleNotFoundError as exc:
+        from . import _missing_extra
+
+        clear = _missing_extra(exc, "the fake gateway")
+        if clear is None:
+            raise
+        sys.stderr.write(f"{prog}: {clear}\n")
+        return EXIT_CANNOT_START
+    config = GatewayConfig(prefix=args.prefix, seed=args.seed)
+    if args.key:
+        config = dataclasses.replace(config, keys=tuple(args.key))
+    gateway = FakeGateway(config, clock=RealClock(args.speed))
     gateway.faults.add(*args.fault)
-    sock = bind(args.host, args.port)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        return _cannot_listen(prog, args.host, args.port, exc)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     sys.stdout.write(f"haoee fake gateway: http://{host}:{port}{args.prefix}\n")
-    sys.stdout.write(f"key: {keys[0]}\n")
+    sys.stdout.write(f"key: {gateway.key}\n")
     sys.stdout.write(f"speed: {args.speed:g}x, control API: http://{host}:{port}/_fake/tasks\n")
     sys.stdout.flush()
     try:

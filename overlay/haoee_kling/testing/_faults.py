@@ -23,6 +23,7 @@ The same fault can be written as keyword arguments (`Fault("status", status=503)
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import fnmatch
 import threading
 from collections.abc import Callable, Mapping
@@ -35,6 +36,7 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "dropped_connection",
+    "fault_usage",
     "html_error_page",
     "http_error",
     "malformed_json",
@@ -64,7 +66,7 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(FaultKind):
-            raise ValueError(f"unknown fault kind {self.kind!r}; one of {get_args(FaultKind)}")
+            raise ValueError(f"unknown fault kind {self.kind!r}{_did_you_mean(self.kind)}")
         if self.count < 0:
             raise ValueError(f"count must be 0 (always) or more (got {self.count})")
         if not 0 <= self.keep < 1:
@@ -94,36 +96,74 @@ class Fault:
         Raises:
             ValueError: an unknown field or a value of the wrong type.
         """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ValueError(f"unknown fault field(s) {sorted(unknown)}; known: {sorted(known)}")
-        converters: dict[str, Callable[[Any], Any]] = {"kind": str, "match": str}
-        converters |= {"count": int, "status": int, "code": int, "retry_after": int}
-        converters |= {"seconds": float, "keep": float}
-        try:
-            values = {name: converters[name](value) for name, value in data.items()}
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"invalid fault value: {exc}") from None
-        if "kind" not in values:
+            raise ValueError(
+                f"unknown fault field(s) {', '.join(unknown)}; fields: {', '.join(known)}"
+            )
+        values = {name: _convert(name, value) for name, value in data.items()}
+        if not values.get("kind"):
             raise ValueError("a fault needs a kind")
         return cls(**values)
+
+
+_CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "kind": (str, "text"),
+    "match": (str, "text"),
+    "count": (int, "an integer"),
+    "status": (int, "an integer"),
+    "code": (int, "an integer"),
+    "retry_after": (int, "an integer"),
+    "seconds": (float, "a number"),
+    "keep": (float, "a number"),
+}
+
+
+def _convert(name: str, value: Any) -> Any:
+    convert, wanted = _CONVERTERS[name]
+    if isinstance(value, bool):  # JSON true is not the integer 1 here
+        raise ValueError(f"{name} must be {wanted} (got {value!r})")
+    try:
+        return convert(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {wanted} (got {value!r})") from None
+
+
+def _did_you_mean(kind: str) -> str:
+    close = difflib.get_close_matches(kind, get_args(FaultKind), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def fault_usage() -> str:
+    """One line listing the valid faults and the text form, for error messages and help."""
+    fields = ", ".join(f.name for f in dataclasses.fields(Fault) if f.name != "kind")
+    return (
+        f"valid faults: {', '.join(get_args(FaultKind))}, written KIND[:field=value,...] "
+        f"with fields {fields} (e.g. status:status=503,count=2)"
+    )
 
 
 def parse_fault(text: str) -> Fault:
     """Parse the command-line form `KIND[:field=value,...]`, e.g. `status:status=429,count=3`.
 
     Raises:
-        ValueError: the text is not a valid fault.
+        ValueError: the text is not a valid fault; the message says what is wrong with it and
+            lists the valid faults.
     """
     kind, _, rest = text.partition(":")
     fields: dict[str, Any] = {"kind": kind.strip()}
-    for item in filter(None, (part.strip() for part in rest.split(","))):
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"expected field=value in fault {text!r}, got {item!r}")
-        fields[name.strip()] = value.strip()
-    return Fault.from_mapping(fields)
+    try:
+        for item in filter(None, (part.strip() for part in rest.split(","))):
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"expected field=value, got {item!r}")
+            fields[name.strip()] = value.strip()
+        return Fault.from_mapping(fields)
+    except ValueError as exc:
+        reason = str(exc).rstrip(".")
+        end = "" if reason.endswith("?") else "."
+        raise ValueError(f"bad fault {text!r}: {reason}{end} {fault_usage()}") from None
 
 
 class FaultPlan:

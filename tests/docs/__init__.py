@@ -1,0 +1,1 @@
+"""The documentation, run: README.md's blocks against the fake gateway."""
