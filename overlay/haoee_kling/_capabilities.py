@@ -218,6 +218,30 @@ def _used(feature: Mapping[str, Any], body: Any) -> bool:
     return isinstance(items, list) and bool(items)
 
 
+def default_deadline(operation_id: str, body: Any) -> float | None:
+    """The default wait deadline (seconds) of the model a create body asks for, from the map:
+    the long one for long or 4k jobs; None when the kind has no map or the model is not in it."""
+    op = operation(operation_id)
+    spec = capability_map().get("kinds", {}).get(op.kind or "")
+    if not spec:
+        return None
+    fields, defaults = spec.get("fields", {}), spec.get("defaults", {})
+    model = lookup(body, fields["model"])
+    caps = kind_capabilities(op.kind or "").get(
+        str(op.default_model if model is MISSING else model)
+    )
+    if caps is None:
+        return None
+    mode = _value(body, fields.get("mode"), defaults.get("mode", MISSING))
+    duration = _value(body, fields.get("duration"), defaults.get("duration", MISSING))
+    return float(
+        caps.wait_deadline(
+            None if mode is MISSING else str(mode),
+            None if duration is MISSING else str(duration),
+        )
+    )
+
+
 def check_capabilities(operation_id: str, body: Any) -> list[RuleViolation]:
     """Check a (well-typed) create body against what its model can do.
 

@@ -90,7 +90,7 @@ class _Base(Generic[H]):
         secret_key: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 2,
-        wait_timeout: float | None = 900.0,
+        wait_timeout: float | NotGiven | None = NOT_GIVEN,
         poll_policy: PollPolicy | None = None,
         http_client: H | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,

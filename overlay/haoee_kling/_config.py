@@ -117,7 +117,7 @@ class Config:
     backend: str
     timeout: float
     retry: RetryPolicy
-    wait_timeout: float | None
+    wait_timeout: float | NotGiven | None
     poll_policy: PollPolicy | None
     model_name_header: str | None
 
@@ -134,7 +134,7 @@ class Config:
             )
         if self.retry.max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0 (got {self.retry.max_retries})")
-        if self.wait_timeout is not None and self.wait_timeout <= 0:
+        if isinstance(self.wait_timeout, int | float) and self.wait_timeout <= 0:
             raise ConfigurationError(f"wait_timeout must be > 0 or None (got {self.wait_timeout})")
 
     def copy(

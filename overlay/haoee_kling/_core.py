@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from ._auth import model_name_header
 from ._clock import Clock
-from ._config import Config, NotGiven, given
+from ._config import Config, NotGiven
 from ._polling import ProgressEvent, default_poll_policy
 from ._spec import load_spec, operation
 from ._waiting import WaitSpec
@@ -17,6 +17,8 @@ from ._waiting import WaitSpec
 __all__ = ["Core"]
 
 _MEMORY = 10_000
+# A wait's deadline when neither the call, the client nor the model's map entry gives one.
+DEFAULT_WAIT_TIMEOUT = 900.0
 
 
 class Core:
@@ -34,6 +36,7 @@ class Core:
         self.config = config
         self.clock = clock
         self.memory: OrderedDict[str, str] = OrderedDict() if memory is None else memory
+        self.deadlines: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
     def _default_header(self) -> str | None:
@@ -66,15 +69,31 @@ class Core:
             else self._default_header()
         )
 
-    def remember(self, task_id: str, kind: str, header: str | None) -> None:
-        """Record the header a create sent, for later reads of the same task."""
-        if header is None:
-            return
+    def remember(
+        self, task_id: str, kind: str, header: str | None, deadline: float | None = None
+    ) -> None:
+        """Record what a create sent (its `ModelName`) and the default deadline of its model,
+        for later reads and waits of the same task."""
         with self._lock:
+            if deadline is not None:
+                self.deadlines[task_id] = deadline
+                while len(self.deadlines) > _MEMORY:
+                    self.deadlines.popitem(last=False)
+            if header is None:
+                return
             self.memory[task_id] = header
             self.memory[f"kind:{kind}"] = header
             while len(self.memory) > _MEMORY:
                 self.memory.popitem(last=False)
+
+    def default_deadline(self, task_ids: Any) -> float | None:
+        """The deadline of a wait the caller gave none: the client's `wait_timeout` if set,
+        else the longest of the tasks' models' defaults (the capability map), else 900 s."""
+        if not isinstance(self.config.wait_timeout, NotGiven):
+            return self.config.wait_timeout
+        with self._lock:
+            known = [self.deadlines[t] for t in task_ids if t in self.deadlines]
+        return max(known, default=DEFAULT_WAIT_TIMEOUT)
 
     def wait_spec(
         self,
@@ -83,11 +102,12 @@ class Core:
         on_progress: Callable[[ProgressEvent], Any] | None,
         *,
         just_created: bool = False,
+        task_ids: Any = (),
     ) -> WaitSpec:
-        """The WaitSpec of one wait (NOT_GIVEN timeout: the client's `wait_timeout`)."""
+        """The WaitSpec of one wait (NOT_GIVEN timeout: `default_deadline(task_ids)`)."""
         cfg = self.config
         return WaitSpec(
-            timeout=given(timeout, cfg.wait_timeout),
+            timeout=self.default_deadline(task_ids) if isinstance(timeout, NotGiven) else timeout,
             request_timeout=cfg.timeout,
             poll=cfg.poll_policy or default_poll_policy(kind),
             retry=cfg.retry,

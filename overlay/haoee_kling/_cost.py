@@ -8,12 +8,12 @@ that is "not reported", None here, never 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["Cost", "task_cost"]
+__all__ = ["Cost", "task_cost", "total_cost"]
 
 
 @dataclass(frozen=True)
@@ -94,4 +94,20 @@ def task_cost(task: Any) -> Cost:
         units=_decimal(_field(task, "final_unit_deduction")),
         balance=_decimal(balance.get("quota")),
         list_price=_decimal(balance.get("list_price")),
+    )
+
+
+def total_cost(tasks: Iterable[Any]) -> Cost:
+    """What many tasks cost together: each amount summed over the tasks that report it, and
+    None ("not reported") when none of them does."""
+    costs = [task_cost(task) for task in tasks]
+
+    def summed(values: list[Decimal | None]) -> Decimal | None:
+        known = [v for v in values if v is not None]
+        return sum(known, Decimal(0)) if known else None
+
+    return Cost(
+        units=summed([c.units for c in costs]),
+        balance=summed([c.balance for c in costs]),
+        list_price=summed([c.list_price for c in costs]),
     )

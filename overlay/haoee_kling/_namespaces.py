@@ -12,8 +12,10 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._capabilities import default_deadline
 from ._config import NOT_GIVEN
 from ._core import Core
+from ._cost import total_cost
 from ._engine import Call, Plan
 from ._errors import KlingError
 from ._reading import Page, WaitManyResult, build_model, read_items, read_one
@@ -184,9 +186,11 @@ class KindPlans:
 
         built: list[Task] = []
 
+        deadline = default_deadline(op_id, body)
+
         def submitted(data: dict[str, Any]) -> Any:
             # The task is built here, once, for the callback and for the return value alike.
-            core.remember(str(data["task_id"]), self.kind, sent)
+            core.remember(str(data["task_id"]), self.kind, sent, deadline)
             built.append(_to_task(data))
             return on_submitted(built[0]) if on_submitted else None
 
@@ -212,7 +216,9 @@ class KindPlans:
     ) -> Plan[dict[str, Any]]:
         """The wait plan of one task (`statuses`: emit each status change, end at either
         terminal state)."""
-        spec = self.core.wait_spec(self.kind, timeout, on_progress, just_created=just_created)
+        spec = self.core.wait_spec(
+            self.kind, timeout, on_progress, just_created=just_created, task_ids=(task_id,)
+        )
         header = self.core.header_for(task_id, self.kind, NOT_GIVEN)
         if statuses:
             return status_plan(self.kind, task_id, self.ops["get"], header, spec, emit=_to_task)
@@ -456,7 +462,12 @@ class TasksPlans:
         """
         pairs = list(tasks)
         kinds = {kind: self._kind(kind) for kind, _ in pairs}
-        spec = self.core.wait_spec(next(iter(kinds), "text2video"), timeout, on_progress)
+        spec = self.core.wait_spec(
+            next(iter(kinds), "text2video"),
+            timeout,
+            on_progress,
+            task_ids=[task_id for _, task_id in pairs],
+        )
         data = yield from wait_many_plan(
             pairs,
             {k: v.ops["list"] for k, v in kinds.items()},
@@ -468,6 +479,7 @@ class TasksPlans:
             (task_id, _to_task(task)) for task_id, task in data.items()
         )
         result.skipped = data.skipped
+        result.cost = total_cost(result.values())
         return result
 
     def iter_status(

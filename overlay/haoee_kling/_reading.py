@@ -98,9 +98,11 @@ class WaitManyResult(dict[str, T]):
     Attributes:
         skipped: the tasks given up because they were not found or could not be read (each
             with its `task_id` and `error`; also logged as warnings).
+        cost: what the finished tasks cost together (a `Cost`; None amounts: not reported).
     """
 
     skipped: tuple[Skipped, ...] = ()
+    cost: Any = None
 
 
 class _UnfitError(Exception):

@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from haoee_kling import (
+    NOT_GIVEN,
     AsyncKling,
     ConfigurationError,
     FakeClock,
@@ -48,7 +49,8 @@ def test_environment_supplies_key_and_base_url(monkeypatch: pytest.MonkeyPatch) 
     with Kling() as kling:
         assert kling.config.base_url == "http://127.0.0.1:8765/kling"
         assert kling.config.timeout == 60.0
-        assert kling.config.wait_timeout == 900.0
+        # Not set: each wait takes its model's default deadline (900 s when none is known).
+        assert kling.config.wait_timeout is NOT_GIVEN
         assert CANARY_KEY not in repr(kling)
 
 

@@ -286,3 +286,55 @@ async def test_create_and_wait_reports_progress_at_once_not_at_the_first_poll(
     assert (first.status, first.elapsed, first.polls) == ("submitted", 0.0, 0)
     assert clock.sleeps[0] > 10  # the first poll itself still waits for the kind's schedule
     assert [e.status for e in events[1:]] == ["processing", "succeed"]
+
+
+async def test_a_waits_default_deadline_comes_from_the_models_map_entry(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, clock: FakeClock
+) -> None:
+    from haoee_kling._capabilities import kind_capabilities
+
+    v3 = kind_capabilities("text2video")["kling-v3"]
+    raw_router.post("/v1/videos/text2video").respond(200, json=task_answer("submitted"))
+    raw_router.get(GET).respond(200, json=task_answer("processing"))
+    with pytest.raises(WaitTimeoutError):
+        await run(
+            kling.text2video.create_and_wait(
+                prompt="a long fox", model_name="kling-v3", duration="15", mode="pro"
+            )
+        )
+    assert clock.monotonic() == pytest.approx(v3.wait_seconds_long)
+    assert v3.wait_seconds_long > 900
+
+
+async def test_the_clients_wait_timeout_wins_over_the_models_default(
+    flavor: str, raw_router: respx.MockRouter, clock: FakeClock
+) -> None:
+    raw_router.post("/v1/videos/text2video").respond(200, json=task_answer("submitted"))
+    raw_router.get(GET).respond(200, json=task_answer("processing"))
+    cls = Kling if flavor == "sync" else AsyncKling
+    client = cls(
+        api_key=CANARY_KEY,
+        transport=httpx.MockTransport(raw_router.handler),
+        clock=clock,
+        wait_timeout=300,
+    )
+    with pytest.raises(WaitTimeoutError):
+        await run(
+            client.text2video.create_and_wait(prompt="fox", model_name="kling-v3", duration="15")
+        )
+    assert clock.monotonic() == pytest.approx(300)
+    await run(client.close())
+
+
+async def test_wait_many_adds_up_what_the_finished_tasks_cost(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter
+) -> None:
+    page = list_answer(
+        task_answer("succeed", "1", final_unit_deduction="0.4"),
+        task_answer("failed", "2", final_unit_deduction="0.1"),
+        task_answer("succeed", "3"),
+    )
+    page["data"][2].pop("final_unit_deduction", None)  # not reported: left out of the sum
+    raw_router.get("/v1/videos/text2video").respond(200, json=page)
+    done = await run(kling.tasks.wait_many([("text2video", t) for t in ("1", "2", "3")]))
+    assert str(done.cost.units) == "0.5"

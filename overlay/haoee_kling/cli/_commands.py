@@ -168,7 +168,9 @@ def _create_command(name: str, namespace: str) -> click.Command:
             help="Download the results into DIR (implies --wait).",
         ),
         click.Option(
-            ["--timeout"], type=float, help="Give up waiting after this many seconds (default 900)."
+            ["--timeout"],
+            type=float,
+            help="Give up waiting after this many seconds (default: the model's, 900 for most).",
         ),
     ]
     return click.Command(
