@@ -63,12 +63,12 @@ from ._namespaces import (
     ElementPlans,
     IdentifyFacePlans,
     KindPlans,
-    TasksPlans,
     namespaces,
 )
 from ._polling import PollPolicy
 from ._resource import AsyncSender, SyncSender
 from ._retries import RetryPolicy
+from ._tasks import TasksPlans
 
 __all__ = ["AsyncKling", "Kling"]
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from ._clock import Clock
 from ._engine import Plan, aiterate, arun, iterate, run
-from ._namespaces import ElementPlans, IdentifyFacePlans, TasksPlans
+from ._namespaces import ElementPlans, IdentifyFacePlans
+from ._tasks import TasksPlans
 
 __all__ = [
     "AsyncElementExtras",

@@ -9,31 +9,32 @@ blocking on `Kling` and awaited on `AsyncKling`. Task kinds come from the spec's
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._bodies import merged_fields, page_query, prepare_body
 from ._capabilities import default_deadline
 from ._config import NOT_GIVEN
 from ._core import Core
-from ._cost import total_cost
 from ._engine import Call, Plan
 from ._errors import KlingError
-from ._reading import Page, WaitManyResult, build_model, read_items, read_one
+from ._reading import Page, build_model, read_items, read_one
 from ._resource import kind_operations
 from ._retries import request_plan
 from ._submit import create_plan, new_external_task_id
 from ._translate import Reply
-from ._waiting import read_task, status_plan, wait_many_plan, wait_plan
+from ._waiting import read_task, status_plan, wait_plan
 
 if TYPE_CHECKING:
     from haoee_kling_api.models import CustomElement, IdentifyFaceResult, Task
 
 __all__ = [
+    "Callback",
     "ElementPlans",
     "IdentifyFacePlans",
     "KindPlans",
-    "TasksPlans",
     "namespaces",
+    "to_task",
 ]
 
 
@@ -57,52 +58,6 @@ TaskList = Page["Task"]
 Elements = Page["CustomElement"]
 
 
-def prepare_body(
-    operation_id: str, fields: Mapping[str, Any], *, call: str | None = None
-) -> dict[str, Any]:
-    """Encode local media and check the body against the spec (`_inputs`, loaded on first use)."""
-    from ._inputs import prepare_body as prepare
-
-    return prepare(operation_id, fields, call=call)
-
-
-def page_query(operation_id: str, page_num: int, page_size: int) -> dict[str, int]:
-    """The paging query of a list call, checked against the spec's limits before sending.
-
-    Raises:
-        InvalidRequestError: `page_num` or `page_size` is out of range (e.g. `page_size` 600).
-    """
-    from ._errors import InvalidRequestError
-    from ._validation import Problem, validate_parameters
-
-    names = {"pageNum": "page_num", "pageSize": "page_size"}  # the wire's names -> the call's
-    wire = {"pageNum": str(page_num), "pageSize": str(page_size)}
-    problems = validate_parameters(operation_id, {"query": wire})
-    if problems:
-        raise InvalidRequestError(
-            [
-                Problem(
-                    names.get(p.field, p.field),
-                    p.rule,
-                    p.message.replace(p.field, names.get(p.field, p.field), 1),
-                )
-                for p in problems
-            ]
-        )
-    return {"page_num": page_num, "page_size": page_size}
-
-
-def merged_fields(body: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A whole body (a generated model or a dict) and keyword fields as one dict; keywords win."""
-    if body is None:
-        return dict(fields)
-    to_dict = getattr(body, "to_dict", None)
-    whole = to_dict() if callable(to_dict) else body
-    if not isinstance(whole, Mapping):
-        raise TypeError(f"body must be a request model or a dict, not {type(body).__name__}")
-    return {**whole, **fields}
-
-
 # The models are imported on first use: the generated models package imports all ~80 of its
 # modules, which `import haoee_kling` should not pay for.
 def _task_type() -> type[Task]:
@@ -123,7 +78,7 @@ def _faces_type() -> type[IdentifyFaceResult]:
     return IdentifyFaceResult
 
 
-def _to_task(data: dict[str, Any]) -> Task:
+def to_task(data: dict[str, Any]) -> Task:
     """A task the reader produced, as the generated model."""
     return build_model(_task_type(), data, what=f"task {data.get('task_id')}")
 
@@ -139,7 +94,7 @@ def _task(
         if not isinstance(result, dict):
             return result
         task_id = str(result["task_id"])
-        return _to_task(result)
+        return to_task(result)
     except KlingError as error:
         error.attach(task_id=task_id, external_task_id=external_task_id)
         raise
@@ -191,7 +146,7 @@ class KindPlans:
         def submitted(data: dict[str, Any]) -> Any:
             # The task is built here, once, for the callback and for the return value alike.
             core.remember(str(data["task_id"]), self.kind, sent, deadline)
-            built.append(_to_task(data))
+            built.append(to_task(data))
             return on_submitted(built[0]) if on_submitted else None
 
         data = yield from create_plan(
@@ -203,7 +158,7 @@ class KindPlans:
             on_submitted=submitted,
             on_progress=on_progress,
         )
-        return built[0] if built else _to_task(data)
+        return built[0] if built else to_task(data)
 
     def waiting(
         self,
@@ -221,7 +176,7 @@ class KindPlans:
         )
         header = self.core.header_for(task_id, self.kind, NOT_GIVEN)
         if statuses:
-            return status_plan(self.kind, task_id, self.ops["get"], header, spec, emit=_to_task)
+            return status_plan(self.kind, task_id, self.ops["get"], header, spec, emit=to_task)
         return wait_plan(self.kind, task_id, self.ops["get"], header, spec)
 
     def create(
@@ -272,7 +227,7 @@ class KindPlans:
             model_name=self.core.header_for(task_id, self.kind, model_name_header),
         )
         reply = yield from request_plan(call, self.core.config.retry, self.core.clock)
-        return _to_task(read_task(reply, self.kind, task_id))
+        return to_task(read_task(reply, self.kind, task_id))
 
     def list(
         self, *, page_num: int = 1, page_size: int = 30, model_name_header: Any = NOT_GIVEN
@@ -417,74 +372,3 @@ class IdentifyFacePlans:
             "IdentifyFaceResult", reply.data, what="identify-face", request_id=reply.request_id
         )
         return build_model(_faces_type(), faces, what="identify-face")
-
-
-class TasksPlans:
-    """`kling.tasks`: tasks of any kind, named by kind strings ("text2video")."""
-
-    def __init__(self, core: Core, kinds: Mapping[str, KindPlans]) -> None:
-        self.core = core
-        self.kinds = dict(kinds)
-
-    def _kind(self, kind: str) -> KindPlans:
-        try:
-            return self.kinds[kind]
-        except KeyError:
-            raise ValueError(
-                f"unknown task kind {kind!r}; known: {', '.join(sorted(self.kinds))}"
-            ) from None
-
-    def get(self, kind: str, task_id: str) -> Plan[Task]:
-        """Read one task of a kind ("text2video", ...)."""
-        return self._kind(kind).get(task_id)
-
-    def wait(
-        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
-    ) -> Plan[Task]:
-        """Poll a task of a kind until it succeeds (see the kinds' `wait`)."""
-        return self._kind(kind).wait(task_id, timeout=timeout, on_progress=on_progress)
-
-    def wait_many(
-        self,
-        tasks: Sequence[tuple[str, str]],
-        *,
-        timeout: Any = NOT_GIVEN,
-        on_progress: Callback = None,
-    ) -> Plan[WaitManyResult[Task]]:
-        """Wait for many tasks with list requests (ceil(N/500) per kind and round).
-
-        Returns:
-            task_id -> task, failed ones included (check `task_status`); `.skipped` lists the
-            tasks given up (not found, or unreadable several rounds in a row) and why.
-
-        Raises:
-            WaitTimeoutError: the deadline passed; `.results` has the finished tasks.
-        """
-        pairs = list(tasks)
-        kinds = {kind: self._kind(kind) for kind, _ in pairs}
-        spec = self.core.wait_spec(
-            next(iter(kinds), "text2video"),
-            timeout,
-            on_progress,
-            task_ids=[task_id for _, task_id in pairs],
-        )
-        data = yield from wait_many_plan(
-            pairs,
-            {k: v.ops["list"] for k, v in kinds.items()},
-            {k: v.ops["get"] for k, v in kinds.items()},
-            {k: self.core.header_for(None, k, NOT_GIVEN) for k in kinds},
-            spec,
-        )
-        result: WaitManyResult[Task] = WaitManyResult(
-            (task_id, _to_task(task)) for task_id, task in data.items()
-        )
-        result.skipped = data.skipped
-        result.cost = total_cost(result.values())
-        return result
-
-    def iter_status(
-        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
-    ) -> Plan[dict[str, Any]]:
-        """Yield the task at every status change, ending after a terminal state (a failed
-        task is yielded, not raised); the deadline raises WaitTimeoutError."""
-        return self._kind(kind).waiting(task_id, timeout, on_progress, statuses=True)

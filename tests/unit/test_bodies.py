@@ -1,4 +1,4 @@
-"""What the namespaces check before sending: paging limits come from the spec."""
+"""What a call sends is checked first: paging limits come from the spec."""
 
 from __future__ import annotations
 

@@ -1,0 +1,90 @@
+"""`kling.tasks`: tasks of any kind, named by kind strings, and many waited for at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._config import NOT_GIVEN
+from ._core import Core
+from ._cost import total_cost
+from ._engine import Plan
+from ._namespaces import Callback, KindPlans, to_task
+from ._reading import WaitManyResult
+from ._waiting import wait_many_plan
+
+if TYPE_CHECKING:
+    from haoee_kling_api.models import Task
+
+__all__ = ["TasksPlans"]
+
+
+class TasksPlans:
+    """`kling.tasks`: tasks of any kind, named by kind strings ("text2video")."""
+
+    def __init__(self, core: Core, kinds: Mapping[str, KindPlans]) -> None:
+        self.core = core
+        self.kinds = dict(kinds)
+
+    def _kind(self, kind: str) -> KindPlans:
+        try:
+            return self.kinds[kind]
+        except KeyError:
+            raise ValueError(
+                f"unknown task kind {kind!r}; known: {', '.join(sorted(self.kinds))}"
+            ) from None
+
+    def get(self, kind: str, task_id: str) -> Plan[Task]:
+        """Read one task of a kind ("text2video", ...)."""
+        return self._kind(kind).get(task_id)
+
+    def wait(
+        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+    ) -> Plan[Task]:
+        """Poll a task of a kind until it succeeds (see the kinds' `wait`)."""
+        return self._kind(kind).wait(task_id, timeout=timeout, on_progress=on_progress)
+
+    def wait_many(
+        self,
+        tasks: Sequence[tuple[str, str]],
+        *,
+        timeout: Any = NOT_GIVEN,
+        on_progress: Callback = None,
+    ) -> Plan[WaitManyResult[Task]]:
+        """Wait for many tasks with list requests (ceil(N/500) per kind and round).
+
+        Returns:
+            task_id -> task, failed ones included (check `task_status`); `.skipped` lists the
+            tasks given up (not found, or unreadable several rounds in a row) and why.
+
+        Raises:
+            WaitTimeoutError: the deadline passed; `.results` has the finished tasks.
+        """
+        pairs = list(tasks)
+        kinds = {kind: self._kind(kind) for kind, _ in pairs}
+        spec = self.core.wait_spec(
+            next(iter(kinds), "text2video"),
+            timeout,
+            on_progress,
+            task_ids=[task_id for _, task_id in pairs],
+        )
+        data = yield from wait_many_plan(
+            pairs,
+            {k: v.ops["list"] for k, v in kinds.items()},
+            {k: v.ops["get"] for k, v in kinds.items()},
+            {k: self.core.header_for(None, k, NOT_GIVEN) for k in kinds},
+            spec,
+        )
+        result: WaitManyResult[Task] = WaitManyResult(
+            (task_id, to_task(task)) for task_id, task in data.items()
+        )
+        result.skipped = data.skipped
+        result.cost = total_cost(result.values())
+        return result
+
+    def iter_status(
+        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+    ) -> Plan[dict[str, Any]]:
+        """Yield the task at every status change, ending after a terminal state (a failed
+        task is yielded, not raised); the deadline raises WaitTimeoutError."""
+        return self._kind(kind).waiting(task_id, timeout, on_progress, statuses=True)
