@@ -26,11 +26,11 @@ if TYPE_CHECKING:
         VideoResult,
     )
 
+    from ._capabilities import Capabilities, FeatureSupport
     from ._downloads import DownloadProgress
 
     __version__: str
 
-from ._capabilities import Capabilities, FeatureSupport
 from ._client import AsyncKling, Kling
 from ._clock import Clock, FakeClock, SystemClock
 from ._config import NOT_GIVEN, NotGiven
@@ -140,6 +140,10 @@ def __getattr__(name: str) -> Any:
         from haoee_kling_api import models
 
         return getattr(models, name)
+    if name in ("Capabilities", "FeatureSupport"):  # the capability map, too
+        from . import _capabilities
+
+        return getattr(_capabilities, name)
     if name == "DownloadProgress":  # the downloader, too, loads on first use
         from ._downloads import DownloadProgress
 

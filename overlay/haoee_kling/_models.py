@@ -9,8 +9,26 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ._capabilities import Capabilities, kind_capabilities, known_kinds
+if TYPE_CHECKING:
+    from ._capabilities import Capabilities
+
+
+def known_kinds() -> tuple[str, ...]:
+    """The kinds the map describes (the map loads on first use: building a client never
+    pays for it)."""
+    from ._capabilities import known_kinds as kinds
+
+    return kinds()
+
+
+def kind_capabilities(kind: str) -> dict[str, Capabilities]:
+    """Every model the map lists for a kind, loaded on first use."""
+    from ._capabilities import kind_capabilities as models
+
+    return models(kind)
+
 
 __all__ = ["ModelInfo", "Models"]
 

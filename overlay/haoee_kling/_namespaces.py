@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._bodies import merged_fields, page_query, prepare_body
-from ._capabilities import default_deadline
 from ._config import NOT_GIVEN
 from ._core import Core
 from ._engine import Call, Plan
@@ -140,6 +139,8 @@ class KindPlans:
         sent = core.create_header(op_id, body, header)
 
         built: list[Task] = []
+
+        from ._capabilities import default_deadline  # the map loads with the first create
 
         deadline = default_deadline(op_id, body)
 
