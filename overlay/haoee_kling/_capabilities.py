@@ -218,28 +218,54 @@ def _used(feature: Mapping[str, Any], body: Any) -> bool:
     return isinstance(items, list) and bool(items)
 
 
-def default_deadline(operation_id: str, body: Any) -> float | None:
-    """The default wait deadline (seconds) of the model a create body asks for, from the map:
-    the long one for long or 4k jobs; None when the kind has no map or the model is not in it."""
+# The choices a body makes that the map constrains, each at a path the map names per kind.
+_CHOICES = ("mode", "duration", "sound")
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a create body asks of its model, read once for every use of the map."""
+
+    kind: str
+    spec: Mapping[str, Any]
+    model: Any
+    paths: Mapping[str, str]
+    mode: Any
+    duration: Any
+    sound: Any
+
+
+def _asked(operation_id: str, body: Any) -> _Asked | None:
+    """The model (the operation's default when the body names none), mode, duration and
+    sound a body asks for, with their paths; None when the kind has no map."""
     op = operation(operation_id)
-    spec = capability_map().get("kinds", {}).get(op.kind or "")
+    kind = op.kind or ""
+    spec = capability_map().get("kinds", {}).get(kind)
     if not spec:
         return None
     fields, defaults = spec.get("fields", {}), spec.get("defaults", {})
     model = lookup(body, fields["model"])
-    caps = kind_capabilities(op.kind or "").get(
-        str(op.default_model if model is MISSING else model)
+    chosen = {k: _value(body, fields.get(k), defaults.get(k, MISSING)) for k in _CHOICES}
+    return _Asked(
+        kind,
+        spec,
+        op.default_model if model is MISSING else model,
+        fields,
+        chosen["mode"],
+        chosen["duration"],
+        chosen["sound"],
     )
-    if caps is None:
+
+
+def default_deadline(operation_id: str, body: Any) -> float | None:
+    """The default wait deadline (seconds) of the model a create body asks for, from the map:
+    the long one for long or 4k jobs; None when the kind has no map or the model is not in it."""
+    asked = _asked(operation_id, body)
+    caps = kind_capabilities(asked.kind).get(str(asked.model)) if asked else None
+    if asked is None or caps is None:
         return None
-    mode = _value(body, fields.get("mode"), defaults.get("mode", MISSING))
-    duration = _value(body, fields.get("duration"), defaults.get("duration", MISSING))
-    return float(
-        caps.wait_deadline(
-            None if mode is MISSING else str(mode),
-            None if duration is MISSING else str(duration),
-        )
-    )
+    mode, duration = (None if v is MISSING else str(v) for v in (asked.mode, asked.duration))
+    return float(caps.wait_deadline(mode, duration))
 
 
 def check_capabilities(operation_id: str, body: Any) -> list[RuleViolation]:
@@ -253,17 +279,11 @@ def check_capabilities(operation_id: str, body: Any) -> list[RuleViolation]:
         One violation per unsupported choice, each message naming the model and what it
         allows; empty when the model is not in the map (logged once) or the kind has no map.
     """
-    op = operation(operation_id)
-    kind = op.kind or ""
-    spec = capability_map().get("kinds", {}).get(kind)
-    if not spec:
+    asked = _asked(operation_id, body)
+    if asked is None or not isinstance(asked.model, str):
         return []
-    fields, defaults = spec.get("fields", {}), spec.get("defaults", {})
+    kind, spec, model, fields = asked.kind, asked.spec, asked.model, asked.paths
     model_path = fields["model"]
-    model = lookup(body, model_path)
-    model = op.default_model if model is MISSING else model
-    if not isinstance(model, str):
-        return []
     caps = kind_capabilities(kind).get(model)
     if caps is None:
         other = spec.get("other-kinds", {}).get(model)
@@ -278,10 +298,8 @@ def check_capabilities(operation_id: str, body: Any) -> list[RuleViolation]:
             ]
         _warn_once(kind, model)
         return []
-    mode_path, duration_path, sound_path = (fields.get(k) for k in ("mode", "duration", "sound"))
-    mode = _value(body, mode_path, defaults.get("mode", MISSING))
-    duration = _value(body, duration_path, defaults.get("duration", MISSING))
-    sound = _value(body, sound_path, defaults.get("sound", MISSING))
+    mode_path, duration_path, sound_path = (fields.get(k) for k in _CHOICES)
+    mode, duration, sound = asked.mode, asked.duration, asked.sound
     found: list[RuleViolation] = []
 
     def refuse(rule: str, message: str, *paths: str | None) -> None:
