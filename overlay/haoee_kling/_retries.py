@@ -97,27 +97,41 @@ def retry_delay(
     slept: float = 0.0,
     remaining: float | None = None,
     rng: random.Random | None = None,
+    retryable: bool | None = None,
+    within_deadline: bool = False,
+    cap: float | None = None,
 ) -> float | None:
-    """Decide whether and when to retry a failed request.
+    """Decide whether and when to try again after a failure: the one retry decision, used by
+    plain requests, safe submission (resubmits and waits for a concurrency slot) and polling.
 
     Args:
         error: what the attempt raised.
-        attempt: retries already made for this call (0 after the first failure).
+        attempt: retries already made (0 after the first failure).
         policy: the retry policy.
-        slept: seconds already spent sleeping between attempts of this call.
+        slept: seconds already spent sleeping between attempts.
         remaining: seconds left before the caller's deadline, or None for no deadline.
         rng: random source for jitter (tests pass a seeded one).
+        retryable: the caller's own verdict on the error (safe submission after a lookup
+            found nothing; a wait's transient or unreadable poll); None asks `is_retryable`.
+        within_deadline: retry for as long as `remaining` allows (a wait, a concurrency slot)
+            instead of within `max_retries`, `max_total` and `max_retry_after`.
+        cap: the longest backoff delay (a wait backs off no longer than its poll interval).
 
     Returns:
-        Seconds to sleep before the next attempt, or None to raise `error` now.
+        Seconds to sleep before the next attempt (the server's hint when it gave one, else
+        the backoff), or None to raise `error` now.
     """
-    if attempt >= policy.max_retries or not is_retryable(error):
+    if not (is_retryable(error) if retryable is None else retryable):
         return None
     hint = error.retry_after if isinstance(error, APIError) else None
-    if hint is not None and hint > policy.max_retry_after:
+    bounded = not within_deadline
+    if bounded and (
+        attempt >= policy.max_retries or (hint is not None and hint > policy.max_retry_after)
+    ):
         return None
-    delay = hint if hint is not None else backoff_delay(attempt, policy, rng)
-    if slept + delay > policy.max_total:
+    backoff = backoff_delay(attempt, policy, rng)
+    delay = hint if hint is not None else backoff if cap is None else min(backoff, cap)
+    if bounded and slept + delay > policy.max_total:
         return None
     if remaining is not None and delay >= remaining:
         return None

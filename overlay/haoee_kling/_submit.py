@@ -32,7 +32,7 @@ from ._errors import (
 )
 from ._polling import SubmitProgress
 from ._reading import read_items, read_one
-from ._retries import RetryPolicy, backoff_delay, provably_not_started, request_plan
+from ._retries import RetryPolicy, provably_not_started, request_plan, retry_delay
 
 __all__ = [
     "LOOKUP_PAGES",
@@ -182,7 +182,9 @@ def _get_by_external_id(
     except NotFoundError:
         return "unknown"
     try:
-        return read_one("Task", reply.data, what=f"task {external_task_id}")
+        return read_one(
+            "Task", reply.data, what=f"task {external_task_id}", request_id=reply.request_id
+        )
     except UnexpectedResponseError:
         return "unknown"
 
@@ -263,19 +265,25 @@ def create_plan(
                     raise
             if action == "raise":
                 raise
-            if isinstance(error, ConcurrencyLimitError):
-                delay = error.retry_after or backoff_delay(busy, _CONCURRENCY, rng)
-                if clock.monotonic() + delay - started > policy.concurrency_wait:
-                    raise
-                busy += 1
-            else:
-                hint = error.retry_after if isinstance(error, APIError) else None
-                if retries >= policy.max_retries or (hint or 0) > policy.max_retry_after:
-                    raise
-                delay = hint if hint is not None else backoff_delay(retries, policy, rng)
-                if slept + delay > policy.max_total:
-                    raise
-                retries += 1
+            busy_for = clock.monotonic() - started
+            concurrency = isinstance(error, ConcurrencyLimitError)
+            delay = (
+                # A concurrency slot is waited for within its own budget, however many tries.
+                retry_delay(
+                    error,
+                    busy,
+                    _CONCURRENCY,
+                    remaining=policy.concurrency_wait - busy_for,
+                    rng=rng,
+                    retryable=True,
+                    within_deadline=True,
+                )
+                if concurrency
+                else retry_delay(error, retries, policy, slept=slept, rng=rng, retryable=True)
+            )
+            if delay is None:
+                raise
+            busy, retries = (busy + 1, retries) if concurrency else (busy, retries + 1)
             _log.info("resubmitting %s in %.2f s (%s)", external_id, delay, type(error).__name__)
             if on_progress is not None:
                 waits = busy if isinstance(error, ConcurrencyLimitError) else retries

@@ -20,7 +20,6 @@ from typing import Any
 from ._clock import Clock
 from ._engine import Call, Emit, Notify, Plan, Sleep
 from ._errors import (
-    APIError,
     KlingError,
     NotFoundError,
     TaskFailedError,
@@ -36,7 +35,7 @@ from ._polling import (
     next_poll_delay,
 )
 from ._reading import Skipped, WaitManyResult, read_items, read_one
-from ._retries import RetryPolicy, backoff_delay
+from ._retries import RetryPolicy, retry_delay
 from ._translate import Reply
 
 __all__ = ["WaitSpec", "read_task", "status_plan", "wait_many_plan", "wait_plan"]
@@ -183,11 +182,16 @@ def _poll_loop(
                 unreadable += 1
                 if unreadable >= UNREADABLE_LIMIT:
                     raise _unreadable(kind, task_id, unreadable, error) from error
-            retry_after = error.retry_after if isinstance(error, APIError) else None
-            hint = (
-                retry_after
-                if retry_after is not None
-                else min(backoff_delay(failures, spec.retry, spec.rng), spec.poll.interval)
+            # Transient and unreadable polls are retried for as long as the deadline allows
+            # (the next poll's delay is fitted to it), backing off no longer than the interval.
+            hint = retry_delay(
+                error,
+                failures,
+                spec.retry,
+                rng=spec.rng,
+                retryable=True,
+                within_deadline=True,
+                cap=spec.poll.interval,
             )
             failures += 1
             polls += 1

@@ -99,6 +99,32 @@ def test_total_retry_time_and_the_deadline_bound_the_waits() -> None:
     assert retry_delay(rate_limited(5.0), 0, POLICY, remaining=6.0) == 5.0
 
 
+def test_the_callers_verdict_overrides_is_retryable_but_not_the_budget() -> None:
+    # Safe submission resubmits a 400 once a lookup proved the first attempt created nothing.
+    refused = BadRequestError("bad", status_code=400, code=1201)
+    assert retry_delay(refused, 0, POLICY, retryable=True) is not None
+    assert retry_delay(refused, 2, POLICY, retryable=True) is None
+    # ...and may decline an error that is retryable in general.
+    assert retry_delay(server_error(), 0, POLICY, retryable=False) is None
+
+
+def test_within_a_deadline_only_the_deadline_bounds_retries() -> None:
+    # A wait or a held create: any number of tries, long hints honoured, until time runs out.
+    many = retry_delay(server_error(), 50, POLICY, slept=1e6, within_deadline=True)
+    assert many is not None
+    assert many <= POLICY.cap
+    assert retry_delay(rate_limited(600.0), 0, POLICY, within_deadline=True) == 600.0
+    assert retry_delay(rate_limited(600.0), 0, POLICY, within_deadline=True, remaining=60) is None
+
+
+def test_a_cap_bounds_the_backoff_but_never_the_servers_hint() -> None:
+    rng = random.Random(3)
+    capped = retry_delay(server_error(), 10, POLICY, within_deadline=True, cap=2.0, rng=rng)
+    assert capped is not None
+    assert capped <= 2.0
+    assert retry_delay(rate_limited(7.0), 0, POLICY, within_deadline=True, cap=2.0) == 7.0
+
+
 def test_connection_errors_are_retried_whether_or_not_they_were_sent() -> None:
     assert retry_delay(APIConnectionError("x", maybe_sent=True), 0, POLICY) is not None
     assert retry_delay(APIConnectionError("x", maybe_sent=False), 0, POLICY) is not None
