@@ -104,6 +104,7 @@ def compiled_spec(spec: bytes) -> str:
 
 OPERATION_TABLE = '''"""Every operation of the API by operationId; modules load on first use."""
 
+from functools import cache
 from importlib import import_module
 from types import ModuleType
 
@@ -113,6 +114,9 @@ OPERATIONS: dict[str, str] = {
 %s}
 
 
+# Cached: `import_module` resolves the relative name on every call (a few microseconds, paid on
+# every request otherwise).
+@cache
 def operation_module(operation_id: str) -> ModuleType:
     """The generated module of an operation (see OPERATIONS).
 
