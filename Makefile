@@ -124,7 +124,13 @@ demo: $(VENV_STAMP)
 
 # Benchmarks (not part of make test): ratios against baselines measured in the same run;
 # writes tests/bench/results.md and results.json.
-bench: $(VENV_STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(VENV_STAMP) pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
 	$(PY) -m tests.bench $(BENCH_ARGS)
 
 vendor: $(VENV_STAMP)

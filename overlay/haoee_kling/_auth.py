@@ -48,9 +48,13 @@ class BearerAuth(httpx.Auth):
     def __init__(self, key: Secret) -> None:
         self._key = key
 
+    def header(self) -> str:
+        """The `Authorization` value (the client's senders put it on each request's headers)."""
+        return f"Bearer {self._key.get()}"
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Add the header and send."""
-        request.headers["Authorization"] = f"Bearer {self._key.get()}"
+        request.headers["Authorization"] = self.header()
         yield request
 
     def __repr__(self) -> str:
@@ -99,9 +103,13 @@ class JwtAuth(httpx.Auth):
                 self._expires = float(issued + JWT_LIFETIME)
             return self._token.get()
 
+    def header(self) -> str:
+        """The `Authorization` value: `Bearer <jwt>`, signed anew when needed."""
+        return f"Bearer {self.token()}"
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Add `Authorization: Bearer <jwt>` and send."""
-        request.headers["Authorization"] = f"Bearer {self.token()}"
+        request.headers["Authorization"] = self.header()
         yield request
 
     def __repr__(self) -> str:
@@ -123,7 +131,7 @@ def make_auth(
     secret_key: str | None,
     clock: Clock,
     env: Mapping[str, str] | None = None,
-) -> httpx.Auth:
+) -> BearerAuth | JwtAuth:
     """Build the auth for a backend; constructor arguments win over the environment.
 
     Args:
@@ -135,7 +143,7 @@ def make_auth(
         env: the environment (default `os.environ`).
 
     Returns:
-        An `httpx.Auth` that adds the Authorization header.
+        An `httpx.Auth` that adds the Authorization header (`header()` gives its value).
 
     Raises:
         ConfigurationError: unknown backend or no credentials; the message names the variable.

@@ -5,14 +5,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ._auth import model_name_header
 from ._clock import Clock
 from ._config import Config, NotGiven
-from ._polling import ProgressEvent, default_poll_policy
 from ._spec import load_spec, operation
-from ._waiting import WaitSpec
+
+if TYPE_CHECKING:
+    from ._polling import ProgressEvent
+    from ._waiting import WaitSpec
 
 __all__ = ["Core"]
 
@@ -105,6 +107,9 @@ class Core:
         task_ids: Any = (),
     ) -> WaitSpec:
         """The WaitSpec of one wait (NOT_GIVEN timeout: `default_deadline(task_ids)`)."""
+        from ._polling import default_poll_policy  # waits load with the first wait
+        from ._waiting import WaitSpec
+
         cfg = self.config
         return WaitSpec(
             timeout=self.default_deadline(task_ids) if isinstance(timeout, NotGiven) else timeout,

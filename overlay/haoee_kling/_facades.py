@@ -113,9 +113,16 @@ class AsyncRunner(_Facade):
 
 def _given(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Leave out the arguments the caller did not give (the generated calls' `UNSET`)."""
+    unset = _unset()
+    return {name: value for name, value in kwargs.items() if value is not unset}
+
+
+@functools.cache
+def _unset() -> object:
+    # The generated package loads with the first call, not with `import haoee_kling`.
     from haoee_kling_api.types import UNSET
 
-    return {name: value for name, value in kwargs.items() if value is not UNSET}
+    return UNSET
 
 
 class SyncElementExtras(_Facade):

@@ -372,7 +372,9 @@ def read_one(
             request_id=request_id,
         )
     if isinstance(data, dict) and defaults:
-        data = {**data, **{k: v for k, v in defaults.items() if data.get(k) in (None, "")}}
+        missing = {k: v for k, v in defaults.items() if data.get(k) in (None, "")}
+        if missing:  # copied only then: the caller's answer is never changed
+            data = {**data, **missing}
     notes: list[SetAside] = []
     try:
         value: dict[str, Any] = _shape(schema_name, query).read(data, "", notes)

@@ -164,10 +164,8 @@ def request_plan(
     Raises:
         KlingError: the last attempt's error when no retry is left or allowed.
     """
-    reply: Reply = yield from retry_plan(
-        call, policy, clock, deadline=deadline, idempotent=idempotent, rng=rng
-    )
-    return reply
+    # The retry plan itself, not a plan around it: one generator fewer on every call's path.
+    return retry_plan(call, policy, clock, deadline=deadline, idempotent=idempotent, rng=rng)
 
 
 def retry_plan(
