@@ -140,7 +140,7 @@ def _kind_of(value: Any) -> str:
 _ANY_JSON: frozenset[type] = frozenset({str, int, float, bool, type(None), list, dict})
 # The Python types a JSON schema type takes as they are (`bool` is not an `int` here: `type()`
 # is compared, not `isinstance`).
-_AS_IS = {
+_AS_IS: dict[str, set[type]] = {
     "string": {str},
     "integer": {int},
     "number": {int, float},
@@ -414,7 +414,9 @@ def read_items(
             request_id=request_id,
             body=_excerpt(data),
         )
-    shape, items, skipped = _shape(schema_name, query), [], []
+    shape = _shape(schema_name, query)
+    items: list[dict[str, Any]] = []
+    skipped: list[Skipped] = []
     for index, item in enumerate(data):
         notes: list[SetAside] = []
         try:
@@ -442,7 +444,7 @@ def read_items(
 
 
 def build_model(model: type[M], value: dict[str, Any], *, what: str) -> M:
-    """Build a generated model from a value the reader produced.
+    """Build a generated model from a value the reader produced, with its answer's trace id.
 
     Raises:
         UnexpectedResponseError: only if the reader and the generated model disagree, which
