@@ -168,9 +168,7 @@ class _Scalar(_Shape):
         self.types = types
         self.enum = {str(v).strip().casefold(): v for v in enum}
         self.as_is = (
-            frozenset()
-            if enum
-            else frozenset(t for name in types for t in _AS_IS.get(name, ()))
+            frozenset() if enum else frozenset(t for name in types for t in _AS_IS.get(name, ()))
         )
 
     def _describe(self) -> str:
