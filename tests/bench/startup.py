@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from ._common import ROOT, percentile, summary
+from ._common import ROOT, cached_bytecode_env, percentile, summary
 
 STATEMENTS = {"haoee_kling": "from haoee_kling import Kling", "httpx": "import httpx"}
 _TIMED = "import time; t = time.perf_counter(); {0}; print(time.perf_counter() - t)"
@@ -26,6 +26,7 @@ def _import_once(module: str) -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, "-c", _TIMED.format(STATEMENTS[module])],
         cwd=ROOT,
+        env=cached_bytecode_env(),
         capture_output=True,
         text=True,
         check=True,
@@ -37,6 +38,7 @@ def _importtime(module: str) -> dict[str, tuple[int, int]]:
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", STATEMENTS[module]],
         cwd=ROOT,
+        env=cached_bytecode_env(),
         capture_output=True,
         text=True,
         check=True,
