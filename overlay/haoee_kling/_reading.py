@@ -112,9 +112,16 @@ class Read(dict[str, Any]):
 
     __slots__ = ("request_id",)
 
-    def __init__(self, value: dict[str, Any], request_id: str | None) -> None:
-        super().__init__(value)
-        self.request_id = request_id
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_id: str | None = None
+
+
+def _traced(value: Any, request_id: str | None) -> Any:
+    """The value the reader produced, carrying its answer's trace id (objects are `Read`)."""
+    if isinstance(value, Read):
+        value.request_id = request_id
+    return value
 
 
 class _UnfitError(Exception):
@@ -240,7 +247,7 @@ class _Object(_Shape):
     def read(self, value: Any, path: str, notes: list[SetAside]) -> Any:
         if not isinstance(value, dict):
             raise _UnfitError(f"is {_kind_of(value)}, not an object")
-        kept: dict[str, Any] = {}
+        kept: dict[str, Any] = Read()  # made as the reader's output, so never copied again
         for name, item in value.items():
             shape = self.properties.get(name)
             if shape is None or type(item) in shape.as_is:
@@ -384,7 +391,7 @@ def read_one(
             body=_excerpt(data),
         ) from None
     _warn(what, notes)
-    return Read(value, request_id)
+    return _traced(value, request_id)  # type: ignore[no-any-return]
 
 
 def read_items(
@@ -418,7 +425,7 @@ def read_items(
     for index, item in enumerate(data):
         notes: list[SetAside] = []
         try:
-            items.append(Read(shape.read(item, "", notes), request_id))
+            items.append(_traced(shape.read(item, "", notes), request_id))
         except _UnfitError as unfit:
             task_id = item.get("task_id") if isinstance(item, dict) else None
             skipped.append(
