@@ -158,6 +158,9 @@ def _is_iana(status: int) -> bool:
     return True
 
 
+_RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
+
+
 def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     """Read the server's wait hint.
 
@@ -168,10 +171,12 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     Returns:
         The requested wait in seconds (>= 0), or None when absent or unreadable.
     """
-    # httpx.Headers looks names up case-insensitively; plain mappings are lowered first.
-    lowered: Mapping[str, str] = headers
-    if not isinstance(headers, httpx.Headers):
-        lowered = {k.lower(): v for k, v in headers.items()}
+    # One pass over the headers, names lowered (httpx gives them lowered). A miss, the usual
+    # case, costs no lookup: httpx.Headers.get raises and catches KeyError inside.
+    pairs = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
+    lowered = {k.lower(): v for k, v in pairs if k.lower() in _RETRY_HEADERS}
+    if not lowered:
+        return None
     raw_ms = lowered.get("retry-after-ms")
     if raw_ms is not None:
         try:
