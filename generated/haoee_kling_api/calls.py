@@ -56,402 +56,383 @@ class _Runner:
         raise NotImplementedError
 
 
-class CameraConfigParams(TypedDict, total=False):
-    """Amounts of each camera movement, -10 to 10; exactly one must be non-zero."""
+# Parameters of each create (for type checkers and editors; not built at run time).
+if TYPE_CHECKING:
 
-    horizontal: NotRequired[float]
-    vertical: NotRequired[float]
-    pan: NotRequired[float]
-    tilt: NotRequired[float]
-    roll: NotRequired[float]
-    zoom: NotRequired[float]
+    class CameraConfigParams(TypedDict, total=False):
+        """Amounts of each camera movement, -10 to 10; exactly one must be non-zero."""
 
+        horizontal: NotRequired[float]
+        vertical: NotRequired[float]
+        pan: NotRequired[float]
+        tilt: NotRequired[float]
+        roll: NotRequired[float]
+        zoom: NotRequired[float]
 
-class CameraControlParams(TypedDict, total=False):
-    """A camera move. `simple` needs `config` with exactly one non-zero value; the other types are presets and take no `config`. Supported only by some models (kling-v1 std 5 s for text-to-video, kling-v1-5 pro 5 s for image-to-video)."""
+    class CameraControlParams(TypedDict, total=False):
+        """A camera move. `simple` needs `config` with exactly one non-zero value; the other types are presets and take no `config`. Supported only by some models (kling-v1 std 5 s for text-to-video, kling-v1-5 pro 5 s for image-to-video)."""
 
-    type: Required[
-        Literal[
-            "simple",
-            "down_back",
-            "forward_up",
-            "right_turn_forward",
-            "left_turn_forward",
+        type: Required[
+            Literal[
+                "simple",
+                "down_back",
+                "forward_up",
+                "right_turn_forward",
+                "left_turn_forward",
+            ]
         ]
-    ]
-    config: NotRequired[CameraConfigParams]
+        config: NotRequired[CameraConfigParams]
 
+    class MultiPromptItemParams(TypedDict, total=False):
+        """One shot of a multi-shot video."""
 
-class MultiPromptItemParams(TypedDict, total=False):
-    """One shot of a multi-shot video."""
+        index: Required[int]
+        prompt: Required[str]
+        duration: Required[str]
 
-    index: Required[int]
-    prompt: Required[str]
-    duration: Required[str]
+    class VoiceRefParams(TypedDict, total=False):
+        """A voice to use; reference it in the prompt as `<<<voice_N>>>`."""
 
+        voice_id: Required[str]
 
-class VoiceRefParams(TypedDict, total=False):
-    """A voice to use; reference it in the prompt as `<<<voice_N>>>`."""
+    class WatermarkRequestParams(TypedDict, total=False):
+        """Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported."""
 
-    voice_id: Required[str]
+        enabled: Required[bool]
 
+    class Text2VideoFields(TypedDict, total=False):
+        """Body of `createText2Video`."""
 
-class WatermarkRequestParams(TypedDict, total=False):
-    """Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported."""
-
-    enabled: Required[bool]
-
-
-class Text2VideoFields(TypedDict, total=False):
-    """Body of `createText2Video`."""
-
-    model_name: NotRequired[
-        Literal[
-            "kling-v1",
-            "kling-v1-6",
-            "kling-v2-master",
-            "kling-v2-1-master",
-            "kling-v2-5-turbo",
-            "kling-v2-6",
-            "kling-v3",
+        model_name: NotRequired[
+            Literal[
+                "kling-v1",
+                "kling-v1-6",
+                "kling-v2-master",
+                "kling-v2-1-master",
+                "kling-v2-5-turbo",
+                "kling-v2-6",
+                "kling-v3",
+            ]
+            | str
         ]
-        | str
-    ]
-    prompt: NotRequired[str]
-    negative_prompt: NotRequired[str]
-    cfg_scale: NotRequired[float]
-    mode: NotRequired[Literal["std", "pro", "4k"]]
-    sound: NotRequired[Literal["on", "off"]]
-    camera_control: NotRequired[CameraControlParams]
-    aspect_ratio: NotRequired[Literal["16:9", "9:16", "1:1"]]
-    duration: NotRequired[
-        Literal["3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"]
-    ]
-    multi_shot: NotRequired[bool]
-    shot_type: NotRequired[Literal["customize", "intelligence"]]
-    multi_prompt: NotRequired[list[MultiPromptItemParams]]
-    voice_list: NotRequired[list[VoiceRefParams]]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
-
-
-class TrajectoryPointParams(TypedDict, total=False):
-    """One point of a motion path."""
-
-    x: Required[int]
-    y: Required[int]
-
-
-class DynamicMaskParams(TypedDict, total=False):
-    """A motion-brush area and the path it should follow."""
-
-    mask: Required[MediaInput]
-    trajectories: Required[list[TrajectoryPointParams]]
-
-
-class ElementRefParams(TypedDict, total=False):
-    """An element to use; reference it in the prompt as `<<<element_N>>>`."""
-
-    element_id: Required[int]
-
-
-class Image2VideoFields(TypedDict, total=False):
-    """Body of `createImage2Video`."""
-
-    model_name: NotRequired[
-        Literal[
-            "kling-v1",
-            "kling-v1-5",
-            "kling-v1-6",
-            "kling-v2-master",
-            "kling-v2-1",
-            "kling-v2-1-master",
-            "kling-v2-5-turbo",
-            "kling-v2-6",
-            "kling-v3",
+        prompt: NotRequired[str]
+        negative_prompt: NotRequired[str]
+        cfg_scale: NotRequired[float]
+        mode: NotRequired[Literal["std", "pro", "4k"]]
+        sound: NotRequired[Literal["on", "off"]]
+        camera_control: NotRequired[CameraControlParams]
+        aspect_ratio: NotRequired[Literal["16:9", "9:16", "1:1"]]
+        duration: NotRequired[
+            Literal[
+                "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"
+            ]
         ]
-        | str
-    ]
-    image: NotRequired[MediaInput]
-    image_tail: NotRequired[MediaInput]
-    prompt: NotRequired[str]
-    negative_prompt: NotRequired[str]
-    cfg_scale: NotRequired[float]
-    mode: NotRequired[Literal["std", "pro", "4k"]]
-    sound: NotRequired[Literal["on", "off"]]
-    static_mask: NotRequired[MediaInput]
-    dynamic_masks: NotRequired[list[DynamicMaskParams]]
-    camera_control: NotRequired[CameraControlParams]
-    duration: NotRequired[
-        Literal["3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"]
-    ]
-    multi_shot: NotRequired[bool]
-    shot_type: NotRequired[Literal["customize", "intelligence"]]
-    multi_prompt: NotRequired[list[MultiPromptItemParams]]
-    voice_list: NotRequired[list[VoiceRefParams]]
-    element_list: NotRequired[list[ElementRefParams]]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
+        multi_shot: NotRequired[bool]
+        shot_type: NotRequired[Literal["customize", "intelligence"]]
+        multi_prompt: NotRequired[list[MultiPromptItemParams]]
+        voice_list: NotRequired[list[VoiceRefParams]]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
+    class TrajectoryPointParams(TypedDict, total=False):
+        """One point of a motion path."""
 
-class SubjectImageParams(TypedDict, total=False):
-    """One subject reference."""
+        x: Required[int]
+        y: Required[int]
 
-    subject_image: Required[MediaInput]
+    class DynamicMaskParams(TypedDict, total=False):
+        """A motion-brush area and the path it should follow."""
 
+        mask: Required[MediaInput]
+        trajectories: Required[list[TrajectoryPointParams]]
 
-class MultiImage2ImageFields(TypedDict, total=False):
-    """Body of `createMultiImage2Image`."""
+    class ElementRefParams(TypedDict, total=False):
+        """An element to use; reference it in the prompt as `<<<element_N>>>`."""
 
-    model_name: NotRequired[Literal["kling-v2", "kling-v2-1"] | str]
-    prompt: NotRequired[str]
-    subject_image_list: Required[list[SubjectImageParams]]
-    scene_image: NotRequired[MediaInput]
-    style_image: NotRequired[MediaInput]
-    n: NotRequired[int]
-    aspect_ratio: NotRequired[
-        Literal["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"]
-    ]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
+        element_id: Required[int]
 
+    class Image2VideoFields(TypedDict, total=False):
+        """Body of `createImage2Video`."""
 
-class ImageItemParams(TypedDict, total=False):
-    """One reference image."""
-
-    image: Required[MediaInput]
-
-
-class MultiImage2VideoFields(TypedDict, total=False):
-    """Body of `createMultiImage2Video`."""
-
-    model_name: NotRequired[Literal["kling-v1-6"] | str]
-    image_list: Required[list[ImageItemParams]]
-    prompt: Required[str]
-    negative_prompt: NotRequired[str]
-    mode: NotRequired[Literal["std", "pro", "4k"]]
-    duration: NotRequired[
-        Literal["3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"]
-    ]
-    aspect_ratio: NotRequired[Literal["16:9", "9:16", "1:1"]]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
-
-
-class VideoExtendFields(TypedDict, total=False):
-    """Body of `createVideoExtend`."""
-
-    video_id: Required[str]
-    prompt: NotRequired[str]
-    negative_prompt: NotRequired[str]
-    cfg_scale: NotRequired[float]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
-
-
-class LipSyncInputParams(TypedDict, total=False):
-    """The video and what it should say; exactly one of `video_id` and `video_url`."""
-
-    video_id: NotRequired[str]
-    video_url: NotRequired[MediaInput]
-    mode: Required[Literal["text2video", "audio2video"]]
-    text: NotRequired[str]
-    voice_id: NotRequired[str]
-    voice_language: NotRequired[Literal["zh", "en"]]
-    voice_speed: NotRequired[float]
-    audio_type: NotRequired[Literal["file", "url"]]
-    audio_file: NotRequired[MediaInput]
-    audio_url: NotRequired[MediaInput]
-
-
-class LipSyncFields(TypedDict, total=False):
-    """Body of `createLipSync` (legacy single-step lip-sync)."""
-
-    input: Required[LipSyncInputParams]
-    callback_url: NotRequired[str]
-
-
-class FaceChooseParams(TypedDict, total=False):
-    """One face and its audio; exactly one of `audio_id` and `sound_file`."""
-
-    face_id: Required[str]
-    audio_id: NotRequired[str]
-    sound_file: NotRequired[MediaInput]
-    sound_start_time: Required[int]
-    sound_end_time: Required[int]
-    sound_insert_time: Required[int]
-    sound_volume: NotRequired[float]
-    original_audio_volume: NotRequired[float]
-
-
-class AdvancedLipSyncFields(TypedDict, total=False):
-    """Body of `createAdvancedLipSync`."""
-
-    session_id: Required[str]
-    face_choose: Required[list[FaceChooseParams]]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
-
-
-class EffectsInputParams(TypedDict, total=False):
-    """The effect's input; exactly one of `image` and `images`."""
-
-    image: NotRequired[MediaInput]
-    images: NotRequired[list[MediaInput]]
-    duration: NotRequired[Literal["5", "10"]]
-    model_name: NotRequired[Literal["kling-v1", "kling-v1-5", "kling-v1-6"] | str]
-    mode: NotRequired[Literal["std", "pro"]]
-
-
-class EffectsFields(TypedDict, total=False):
-    """Body of `createEffects`."""
-
-    effect_scene: Required[
-        Literal[
-            "pet_skateboard",
-            "daily_ootd",
-            "toss_run",
-            "switch_to_silk",
-            "studio_look",
-            "french_elegance",
-            "finger_swipe",
-            "smooth_transition",
-            "kiss_pro",
-            "snow_night_kiss",
-            "eternal_kiss",
-            "cheers_2026",
-            "fight_pro",
-            "hug_pro",
-            "heart_gesture_pro",
-            "hug",
-            "kiss",
-            "heart_gesture",
-            "fight",
-            "pet_lion_pro",
-            "color_mixing",
-            "bullet_time_lite",
-            "3d_cartoon_2",
+        model_name: NotRequired[
+            Literal[
+                "kling-v1",
+                "kling-v1-5",
+                "kling-v1-6",
+                "kling-v2-master",
+                "kling-v2-1",
+                "kling-v2-1-master",
+                "kling-v2-5-turbo",
+                "kling-v2-6",
+                "kling-v3",
+            ]
+            | str
         ]
-        | str
-    ]
-    input: Required[EffectsInputParams]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
+        image: NotRequired[MediaInput]
+        image_tail: NotRequired[MediaInput]
+        prompt: NotRequired[str]
+        negative_prompt: NotRequired[str]
+        cfg_scale: NotRequired[float]
+        mode: NotRequired[Literal["std", "pro", "4k"]]
+        sound: NotRequired[Literal["on", "off"]]
+        static_mask: NotRequired[MediaInput]
+        dynamic_masks: NotRequired[list[DynamicMaskParams]]
+        camera_control: NotRequired[CameraControlParams]
+        duration: NotRequired[
+            Literal[
+                "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"
+            ]
+        ]
+        multi_shot: NotRequired[bool]
+        shot_type: NotRequired[Literal["customize", "intelligence"]]
+        multi_prompt: NotRequired[list[MultiPromptItemParams]]
+        voice_list: NotRequired[list[VoiceRefParams]]
+        element_list: NotRequired[list[ElementRefParams]]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
+    class SubjectImageParams(TypedDict, total=False):
+        """One subject reference."""
 
-class TextToAudioFields(TypedDict, total=False):
-    """Body of `createTextToAudio`."""
+        subject_image: Required[MediaInput]
 
-    prompt: Required[str]
-    duration: Required[float]
-    callback_url: NotRequired[str]
+    class MultiImage2ImageFields(TypedDict, total=False):
+        """Body of `createMultiImage2Image`."""
 
+        model_name: NotRequired[Literal["kling-v2", "kling-v2-1"] | str]
+        prompt: NotRequired[str]
+        subject_image_list: Required[list[SubjectImageParams]]
+        scene_image: NotRequired[MediaInput]
+        style_image: NotRequired[MediaInput]
+        n: NotRequired[int]
+        aspect_ratio: NotRequired[
+            Literal["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"]
+        ]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
-class VideoToAudioFields(TypedDict, total=False):
-    """Body of `createVideoToAudio`; exactly one of `video_id` and `video_url`."""
+    class ImageItemParams(TypedDict, total=False):
+        """One reference image."""
 
-    video_id: NotRequired[str]
-    video_url: NotRequired[MediaInput]
-    sound_effect_prompt: NotRequired[str]
-    bgm_prompt: NotRequired[str]
-    asmr_mode: NotRequired[bool]
-    callback_url: NotRequired[str]
+        image: Required[MediaInput]
 
+    class MultiImage2VideoFields(TypedDict, total=False):
+        """Body of `createMultiImage2Video`."""
 
-class OmniImageItemParams(TypedDict, total=False):
-    """A reference image, or a first or end frame."""
+        model_name: NotRequired[Literal["kling-v1-6"] | str]
+        image_list: Required[list[ImageItemParams]]
+        prompt: Required[str]
+        negative_prompt: NotRequired[str]
+        mode: NotRequired[Literal["std", "pro", "4k"]]
+        duration: NotRequired[
+            Literal[
+                "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"
+            ]
+        ]
+        aspect_ratio: NotRequired[Literal["16:9", "9:16", "1:1"]]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
-    image_url: Required[MediaInput]
-    type: NotRequired[Literal["first_frame", "end_frame"]]
+    class VideoExtendFields(TypedDict, total=False):
+        """Body of `createVideoExtend`."""
 
+        video_id: Required[str]
+        prompt: NotRequired[str]
+        negative_prompt: NotRequired[str]
+        cfg_scale: NotRequired[float]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
-class OmniVideoItemParams(TypedDict, total=False):
-    """A video to edit or to take as a reference."""
+    class LipSyncInputParams(TypedDict, total=False):
+        """The video and what it should say; exactly one of `video_id` and `video_url`."""
 
-    video_url: Required[MediaInput]
-    refer_type: NotRequired[Literal["base", "feature"]]
-    keep_original_sound: NotRequired[Literal["yes", "no"]]
+        video_id: NotRequired[str]
+        video_url: NotRequired[MediaInput]
+        mode: Required[Literal["text2video", "audio2video"]]
+        text: NotRequired[str]
+        voice_id: NotRequired[str]
+        voice_language: NotRequired[Literal["zh", "en"]]
+        voice_speed: NotRequired[float]
+        audio_type: NotRequired[Literal["file", "url"]]
+        audio_file: NotRequired[MediaInput]
+        audio_url: NotRequired[MediaInput]
 
+    class LipSyncFields(TypedDict, total=False):
+        """Body of `createLipSync` (legacy single-step lip-sync)."""
 
-class OmniVideoFields(TypedDict, total=False):
-    """Body of `createOmniVideo`."""
+        input: Required[LipSyncInputParams]
+        callback_url: NotRequired[str]
 
-    model_name: NotRequired[Literal["kling-video-o1", "kling-v3-omni"] | str]
-    prompt: NotRequired[str]
-    multi_shot: NotRequired[bool]
-    shot_type: NotRequired[Literal["customize", "intelligence"]]
-    multi_prompt: NotRequired[list[MultiPromptItemParams]]
-    image_list: NotRequired[list[OmniImageItemParams]]
-    element_list: NotRequired[list[ElementRefParams]]
-    video_list: NotRequired[list[OmniVideoItemParams]]
-    sound: NotRequired[Literal["on", "off"]]
-    mode: NotRequired[Literal["std", "pro"]]
-    aspect_ratio: NotRequired[Literal["16:9", "9:16", "1:1"]]
-    duration: NotRequired[
-        Literal["3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"]
-    ]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
+    class FaceChooseParams(TypedDict, total=False):
+        """One face and its audio; exactly one of `audio_id` and `sound_file`."""
 
+        face_id: Required[str]
+        audio_id: NotRequired[str]
+        sound_file: NotRequired[MediaInput]
+        sound_start_time: Required[int]
+        sound_end_time: Required[int]
+        sound_insert_time: Required[int]
+        sound_volume: NotRequired[float]
+        original_audio_volume: NotRequired[float]
 
-class ImageExpandFields(TypedDict, total=False):
-    """Body of `createImageExpand`."""
+    class AdvancedLipSyncFields(TypedDict, total=False):
+        """Body of `createAdvancedLipSync`."""
 
-    image: Required[MediaInput]
-    up_expansion_ratio: Required[float]
-    down_expansion_ratio: Required[float]
-    left_expansion_ratio: Required[float]
-    right_expansion_ratio: Required[float]
-    prompt: NotRequired[str]
-    n: NotRequired[int]
-    watermark_info: NotRequired[WatermarkRequestParams]
-    callback_url: NotRequired[str]
+        session_id: Required[str]
+        face_choose: Required[list[FaceChooseParams]]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
+    class EffectsInputParams(TypedDict, total=False):
+        """The effect's input; exactly one of `image` and `images`."""
 
-class ImageUrlItemParams(TypedDict, total=False):
-    """One reference image."""
+        image: NotRequired[MediaInput]
+        images: NotRequired[list[MediaInput]]
+        duration: NotRequired[Literal["5", "10"]]
+        model_name: NotRequired[Literal["kling-v1", "kling-v1-5", "kling-v1-6"] | str]
+        mode: NotRequired[Literal["std", "pro"]]
 
-    image_url: Required[MediaInput]
+    class EffectsFields(TypedDict, total=False):
+        """Body of `createEffects`."""
 
+        effect_scene: Required[
+            Literal[
+                "pet_skateboard",
+                "daily_ootd",
+                "toss_run",
+                "switch_to_silk",
+                "studio_look",
+                "french_elegance",
+                "finger_swipe",
+                "smooth_transition",
+                "kiss_pro",
+                "snow_night_kiss",
+                "eternal_kiss",
+                "cheers_2026",
+                "fight_pro",
+                "hug_pro",
+                "heart_gesture_pro",
+                "hug",
+                "kiss",
+                "heart_gesture",
+                "fight",
+                "pet_lion_pro",
+                "color_mixing",
+                "bullet_time_lite",
+                "3d_cartoon_2",
+            ]
+            | str
+        ]
+        input: Required[EffectsInputParams]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
-class ElementImageListParams(TypedDict, total=False):
-    """A frontal image and one to three others that differ from it."""
+    class TextToAudioFields(TypedDict, total=False):
+        """Body of `createTextToAudio`."""
 
-    frontal_image: Required[MediaInput]
-    refer_images: Required[list[ImageUrlItemParams]]
+        prompt: Required[str]
+        duration: Required[float]
+        callback_url: NotRequired[str]
 
+    class VideoToAudioFields(TypedDict, total=False):
+        """Body of `createVideoToAudio`; exactly one of `video_id` and `video_url`."""
 
-class VideoUrlItemParams(TypedDict, total=False):
-    """One reference video."""
+        video_id: NotRequired[str]
+        video_url: NotRequired[MediaInput]
+        sound_effect_prompt: NotRequired[str]
+        bgm_prompt: NotRequired[str]
+        asmr_mode: NotRequired[bool]
+        callback_url: NotRequired[str]
 
-    video_url: Required[MediaInput]
+    class OmniImageItemParams(TypedDict, total=False):
+        """A reference image, or a first or end frame."""
 
+        image_url: Required[MediaInput]
+        type: NotRequired[Literal["first_frame", "end_frame"]]
 
-class ElementVideoListParams(TypedDict, total=False):
-    """One video of a real person, 3–8 s, 16:9 or 9:16, 1080p, at most 200 MB."""
+    class OmniVideoItemParams(TypedDict, total=False):
+        """A video to edit or to take as a reference."""
 
-    refer_videos: Required[list[VideoUrlItemParams]]
+        video_url: Required[MediaInput]
+        refer_type: NotRequired[Literal["base", "feature"]]
+        keep_original_sound: NotRequired[Literal["yes", "no"]]
 
+    class OmniVideoFields(TypedDict, total=False):
+        """Body of `createOmniVideo`."""
 
-class TagRefParams(TypedDict, total=False):
-    """A tag to attach, `o_101` (trending) to `o_108` (other)."""
+        model_name: NotRequired[Literal["kling-video-o1", "kling-v3-omni"] | str]
+        prompt: NotRequired[str]
+        multi_shot: NotRequired[bool]
+        shot_type: NotRequired[Literal["customize", "intelligence"]]
+        multi_prompt: NotRequired[list[MultiPromptItemParams]]
+        image_list: NotRequired[list[OmniImageItemParams]]
+        element_list: NotRequired[list[ElementRefParams]]
+        video_list: NotRequired[list[OmniVideoItemParams]]
+        sound: NotRequired[Literal["on", "off"]]
+        mode: NotRequired[Literal["std", "pro"]]
+        aspect_ratio: NotRequired[Literal["16:9", "9:16", "1:1"]]
+        duration: NotRequired[
+            Literal[
+                "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"
+            ]
+        ]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
-    tag_id: Required[
-        Literal["o_101", "o_102", "o_103", "o_104", "o_105", "o_106", "o_107", "o_108"]
-    ]
+    class ImageExpandFields(TypedDict, total=False):
+        """Body of `createImageExpand`."""
 
+        image: Required[MediaInput]
+        up_expansion_ratio: Required[float]
+        down_expansion_ratio: Required[float]
+        left_expansion_ratio: Required[float]
+        right_expansion_ratio: Required[float]
+        prompt: NotRequired[str]
+        n: NotRequired[int]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
 
-class AdvancedCustomElementFields(TypedDict, total=False):
-    """Body of `createAdvancedCustomElement`."""
+    class ImageUrlItemParams(TypedDict, total=False):
+        """One reference image."""
 
-    element_name: Required[str]
-    element_description: Required[str]
-    reference_type: Required[Literal["image_refer", "video_refer"]]
-    element_image_list: NotRequired[ElementImageListParams]
-    element_video_list: NotRequired[ElementVideoListParams]
-    element_voice_id: NotRequired[str]
-    tag_list: NotRequired[list[TagRefParams]]
-    callback_url: NotRequired[str]
+        image_url: Required[MediaInput]
+
+    class ElementImageListParams(TypedDict, total=False):
+        """A frontal image and one to three others that differ from it."""
+
+        frontal_image: Required[MediaInput]
+        refer_images: Required[list[ImageUrlItemParams]]
+
+    class VideoUrlItemParams(TypedDict, total=False):
+        """One reference video."""
+
+        video_url: Required[MediaInput]
+
+    class ElementVideoListParams(TypedDict, total=False):
+        """One video of a real person, 3–8 s, 16:9 or 9:16, 1080p, at most 200 MB."""
+
+        refer_videos: Required[list[VideoUrlItemParams]]
+
+    class TagRefParams(TypedDict, total=False):
+        """A tag to attach, `o_101` (trending) to `o_108` (other)."""
+
+        tag_id: Required[
+            Literal[
+                "o_101", "o_102", "o_103", "o_104", "o_105", "o_106", "o_107", "o_108"
+            ]
+        ]
+
+    class AdvancedCustomElementFields(TypedDict, total=False):
+        """Body of `createAdvancedCustomElement`."""
+
+        element_name: Required[str]
+        element_description: Required[str]
+        reference_type: Required[Literal["image_refer", "video_refer"]]
+        element_image_list: NotRequired[ElementImageListParams]
+        element_video_list: NotRequired[ElementVideoListParams]
+        element_voice_id: NotRequired[str]
+        tag_list: NotRequired[list[TagRefParams]]
+        callback_url: NotRequired[str]
 
 
 class KindCalls(_Runner, Generic[PageT]):
@@ -506,6 +487,7 @@ class KindCalls(_Runner, Generic[PageT]):
         *,
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
+        via: Any = None,
     ) -> Task:
         """Poll a task until it succeeds.
 
@@ -514,6 +496,8 @@ class KindCalls(_Runner, Generic[PageT]):
             timeout: overall deadline in seconds (default: the client's `wait_timeout`; None
                 waits without one).
             on_progress: called with a `ProgressEvent` after every poll.
+            via: a `CallbackReceiver`: the wait ends on the task's callback and polls only
+                every `safety_interval` seconds, in case the callback is lost.
 
         Returns:
             The succeeded task.
@@ -523,7 +507,9 @@ class KindCalls(_Runner, Generic[PageT]):
         """
         return cast(
             "Task",
-            self._call("wait", task_id, timeout=timeout, on_progress=on_progress),
+            self._call(
+                "wait", task_id, timeout=timeout, on_progress=on_progress, via=via
+            ),
         )
 
 
@@ -563,10 +549,11 @@ class AsyncKindCalls(_Runner, Generic[PageT]):
         *,
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
+        via: Any = None,
     ) -> Task:
         """Poll a task until it succeeds (see `KindCalls.wait`)."""
         result = await self._acall(
-            "wait", task_id, timeout=timeout, on_progress=on_progress
+            "wait", task_id, timeout=timeout, on_progress=on_progress, via=via
         )
         return cast("Task", result)
 
@@ -645,6 +632,7 @@ class Text2VideoCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[Text2VideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -652,7 +640,9 @@ class Text2VideoCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -662,6 +652,7 @@ class Text2VideoCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -741,6 +732,7 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[Text2VideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -748,7 +740,9 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -758,6 +752,7 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -841,6 +836,7 @@ class Image2VideoCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[Image2VideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -848,7 +844,9 @@ class Image2VideoCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -858,6 +856,7 @@ class Image2VideoCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -941,6 +940,7 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[Image2VideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -948,7 +948,9 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -958,6 +960,7 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1031,6 +1034,7 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[MultiImage2ImageFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1038,7 +1042,9 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -1048,6 +1054,7 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1121,6 +1128,7 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[MultiImage2ImageFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1128,7 +1136,9 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1138,6 +1148,7 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1210,6 +1221,7 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[MultiImage2VideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1217,7 +1229,9 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -1227,6 +1241,7 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1299,6 +1314,7 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[MultiImage2VideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1306,7 +1322,9 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1316,6 +1334,7 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1387,6 +1406,7 @@ class VideoExtendCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[VideoExtendFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1394,7 +1414,9 @@ class VideoExtendCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -1404,6 +1426,7 @@ class VideoExtendCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1475,6 +1498,7 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[VideoExtendFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1482,7 +1506,9 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1492,6 +1518,7 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1559,6 +1586,7 @@ class LipSyncCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[LipSyncFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1566,7 +1594,9 @@ class LipSyncCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -1576,6 +1606,7 @@ class LipSyncCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1643,6 +1674,7 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[LipSyncFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1650,7 +1682,9 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1660,6 +1694,7 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1728,6 +1763,7 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[AdvancedLipSyncFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1735,7 +1771,9 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -1745,6 +1783,7 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1813,6 +1852,7 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[AdvancedLipSyncFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1820,7 +1860,9 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -1830,6 +1872,7 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1899,6 +1942,7 @@ class EffectsCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[EffectsFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1906,7 +1950,9 @@ class EffectsCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -1916,6 +1962,7 @@ class EffectsCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -1985,6 +2032,7 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[EffectsFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -1992,7 +2040,9 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2002,6 +2052,7 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2068,6 +2119,7 @@ class TextToAudioCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[TextToAudioFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2075,7 +2127,9 @@ class TextToAudioCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -2085,6 +2139,7 @@ class TextToAudioCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2151,6 +2206,7 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[TextToAudioFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2158,7 +2214,9 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2168,6 +2226,7 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2238,6 +2297,7 @@ class VideoToAudioCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[VideoToAudioFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2245,7 +2305,9 @@ class VideoToAudioCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -2255,6 +2317,7 @@ class VideoToAudioCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2325,6 +2388,7 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[VideoToAudioFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2332,7 +2396,9 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2342,6 +2408,7 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2420,6 +2487,7 @@ class OmniVideoCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[OmniVideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2427,7 +2495,9 @@ class OmniVideoCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -2437,6 +2507,7 @@ class OmniVideoCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2515,6 +2586,7 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[OmniVideoFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2522,7 +2594,9 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2532,6 +2606,7 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2605,6 +2680,7 @@ class ImageExpandCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[ImageExpandFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2612,7 +2688,9 @@ class ImageExpandCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -2622,6 +2700,7 @@ class ImageExpandCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2695,6 +2774,7 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[ImageExpandFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2702,7 +2782,9 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2712,6 +2794,7 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2784,6 +2867,7 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[AdvancedCustomElementFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2791,7 +2875,9 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = self._call(
             "create_and_wait",
@@ -2801,6 +2887,7 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)
@@ -2873,6 +2960,7 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
         timeout: float | None | Unset = UNSET,
         on_progress: Callable[[Any], object] | None = None,
         on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
         **fields: Unpack[AdvancedCustomElementFields],
     ) -> Task:
         """`create`, then `wait` for the task; every error after the create carries its id.
@@ -2880,7 +2968,9 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
         Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
         the client's `wait_timeout`; None waits without one). `on_progress` is called with a
         `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
-        once when the task exists and after every poll.
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
         """
         result = await self._acall(
             "create_and_wait",
@@ -2890,6 +2980,7 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
             timeout=timeout,
             on_progress=on_progress,
             on_submitted=on_submitted,
+            via=via,
             **fields,
         )
         return cast("Task", result)

@@ -26,6 +26,7 @@ def set_fields_repr(self: Any) -> str:
         for item in fields(type(self))
         if item.name != "additional_properties"
         and not isinstance(getattr(self, item.name), Unset)
+        and not (item.metadata.get("trace") and getattr(self, item.name) is None)
     ]
     extra = getattr(self, "additional_properties", None)
     if extra:

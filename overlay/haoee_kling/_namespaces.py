@@ -16,12 +16,14 @@ from ._bodies import merged_fields, page_query, prepare_body
 from ._config import NOT_GIVEN
 from ._core import Core
 from ._engine import Call, Plan
-from ._errors import KlingError
+from ._errors import InvalidRequestError, KlingError
+from ._push import pushed, with_safety_net
 from ._reading import Page, build_model, read_items, read_one
 from ._resource import kind_operations
 from ._retries import request_plan
 from ._submit import create_plan, new_external_task_id
 from ._translate import Reply
+from ._validation import Problem
 from ._waiting import read_task, status_plan, wait_plan
 
 if TYPE_CHECKING:
@@ -169,16 +171,21 @@ class KindPlans:
         *,
         just_created: bool = False,
         statuses: bool = False,
+        via: Any = None,
     ) -> Plan[dict[str, Any]]:
         """The wait plan of one task (`statuses`: emit each status change, end at either
-        terminal state)."""
+        terminal state; `via`: a `CallbackReceiver` whose push ends the wait early)."""
         spec = self.core.wait_spec(
             self.kind, timeout, on_progress, just_created=just_created, task_ids=(task_id,)
         )
         header = self.core.header_for(task_id, self.kind, NOT_GIVEN)
+        if via is not None:
+            spec = with_safety_net(spec, via)
         if statuses:
-            return status_plan(self.kind, task_id, self.ops["get"], header, spec, emit=to_task)
-        return wait_plan(self.kind, task_id, self.ops["get"], header, spec)
+            plan = status_plan(self.kind, task_id, self.ops["get"], header, spec, emit=to_task)
+        else:
+            plan = wait_plan(self.kind, task_id, self.ops["get"], header, spec)
+        return plan if via is None else pushed(via, plan, (task_id,), spec.clock)
 
     def create(
         self,
@@ -248,7 +255,12 @@ class KindPlans:
         )
 
     def wait(
-        self, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+        self,
+        task_id: str,
+        *,
+        timeout: Any = NOT_GIVEN,
+        on_progress: Callback = None,
+        via: Any = None,
     ) -> Plan[Task]:
         """Poll a task until it succeeds.
 
@@ -257,6 +269,8 @@ class KindPlans:
             timeout: overall deadline in seconds (default: the client's `wait_timeout`;
                 None waits without one).
             on_progress: called with a `ProgressEvent` after every poll.
+            via: a `CallbackReceiver`: the wait ends on the task's callback and polls only
+                every `safety_interval` seconds, in case the callback is lost.
 
         Returns:
             The succeeded task.
@@ -264,7 +278,7 @@ class KindPlans:
         Raises:
             TaskFailedError: the task failed. WaitTimeoutError: the deadline passed.
         """
-        return (yield from _task(self.waiting(task_id, timeout, on_progress)))
+        return (yield from _task(self.waiting(task_id, timeout, on_progress, via=via)))
 
     def create_and_wait(
         self,
@@ -276,10 +290,17 @@ class KindPlans:
         timeout: Any = NOT_GIVEN,
         on_progress: Callback = None,
         on_submitted: Callback = None,
+        via: Any = None,
         **fields: Any,
     ) -> Plan[Task]:
-        """`create` then `wait` (see both); every error after the create carries the task id."""
+        """`create` then `wait` (see both); every error after the create carries the task id.
+
+        With `via` (a `CallbackReceiver`), a create without `callback_url` gets the receiver's
+        `url` (when it has one), and the wait ends on the task's callback.
+        """
         fields = merged_fields(body, fields)
+        if via is not None and not fields.get("callback_url"):
+            fields["callback_url"] = _callback_url(via)
         external_id = external_task_id or fields.pop("external_task_id", None)
         external_id = external_id or new_external_task_id()
         created = yield from _task(
@@ -288,10 +309,21 @@ class KindPlans:
         )
         return (
             yield from _task(
-                self.waiting(created.task_id, timeout, on_progress, just_created=True),
+                self.waiting(created.task_id, timeout, on_progress, just_created=True, via=via),
                 external_task_id=external_id,
             )
         )
+
+
+def _callback_url(via: Any) -> str:
+    """The `callback_url` a create waited for `via` a receiver gets: the receiver's `url`."""
+    if not via.url:
+        message = (
+            "callback_url: is required with via=receiver (give callback_url=, or set the "
+            "receiver's url to where Kling can reach it); without it no callback can arrive"
+        )
+        raise InvalidRequestError([Problem("callback_url", "via-needs-callback-url", message)])
+    return str(via.url)
 
 
 def _send(core: Core, op_id: str, *, idempotent: bool = True, **call: Any) -> Plan[Reply]:

@@ -10,6 +10,7 @@ from ._core import Core
 from ._cost import total_cost
 from ._engine import Plan
 from ._namespaces import Callback, KindPlans, to_task
+from ._push import pushed, with_safety_net
 from ._reading import WaitManyResult
 from ._waiting import wait_many_plan
 
@@ -39,10 +40,17 @@ class TasksPlans:
         return self._kind(kind).get(task_id)
 
     def wait(
-        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+        self,
+        kind: str,
+        task_id: str,
+        *,
+        timeout: Any = NOT_GIVEN,
+        on_progress: Callback = None,
+        via: Any = None,
     ) -> Plan[Task]:
-        """Poll a task of a kind until it succeeds (see the kinds' `wait`)."""
-        return self._kind(kind).wait(task_id, timeout=timeout, on_progress=on_progress)
+        """Poll a task of a kind until it succeeds (see the kinds' `wait`; `via`: a
+        `CallbackReceiver` whose callback ends the wait)."""
+        return self._kind(kind).wait(task_id, timeout=timeout, on_progress=on_progress, via=via)
 
     def wait_many(
         self,
@@ -50,8 +58,12 @@ class TasksPlans:
         *,
         timeout: Any = NOT_GIVEN,
         on_progress: Callback = None,
+        via: Any = None,
     ) -> Plan[WaitManyResult[Task]]:
         """Wait for many tasks with list requests (ceil(N/500) per kind and round).
+
+        With `via` (a `CallbackReceiver`) the wait ends once every task's terminal callback has
+        arrived, and its rounds come only every `safety_interval` seconds, for lost callbacks.
 
         Returns:
             task_id -> task, failed ones included (check `task_status`); `.skipped` lists the
@@ -68,13 +80,18 @@ class TasksPlans:
             on_progress,
             task_ids=[task_id for _, task_id in pairs],
         )
-        data = yield from wait_many_plan(
+        if via is not None:
+            spec = with_safety_net(spec, via)
+        plan = wait_many_plan(
             pairs,
             {k: v.ops["list"] for k, v in kinds.items()},
             {k: v.ops["get"] for k, v in kinds.items()},
             {k: self.core.header_for(None, k, NOT_GIVEN) for k in kinds},
             spec,
         )
+        if via is not None:
+            plan = pushed(via, plan, [task_id for _, task_id in pairs], spec.clock)
+        data = yield from plan
         result: WaitManyResult[Task] = WaitManyResult(
             (task_id, to_task(task)) for task_id, task in data.items()
         )

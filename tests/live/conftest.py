@@ -75,6 +75,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
+def budget() -> gateway.Budget:
+    """The run's cap on created tasks (KLING_LIVE_MAX_TASKS, default 1), shared by every
+    billed check of the run."""
+    return gateway.Budget(int(os.environ.get("KLING_LIVE_MAX_TASKS", "1")))
+
+
+@pytest.fixture(scope="session")
 def target() -> gateway.Target:
     """Where the live checks go and with which key."""
     return gateway.Target.from_env()

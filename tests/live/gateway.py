@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from tests import openapi_doc
 
@@ -69,6 +70,19 @@ class Target:
     def headers(self, path: str, body: Any = None) -> dict[str, str]:
         """The ``ModelName`` header for a call to ``path`` (forced by HAOEE_MODEL_NAME or not)."""
         return {"ModelName": self.model_name or model_name_for(path, body)}
+
+
+class Budget:
+    """How many tasks this run may still create (KLING_LIVE_MAX_TASKS), across billed checks."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self) -> None:
+        """Spend one create, or skip the test when the cap is reached."""
+        if self.left <= 0:
+            pytest.skip("KLING_LIVE_MAX_TASKS reached: no more paid tasks in this run")
+        self.left -= 1
 
 
 def describe(response: httpx.Response) -> str:

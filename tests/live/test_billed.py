@@ -41,25 +41,6 @@ CHEAPEST: tuple[tuple[str, str, dict[str, Any], str], ...] = (
 )
 
 
-class Budget:
-    """How many tasks this run may still create (KLING_LIVE_MAX_TASKS)."""
-
-    def __init__(self, limit: int) -> None:
-        self.left = limit
-
-    def take(self) -> None:
-        """Spend one create, or skip the test when the cap is reached."""
-        if self.left <= 0:
-            pytest.skip("KLING_LIVE_MAX_TASKS reached: no more paid tasks in this run")
-        self.left -= 1
-
-
-@pytest.fixture(scope="session")
-def budget() -> Budget:
-    """The run's cap on created tasks."""
-    return Budget(int(os.environ.get("KLING_LIVE_MAX_TASKS", "1")))
-
-
 @pytest.mark.parametrize(
     ("kind", "path", "body", "results"), CHEAPEST, ids=[kind for kind, *_ in CHEAPEST]
 )
@@ -69,7 +50,7 @@ def test_create_wait_and_check_the_result(
     body: dict[str, Any],
     results: str,
     target: gateway.Target,
-    budget: Budget,
+    budget: gateway.Budget,
     observe: Callable[[str], None],
 ) -> None:
     """One cheapest task through the overlay client: created, waited for, every answer checked.
@@ -122,7 +103,7 @@ def test_create_wait_and_check_the_result(
 
 
 def test_q1_empty_balance_error(
-    target: gateway.Target, budget: Budget, observe: Callable[[str], None]
+    target: gateway.Target, budget: gateway.Budget, observe: Callable[[str], None]
 ) -> None:
     """What a create answers on an account with no balance (needs HAOEE_EMPTY_BALANCE_KEY)."""
     key = os.environ.get("HAOEE_EMPTY_BALANCE_KEY")

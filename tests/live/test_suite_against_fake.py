@@ -10,6 +10,7 @@ schemathesis profile for the live gateway must run clean.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -129,6 +130,8 @@ def test_free_live_checks_pass_against_the_fake(fake: Fake, tmp_path: Path) -> N
 
 def test_billed_checks_pass_against_the_fake(tmp_path: Path) -> None:
     """The billed path (create, wait, check the result) under the cap, on a fast real clock."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
     with _fake_process(speed=2000) as fresh:
         suite = _pytest(
             fresh,
@@ -137,16 +140,21 @@ def test_billed_checks_pass_against_the_fake(tmp_path: Path) -> None:
             "-m",
             "live and billed",
             KLING_LIVE_BILLED="1",
-            KLING_LIVE_MAX_TASKS="2",
+            KLING_LIVE_MAX_TASKS="3",
             KLING_LIVE_POLL_S="0.05",
             KLING_LIVE_WAIT_S="60",
+            # The callback check: the fake (on a real clock) posts to a loopback receiver.
+            KLING_LIVE_CALLBACK_URL=f"http://127.0.0.1:{port}/kling/callback",
+            KLING_LIVE_CALLBACK_PORT=str(port),
         )
     skipped = [
         case.get("name") for case in suite.iter("testcase") if case.find("skipped") is not None
     ]
     assert skipped == ["test_q1_empty_balance_error"]
     assert suite.get("failures") == suite.get("errors") == "0"
-    assert suite.get("tests") == "3"
+    assert suite.get("tests") == "4"
+    observed = [p.get("value", "") for p in suite.iter("property") if p.get("name") == "observed"]
+    assert any("'submitted', 'processing', 'succeed'" in o for o in observed), observed
 
 
 def test_recording_leaves_valid_secret_free_cassettes(fake: Fake, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .advanced_lip_sync_request import AdvancedLipSyncRequest
     from .audio_result import AudioResult
     from .balance_deduction import BalanceDeduction
+    from .callback_ack import CallbackAck
     from .camera_config import CameraConfig
     from .camera_control import CameraControl
     from .camera_control_type import CameraControlType
@@ -102,6 +103,7 @@ _MODULES: dict[str, str] = {
     "AdvancedLipSyncRequest": ".advanced_lip_sync_request",
     "AudioResult": ".audio_result",
     "BalanceDeduction": ".balance_deduction",
+    "CallbackAck": ".callback_ack",
     "CameraConfig": ".camera_config",
     "CameraControl": ".camera_control",
     "CameraControlType": ".camera_control_type",
@@ -205,6 +207,7 @@ __all__ = (
     "AdvancedLipSyncRequest",
     "AudioResult",
     "BalanceDeduction",
+    "CallbackAck",
     "CameraConfig",
     "CameraControl",
     "CameraControlType",

@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from ..models.tag_ref import TagRef
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, ElementImageList, ElementVideoList, TagRef
+    from ..models.element_image_list import ElementImageList
+    from ..models.element_video_list import ElementVideoList
+    from ..models.tag_ref import TagRef
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="AdvancedCustomElementRequest")
 
 
@@ -52,10 +64,16 @@ class AdvancedCustomElementRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         element_name = self.element_name
 
         element_description = self.element_description
@@ -109,10 +127,8 @@ class AdvancedCustomElementRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.element_image_list import ElementImageList
-        from ..models.element_video_list import ElementVideoList
-        from ..models.tag_ref import TagRef
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         element_name = d.pop("element_name")
 

@@ -14,6 +14,16 @@ if TYPE_CHECKING:
     from ..models.camera_config import CameraConfig
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, CameraConfig
+    from ..models.camera_config import CameraConfig
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="CameraControl")
 
 
@@ -32,10 +42,16 @@ class CameraControl:
     type_: CameraControlType
     config: CameraConfig | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         type_ = self.type_.value
 
         config: dict[str, Any] | Unset = UNSET
@@ -56,8 +72,8 @@ class CameraControl:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.camera_config import CameraConfig
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         type_ = CameraControlType(d.pop("type"))
 

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.tag import Tag
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, ImageUrlResult, Tag
+    from ..models.image_url_result import ImageUrlResult
+    from ..models.tag import Tag
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="CustomElement")
 
 
@@ -41,10 +52,16 @@ class CustomElement:
     owned_by: str | Unset = UNSET
     final_unit_deduction: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         element_id = self.element_id
 
         element_name = self.element_name
@@ -97,9 +114,8 @@ class CustomElement:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.image_url_result import ImageUrlResult
-        from ..models.tag import Tag
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         element_id = d.pop("element_id")
 

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from ..models.custom_element import CustomElement
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, CustomElement
+    from ..models.custom_element import CustomElement
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="CustomElementEnvelope")
 
 
@@ -43,6 +53,8 @@ class CustomElementEnvelope:
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         code = self.code
 
         data = self.data.to_dict()
@@ -68,8 +80,8 @@ class CustomElementEnvelope:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.custom_element import CustomElement
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         code = cast(Literal[0], d.pop("code"))
         if code != 0:

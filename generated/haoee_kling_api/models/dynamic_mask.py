@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.trajectory_point import TrajectoryPoint
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, TrajectoryPoint
+    from ..models.trajectory_point import TrajectoryPoint
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="DynamicMask")
 
 
@@ -30,10 +40,16 @@ class DynamicMask:
     mask: str
     trajectories: list[TrajectoryPoint]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         mask = self.mask
 
         trajectories = []
@@ -54,8 +70,8 @@ class DynamicMask:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.trajectory_point import TrajectoryPoint
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         mask = d.pop("mask")
 

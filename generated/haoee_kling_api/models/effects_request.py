@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.watermark_request import WatermarkRequest
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, EffectsInput, WatermarkRequest
+    from ..models.effects_input import EffectsInput
+    from ..models.watermark_request import WatermarkRequest
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="EffectsRequest")
 
 
@@ -41,10 +52,16 @@ class EffectsRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         effect_scene: str
         if isinstance(self.effect_scene, EffectScene):
             effect_scene = self.effect_scene.value
@@ -80,9 +97,8 @@ class EffectsRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.effects_input import EffectsInput
-        from ..models.watermark_request import WatermarkRequest
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
 
         def _parse_effect_scene(data: object) -> EffectScene | str:

@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.image_url_item import ImageUrlItem
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, ImageUrlItem
+    from ..models.image_url_item import ImageUrlItem
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="ElementImageList")
 
 
@@ -29,10 +39,16 @@ class ElementImageList:
     frontal_image: str
     refer_images: list[ImageUrlItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         frontal_image = self.frontal_image
 
         refer_images = []
@@ -53,8 +69,8 @@ class ElementImageList:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.image_url_item import ImageUrlItem
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         frontal_image = d.pop("frontal_image")
 

@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.image_url_result import ImageUrlResult
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, ImageUrlResult
+    from ..models.image_url_result import ImageUrlResult
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="ElementImageListResult")
 
 
@@ -29,10 +39,16 @@ class ElementImageListResult:
     frontal_image: str | Unset = UNSET
     refer_images: list[ImageUrlResult] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         frontal_image = self.frontal_image
 
         refer_images: list[dict[str, Any]] | Unset = UNSET
@@ -54,8 +70,8 @@ class ElementImageListResult:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.image_url_result import ImageUrlResult
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         frontal_image = d.pop("frontal_image", UNSET)
 

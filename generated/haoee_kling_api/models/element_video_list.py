@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.video_url_item import VideoUrlItem
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, VideoUrlItem
+    from ..models.video_url_item import VideoUrlItem
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="ElementVideoList")
 
 
@@ -26,10 +36,16 @@ class ElementVideoList:
 
     refer_videos: list[VideoUrlItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         refer_videos = []
         for refer_videos_item_data in self.refer_videos:
             refer_videos_item = refer_videos_item_data.to_dict()
@@ -47,8 +63,8 @@ class ElementVideoList:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.video_url_item import VideoUrlItem
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         refer_videos = []
         _refer_videos = d.pop("refer_videos")

@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.video_url_result import VideoUrlResult
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, VideoUrlResult
+    from ..models.video_url_result import VideoUrlResult
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="ElementVideoListResult")
 
 
@@ -26,10 +36,16 @@ class ElementVideoListResult:
 
     refer_videos: list[VideoUrlResult] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         refer_videos: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.refer_videos, Unset):
             refer_videos = []
@@ -47,8 +63,8 @@ class ElementVideoListResult:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.video_url_result import VideoUrlResult
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         _refer_videos = d.pop("refer_videos", UNSET)
         refer_videos: list[VideoUrlResult] | Unset = UNSET

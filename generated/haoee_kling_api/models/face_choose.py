@@ -38,6 +38,10 @@ class FaceChoose:
     sound_volume: float | Unset = 1.0
     original_audio_volume: float | Unset = 1.0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 

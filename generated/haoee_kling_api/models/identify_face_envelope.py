@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from ..models.identify_face_result import IdentifyFaceResult
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, IdentifyFaceResult
+    from ..models.identify_face_result import IdentifyFaceResult
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="IdentifyFaceEnvelope")
 
 
@@ -43,6 +53,8 @@ class IdentifyFaceEnvelope:
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         code = self.code
 
         data = self.data.to_dict()
@@ -68,8 +80,8 @@ class IdentifyFaceEnvelope:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.identify_face_result import IdentifyFaceResult
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         code = cast(Literal[0], d.pop("code"))
         if code != 0:

@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.face_data import FaceData
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, FaceData
+    from ..models.face_data import FaceData
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="IdentifyFaceResult")
 
 
@@ -31,10 +41,16 @@ class IdentifyFaceResult:
     final_unit_deduction: str | Unset = UNSET
     face_data: list[FaceData] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         session_id = self.session_id
 
         final_unit_deduction = self.final_unit_deduction
@@ -62,8 +78,8 @@ class IdentifyFaceResult:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.face_data import FaceData
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         session_id = d.pop("session_id")
 

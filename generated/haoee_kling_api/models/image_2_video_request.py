@@ -23,6 +23,28 @@ if TYPE_CHECKING:
     from ..models.watermark_request import WatermarkRequest
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global \
+        _late_loaded, \
+        CameraControl, \
+        DynamicMask, \
+        ElementRef, \
+        MultiPromptItem, \
+        VoiceRef, \
+        WatermarkRequest
+    from ..models.camera_control import CameraControl
+    from ..models.dynamic_mask import DynamicMask
+    from ..models.element_ref import ElementRef
+    from ..models.multi_prompt_item import MultiPromptItem
+    from ..models.voice_ref import VoiceRef
+    from ..models.watermark_request import WatermarkRequest
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="Image2VideoRequest")
 
 
@@ -92,10 +114,16 @@ class Image2VideoRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         model_name: str | Unset
         if isinstance(self.model_name, Unset):
             model_name = UNSET
@@ -222,13 +250,8 @@ class Image2VideoRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.camera_control import CameraControl
-        from ..models.dynamic_mask import DynamicMask
-        from ..models.element_ref import ElementRef
-        from ..models.multi_prompt_item import MultiPromptItem
-        from ..models.voice_ref import VoiceRef
-        from ..models.watermark_request import WatermarkRequest
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
 
         def _parse_model_name(data: object) -> ModelNameImage2Video | str | Unset:

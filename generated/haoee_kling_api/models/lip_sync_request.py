@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.lip_sync_input import LipSyncInput
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, LipSyncInput
+    from ..models.lip_sync_input import LipSyncInput
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="LipSyncRequest")
 
 
@@ -33,10 +43,16 @@ class LipSyncRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         input_ = self.input_.to_dict()
 
         callback_url = self.callback_url
@@ -59,8 +75,8 @@ class LipSyncRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.lip_sync_input import LipSyncInput
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         input_ = LipSyncInput.from_dict(d.pop("input"))
 

@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from ..models.watermark_request import WatermarkRequest
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, SubjectImage, WatermarkRequest
+    from ..models.subject_image import SubjectImage
+    from ..models.watermark_request import WatermarkRequest
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="MultiImage2ImageRequest")
 
 
@@ -56,10 +67,16 @@ class MultiImage2ImageRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         subject_image_list = []
         for subject_image_list_item_data in self.subject_image_list:
             subject_image_list_item = subject_image_list_item_data.to_dict()
@@ -123,9 +140,8 @@ class MultiImage2ImageRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.subject_image import SubjectImage
-        from ..models.watermark_request import WatermarkRequest
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         subject_image_list = []
         _subject_image_list = d.pop("subject_image_list")

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from ..models.watermark_request import WatermarkRequest
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, ImageItem, WatermarkRequest
+    from ..models.image_item import ImageItem
+    from ..models.watermark_request import WatermarkRequest
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="MultiImage2VideoRequest")
 
 
@@ -58,10 +69,16 @@ class MultiImage2VideoRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         image_list = []
         for image_list_item_data in self.image_list:
             image_list_item = image_list_item_data.to_dict()
@@ -128,9 +145,8 @@ class MultiImage2VideoRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.image_item import ImageItem
-        from ..models.watermark_request import WatermarkRequest
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         image_list = []
         _image_list = d.pop("image_list")

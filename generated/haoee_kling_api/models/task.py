@@ -17,6 +17,19 @@ if TYPE_CHECKING:
     from ..models.watermark_info import WatermarkInfo
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, BalanceDeduction, TaskInfo, TaskResult, WatermarkInfo
+    from ..models.balance_deduction import BalanceDeduction
+    from ..models.task_info import TaskInfo
+    from ..models.task_result import TaskResult
+    from ..models.watermark_info import WatermarkInfo
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="Task")
 
 
@@ -55,12 +68,16 @@ class Task:
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.task_result import TaskResult
-
+        if not _late_loaded:
+            _load_late()
         task_id = self.task_id
 
         task_status: str | Unset = UNSET
@@ -129,11 +146,8 @@ class Task:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.balance_deduction import BalanceDeduction
-        from ..models.task_info import TaskInfo
-        from ..models.task_result import TaskResult
-        from ..models.watermark_info import WatermarkInfo
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         task_id = d.pop("task_id")
 

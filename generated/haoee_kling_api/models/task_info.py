@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.parent_video import ParentVideo
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, ParentVideo
+    from ..models.parent_video import ParentVideo
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="TaskInfo")
 
 
@@ -28,10 +38,16 @@ class TaskInfo:
     external_task_id: None | str | Unset = UNSET
     parent_video: ParentVideo | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         external_task_id: None | str | Unset
         if isinstance(self.external_task_id, Unset):
             external_task_id = UNSET
@@ -54,8 +70,8 @@ class TaskInfo:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.parent_video import ParentVideo
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
 
         def _parse_external_task_id(data: object) -> None | str | Unset:

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from ..models.task import Task
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, Task
+    from ..models.task import Task
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="TaskListEnvelope")
 
 
@@ -43,6 +53,8 @@ class TaskListEnvelope:
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         code = self.code
 
         data = []
@@ -71,8 +83,8 @@ class TaskListEnvelope:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.task import Task
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         code = cast(Literal[0], d.pop("code"))
         if code != 0:

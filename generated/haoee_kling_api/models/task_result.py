@@ -16,6 +16,19 @@ if TYPE_CHECKING:
     from ..models.video_result import VideoResult
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, AdvancedElement, AudioResult, ImageResult, VideoResult
+    from ..models.advanced_element import AdvancedElement
+    from ..models.audio_result import AudioResult
+    from ..models.image_result import ImageResult
+    from ..models.video_result import VideoResult
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="TaskResult")
 
 
@@ -35,10 +48,16 @@ class TaskResult:
     audios: list[AudioResult] | Unset = UNSET
     elements: list[AdvancedElement] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         videos: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.videos, Unset):
             videos = []
@@ -83,11 +102,8 @@ class TaskResult:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.advanced_element import AdvancedElement
-        from ..models.audio_result import AudioResult
-        from ..models.image_result import ImageResult
-        from ..models.video_result import VideoResult
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         _videos = d.pop("videos", UNSET)
         videos: list[VideoResult] | Unset = UNSET

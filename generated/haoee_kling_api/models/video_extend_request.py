@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from ..models.watermark_request import WatermarkRequest
 
 
+_late_loaded = False
+
+
+def _load_late() -> None:
+    global _late_loaded, WatermarkRequest
+    from ..models.watermark_request import WatermarkRequest
+
+    _late_loaded = True
+
+
 T = TypeVar("T", bound="VideoExtendRequest")
 
 
@@ -43,10 +53,16 @@ class VideoExtendRequest:
     callback_url: str | Unset = UNSET
     external_task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    request_id: str | None = _attrs_field(
+        init=False, default=None, eq=False, metadata={"trace": True}
+    )
+    """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _late_loaded:
+            _load_late()
         video_id = self.video_id
 
         prompt = self.prompt
@@ -87,8 +103,8 @@ class VideoExtendRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.watermark_request import WatermarkRequest
-
+        if not _late_loaded:
+            _load_late()
         d = dict(src_dict)
         video_id = d.pop("video_id")
 

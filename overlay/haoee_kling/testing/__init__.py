@@ -25,6 +25,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._callbacks import FAKE_WEBHOOK_SECRET, CallbackFaults, Delivery
     from ._clock import Clock, FakeClock, RealClock
     from ._faults import (
         Fault,
@@ -48,10 +49,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DEMO_KEY",
     "FAIL_MARKER",
+    "FAKE_WEBHOOK_SECRET",
     "KINDS",
     "REJECT_MARKER",
+    "CallbackFaults",
     "Clock",
     "ConnectionDropped",
+    "Delivery",
     "DurationProfile",
     "FakeClock",
     "FakeGateway",
@@ -73,6 +77,9 @@ __all__ = [
 ]
 
 _EXPORTS = {
+    "CallbackFaults": "._callbacks",
+    "Delivery": "._callbacks",
+    "FAKE_WEBHOOK_SECRET": "._callbacks",
     "Clock": "._clock",
     "ConnectionDropped": "._wire",
     "DEMO_KEY": "._gateway",

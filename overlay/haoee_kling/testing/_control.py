@@ -8,6 +8,9 @@ Every call needs the same `Authorization: Bearer <key>` as the API. JSON in, JSO
     DELETE /_fake/faults            clear the fault plan
     POST   /_fake/clock/advance     {"seconds": N}: move the clock forward; answers {"now": ...}
     POST   /_fake/reset             forget all tasks and faults
+    POST   /_fake/callbacks         callback faults, fields of `CallbackFaults` (drop, duplicate,
+                                    delay, reorder, bad_signature); answers as GET does
+    GET    /_fake/callbacks         the callback faults in force and every delivery so far
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ._callbacks import CallbackFaults
 from ._envelope import KlingError, authenticate, new_request_id
 from ._faults import Fault
 
@@ -89,6 +93,19 @@ async def _advance(gateway: FakeGateway, request: Request) -> dict[str, float]:
     return {"now": gateway.clock.now()}
 
 
+async def _callbacks(gateway: FakeGateway, request: Request) -> dict[str, Any]:
+    if request.method == "POST":
+        payload = await request.json()
+        known = {f.name for f in dataclasses.fields(CallbackFaults)}
+        if not isinstance(payload, dict) or not set(payload) <= known:
+            raise ValueError(f"send an object with some of: {', '.join(sorted(known))}")
+        gateway.callbacks.faults = CallbackFaults(**payload)
+    return {
+        "faults": dataclasses.asdict(gateway.callbacks.faults),
+        "deliveries": [dataclasses.asdict(d) for d in gateway.callbacks.deliveries],
+    }
+
+
 async def _reset(gateway: FakeGateway, request: Request) -> dict[str, bool]:
     gateway.reset()
     return {"reset": True}
@@ -107,4 +124,6 @@ def control_routes(gateway: FakeGateway) -> list[BaseRoute]:
         route("faults", _clear_faults, "DELETE"),
         route("clock/advance", _advance, "POST"),
         route("reset", _reset, "POST"),
+        route("callbacks", _callbacks, "POST"),
+        route("callbacks", _callbacks, "GET"),
     ]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._app import build_app
+from ._callbacks import FAKE_WEBHOOK_SECRET, CallbackDispatcher
 from ._clock import Clock, FakeClock
 from ._elements import presets
 from ._faults import FaultPlan
@@ -56,6 +57,8 @@ class GatewayConfig:
         failure_rate: the share of tasks that fail on their own (besides `[fake:fail]`).
         retry_after: the `Retry-After` seconds sent with 429 code 1303.
         session_ttl: how long an identify-face session stays valid, seconds.
+        webhook_secret: the `whsec_` secret callbacks are signed with (None: unsigned, the
+            legacy form); see `_callbacks`.
     """
 
     keys: tuple[str, ...] = (DEMO_KEY,)
@@ -66,6 +69,7 @@ class GatewayConfig:
     failure_rate: float = 0.0
     retry_after: int = 1
     session_ttl: float = 24 * 3600.0
+    webhook_secret: str | None = FAKE_WEBHOOK_SECRET
 
     def __post_init__(self) -> None:
         if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):
@@ -92,6 +96,7 @@ class FakeGateway:
         self.clock: Clock = clock if clock is not None else FakeClock()
         self.faults = FaultPlan()
         self.store = Store()
+        self.callbacks = CallbackDispatcher(self)
         self.reset()
         self.app: ASGIApp = build_app(self)
 
@@ -136,12 +141,14 @@ class FakeGateway:
         """Forget all tasks, sessions and elements and clear the fault plan."""
         self.store.reset()
         self.faults.clear()
+        self.callbacks.reset()
         for name in media_refs(presets()):
             self.store.add_media(name)
 
     def advance(self, seconds: float) -> None:
-        """Move the clock forward."""
+        """Move the clock forward (and send the callbacks that fall due)."""
         self.clock.advance(seconds)
+        self.callbacks.pump()
 
     def tasks(self) -> list[Task]:
         """Every stored task, oldest first."""
@@ -168,6 +175,7 @@ class FakeGateway:
         remaining = timeline.finished - self.clock.now()
         if remaining > 0:
             self.clock.advance(remaining)
+        self.callbacks.pump()
         return timeline.outcome
 
     def __repr__(self) -> str:

@@ -153,6 +153,8 @@ def create_task(gw: FakeGateway, call: Call) -> JSON:
     )  # fmt: skip
     _add_outputs(gw, task, n)
     store.add_task(task)
+    if body.get("callback_url"):
+        gw.callbacks.track(task, call.base)
     return render_created(task)
 
 

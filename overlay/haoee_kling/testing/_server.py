@@ -115,9 +115,10 @@ class RunningServer:
         return self.origin + self.gateway.config.prefix
 
     def stop(self) -> None:
-        """Stop serving and wait for the thread to end."""
+        """Stop serving and wait for the thread to end (and the callbacks' pump, if any)."""
         self._server.should_exit = True
         self._thread.join(timeout=10)
+        self.gateway.callbacks.close()
 
 
 def serve_in_thread(
