@@ -1,0 +1,255 @@
+"""`kling batch run | status | retry`: a jobs file run to the end, resumable after anything.
+
+The commands are a thin shell over `Kling.batch`: the ledger, the limiter and the downloads are
+the library's. What is here: a live display (a Rich bar with the counts, ETA and units on a
+terminal; a plain line per change otherwise), the summary (or one JSON document with
+`--json`), and Ctrl-C, which stops sending creates and prints the command that resumes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from .._errors import KlingError
+from ._failures import ExitCode
+from ._render import Output
+
+if TYPE_CHECKING:
+    from .._batch_jobs import BatchError
+    from .._batch_run import BatchResult
+
+__all__ = ["batch_group"]
+
+_SHOWN = ("downloaded", "failed", "submitted", "submitting", "pending")
+
+
+def _line(event: Any) -> str:
+    counts = event.counts
+    parts = [f"{counts[state]} {state}" for state in _SHOWN if counts.get(state)]
+    units = f" · {event.units} units" if event.units is not None else ""
+    limit = f" · limit {event.limit}" if event.refusals else ""
+    return ", ".join(parts) + units + limit
+
+
+@contextlib.contextmanager
+def _display(output: Output) -> Iterator[Any]:
+    """The progress callback: a Rich bar on a terminal, plain lines otherwise (none for JSON)."""
+    if output.as_json:
+        yield None
+        return
+    if not output.err.is_terminal:
+        last: list[str] = []
+
+        def plain(event: Any) -> None:
+            line = _line(event)
+            if not last or last[-1] != line:
+                last.append(line)
+                output.note(f"batch: {line}")
+
+        yield plain
+        return
+    columns = (
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=output.err, transient=False) as progress:
+        bar = progress.add_task("starting", total=None)
+
+        def update(event: Any) -> None:
+            done = event.counts["downloaded"] + event.counts["failed"]
+            progress.update(bar, completed=done, total=event.total, description=_line(event))
+
+        yield update
+
+
+def _command(verb: str, jobs: Path, out: Path | None, ledger: Path | None, extra: list[str]) -> str:
+    words = ["kling", "batch", verb, str(jobs)]
+    words += ["--out", str(out)] if out else []
+    words += ["--ledger", str(ledger)] if ledger else []
+    return shlex.join(words + extra)
+
+
+def _summary(output: Output, result: BatchResult, resume: str, retry: str) -> ExitCode:
+    """Print how the run ended; the exit code says it too (4: some failed, 5: unresolved)."""
+    code = ExitCode.OK
+    if result.failed:
+        code = ExitCode.TASK_FAILED
+    if result.unresolved or result.counts["pending"] or result.counts["submitted"]:
+        code = ExitCode.TIMEOUT
+    if output.as_json:
+        sys.stdout.write(json.dumps({**result.to_dict(), "exit_code": int(code)}) + "\n")
+        return code
+    counts = ", ".join(f"{n} {state}" for state, n in result.counts.items() if n)
+    units = result.units if result.units is not None else "not reported"
+    output.out.print(Text(f"{result.total} jobs: {counts}; units spent {units}"), crop=False)
+    if result.manifest is not None:
+        output.out.print(Text(f"manifest {result.manifest}"), crop=False)
+    for problem in result.skipped:
+        output.note(f"skipped {problem}")
+    for job, error in result.failed:
+        output.note(f"failed {job}: {error}")
+    for job, error in result.unresolved:
+        output.note(f"unresolved {job}: {error}")
+    if result.failed:
+        output.note(f"retry the failed jobs with: {retry}")
+    if code == ExitCode.TIMEOUT:
+        output.note(f"not finished; resume with: {resume}")
+    return code
+
+
+def _bad_batch(output: Output, exc: BatchError) -> ExitCode:
+    from .._batch_jobs import InvalidJobsError
+
+    code = ExitCode.BAD_INPUT if isinstance(exc, InvalidJobsError) else ExitCode.FAILURE
+    if output.as_json:
+        document = {
+            "error": type(exc).__name__,
+            "message": exc.message,
+            "problems": list(getattr(exc, "problems", ())),
+            "exit_code": int(code),
+        }
+        if exc.task_id:
+            document["task_id"] = exc.task_id
+        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+    else:
+        output.err.print(Text(f"error: {exc}", style="bold red"))
+    return code
+
+
+def _run(ctx: click.Context, jobs: Path, retry_failed: bool, **options: Any) -> None:
+    from .._batch_jobs import BatchError  # the batch modules load when a batch command runs
+
+    output: Output = ctx.obj.output
+    extra = [] if options["concurrency"] == 5 else ["--concurrency", str(options["concurrency"])]
+    extra += ["--skip-invalid"] if options["skip_invalid"] else []
+    resume = _command("run", jobs, options["out"], options["ledger"], extra)
+    retry = _command("retry", jobs, None, options["ledger"], ["--failed"])
+    client = ctx.obj.client()
+    method = client.batch.retry_failed if retry_failed else client.batch.run
+    try:
+        with _display(output) as on_progress:
+            result = method(jobs, on_progress=on_progress, **options)
+    except KeyboardInterrupt:
+        output.err.print(
+            Text("interrupted (Ctrl-C): no more creates are sent; tasks already created keep "
+                 "running and the ledger has them all", style="yellow")
+        )  # fmt: skip
+        output.err.print(Text(f"resume with: {resume}"))
+        ctx.exit(ExitCode.INTERRUPTED)
+    except BatchError as exc:
+        ctx.exit(_bad_batch(output, exc))
+    except KlingError as exc:
+        ctx.exit(output.error(exc, resume))
+    ctx.exit(_summary(output, result, resume, retry))
+
+
+_JOBS = click.argument("jobs", type=click.Path(dir_okay=False, path_type=Path))
+_LEDGER = click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite ledger [default: JOBS.ledger beside the jobs file].",
+)
+
+
+def _run_options(command: Any) -> Any:
+    for option in reversed(
+        [
+            click.option(
+                "--out",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Folder for the files and manifest.jsonl [default: the ledger's].",
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(min=1),
+                default=5,
+                show_default=True,
+                help="Most tasks in flight (lowered while Kling answers 1303).",
+            ),
+            _LEDGER,
+            click.option(
+                "--skip-invalid", is_flag=True, help="Run the valid jobs; report the others."
+            ),
+            click.option(
+                "--poll-interval",
+                type=click.FloatRange(min=0.01),
+                help="Seconds between status rounds [default: 5].",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@click.group("batch")
+def batch_group() -> None:
+    """Run many jobs from a JSONL or CSV file: resumable, within your concurrency, never
+    billed twice."""
+
+
+@batch_group.command("run")
+@_JOBS
+@_run_options
+@click.pass_context
+def run_command(ctx: click.Context, /, jobs: Path, **options: Any) -> None:
+    """Run (or resume) every job of JOBS and download the results into --out.
+
+    Every job is checked before the first is sent. The ledger records each job's state; rerun
+    the same command after Ctrl-C or a crash and it carries on without sending anything twice.
+    """
+    _run(ctx, jobs, False, **options)
+
+
+@batch_group.command("retry")
+@_JOBS
+@click.option("--failed", is_flag=True, help="Send the failed jobs again (billed again).")
+@_run_options
+@click.pass_context
+def retry_command(ctx: click.Context, /, jobs: Path, failed: bool, **options: Any) -> None:
+    """Send the failed jobs of JOBS again, then run the batch to the end."""
+    if not failed:
+        raise click.UsageError("say which jobs to retry: --failed")
+    _run(ctx, jobs, True, **options)
+
+
+@batch_group.command("status")
+@_JOBS
+@_LEDGER
+@click.pass_context
+def status_command(ctx: click.Context, jobs: Path, ledger: Path | None) -> None:
+    """Show where the batch of JOBS stands, from its ledger (no network)."""
+    from .._batch_jobs import BatchError
+    from .._batch_run import read_status
+
+    output: Output = ctx.obj.output
+    try:
+        result = read_status(jobs, ledger)
+    except BatchError as exc:
+        ctx.exit(_bad_batch(output, exc))
+    if output.as_json:
+        rows = [
+            {"job": r.id, "line": r.line, "kind": r.kind, "status": r.state, "task_id": r.task_id}
+            | {"external_task_id": r.external_task_id, "files": list(r.files), "error": r.error}
+            for r in result.jobs
+        ]
+        sys.stdout.write(json.dumps({**result.to_dict(), "jobs": rows}) + "\n")
+        return
+    for r in result.jobs:
+        detail = ", ".join(r.files) if r.files else (r.error or "")
+        line = f"{r.id}  {r.state}  {r.task_id or '-'}  {detail}".rstrip()
+        output.out.print(Text(line), crop=False)
+    counts = ", ".join(f"{n} {state}" for state, n in result.counts.items() if n)
+    output.out.print(Text(f"{result.total} jobs: {counts}"), crop=False)
