@@ -12,7 +12,8 @@ for, because they need extra dependencies the consumer may not have:
   (needs the ``fake`` extra: starlette, uvicorn, jsonschema);
 * ``--with cli`` — ``haoee_kling.cli``, the ``kling`` command (needs the ``cli`` extra).
 
-The core needs httpx, attrs, PyJWT and PyYAML (the package's own dependencies).
+The core needs the package's own dependencies (``[project] dependencies`` in pyproject.toml:
+httpx, attrs, jsonschema, PyJWT, sniffio, standardwebhooks), which ``VENDORED.json`` lists.
 """
 
 from __future__ import annotations

@@ -26,15 +26,23 @@ if TYPE_CHECKING:
         VideoResult,
     )
 
+    from ._batch_jobs import BatchError, InvalidJobsError
+    from ._batch_run import BatchResult
     from ._capabilities import Capabilities, FeatureSupport
+    from ._cost import Cost, task_cost
     from ._downloads import DownloadProgress
+    from ._models import ModelInfo, Models
+    from ._polling import PollPolicy, ProgressEvent, SubmitProgress
+    from ._reading import Page, Skipped, WaitManyResult
+    from ._receiver import CallbackReceiver
+    from ._validation import Problem
+    from ._webhooks import Webhooks
 
     __version__: str
 
 from ._client import AsyncKling, Kling
 from ._clock import Clock, FakeClock, SystemClock
 from ._config import NOT_GIVEN, NotGiven
-from ._cost import Cost, task_cost
 from ._errors import (
     AccountError,
     APIConnectionError,
@@ -46,6 +54,7 @@ from ._errors import (
     ConfigurationError,
     DownloadError,
     InvalidRequestError,
+    InvalidWebhookSignatureError,
     KlingError,
     NotFoundError,
     PermissionDeniedError,
@@ -58,10 +67,6 @@ from ._errors import (
     UnexpectedResponseError,
     WaitTimeoutError,
 )
-from ._models import ModelInfo, Models
-from ._polling import PollPolicy, ProgressEvent, SubmitProgress
-from ._reading import Page, Skipped, WaitManyResult
-from ._validation import Problem
 
 __all__ = [
     "NOT_GIVEN",
@@ -73,6 +78,9 @@ __all__ = [
     "AudioResult",
     "AuthenticationError",
     "BadRequestError",
+    "BatchError",
+    "BatchResult",
+    "CallbackReceiver",
     "Capabilities",
     "Clock",
     "ConcurrencyLimitError",
@@ -85,7 +93,9 @@ __all__ = [
     "FeatureSupport",
     "IdentifyFaceResult",
     "ImageResult",
+    "InvalidJobsError",
     "InvalidRequestError",
+    "InvalidWebhookSignatureError",
     "Kling",
     "KlingError",
     "ModelInfo",
@@ -114,40 +124,59 @@ __all__ = [
     "VideoResult",
     "WaitManyResult",
     "WaitTimeoutError",
+    "Webhooks",
     "__version__",
     "task_cost",
 ]
 
-# The generated models package imports all of its ~80 modules; it is loaded on first use of a
-# model name, so `import haoee_kling` stays cheap.
-_MODELS = frozenset(
-    {
-        "AudioResult",
-        "CustomElement",
-        "IdentifyFaceResult",
-        "ImageResult",
-        "Task",
-        "TaskInfo",
-        "TaskResult",
-        "TaskStatus",
-        "VideoResult",
-    }
-)
+# Names that load on first use, each from its module: `from haoee_kling import Kling` stays
+# cheap (`make bench`, start-up), and the models, the downloader, batches, callbacks and the
+# capability map cost nothing until a program uses them.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "AudioResult",
+            "CustomElement",
+            "IdentifyFaceResult",
+            "ImageResult",
+            "Task",
+            "TaskInfo",
+            "TaskResult",
+            "TaskStatus",
+            "VideoResult",
+        ),
+        "haoee_kling_api.models",
+    ),
+    "BatchError": "._batch_jobs",
+    "BatchResult": "._batch_run",
+    "CallbackReceiver": "._receiver",
+    "Capabilities": "._capabilities",
+    "Cost": "._cost",
+    "DownloadProgress": "._downloads",
+    "FeatureSupport": "._capabilities",
+    "InvalidJobsError": "._batch_jobs",
+    "ModelInfo": "._models",
+    "Models": "._models",
+    "Page": "._reading",
+    "PollPolicy": "._polling",
+    "Problem": "._validation",
+    "ProgressEvent": "._polling",
+    "Skipped": "._reading",
+    "SubmitProgress": "._polling",
+    "WaitManyResult": "._reading",
+    "Webhooks": "._webhooks",
+    "task_cost": "._cost",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MODELS:
-        from haoee_kling_api import models
+    module = _LAZY.get(name)
+    if module is not None:
+        from importlib import import_module
 
-        return getattr(models, name)
-    if name in ("Capabilities", "FeatureSupport"):  # the capability map, too
-        from . import _capabilities
-
-        return getattr(_capabilities, name)
-    if name == "DownloadProgress":  # the downloader, too, loads on first use
-        from ._downloads import DownloadProgress
-
-        return DownloadProgress
+        value = getattr(import_module(module, __name__), name)
+        globals()[name] = value  # looked up once
+        return value
     if name == "__version__":  # read from the distribution's metadata on first use
         from ._version import package_version
 

@@ -2,6 +2,8 @@
 
 Both build the same frozen `Config`, the same auth and the same namespaces from the spec's
 task kinds; they differ only in the httpx client and the runner (blocking or awaited).
+Namespaces are built on first use (`_Base.__getattr__`): constructing a client loads neither
+the spec nor the plans, and a script that makes one call pays for one namespace.
 """
 
 from __future__ import annotations
@@ -43,36 +45,34 @@ if TYPE_CHECKING:
     )
     from haoee_kling_api.models import Task
 
-    from ._facades import AsyncElements, SyncElements
+    from ._batch_run import AsyncBatch, SyncBatch
+    from ._facades import (
+        AsyncElements,
+        AsyncIdentifyFace,
+        AsyncTasks,
+        SyncElements,
+        SyncIdentifyFace,
+        SyncTasks,
+    )
+    from ._models import Models
+    from ._namespaces import KindPlans
+    from ._polling import PollPolicy
     from ._reading import Page
+    from ._resource import AsyncSender, SyncSender
+    from ._webhooks import Webhooks
 
 from ._auth import default_base_url, make_auth
 from ._clock import Clock, SystemClock
 from ._config import NOT_GIVEN, Config, NotGiven
 from ._core import Core
-from ._facades import (
-    AsyncIdentifyFace,
-    AsyncTasks,
-    SyncIdentifyFace,
-    SyncTasks,
-    kind_facade,
-)
 from ._logging import setup_logging
-from ._models import Models
-from ._namespaces import (
-    ElementPlans,
-    IdentifyFacePlans,
-    KindPlans,
-    namespaces,
-)
-from ._polling import PollPolicy
-from ._resource import AsyncSender, SyncSender
 from ._retries import RetryPolicy
-from ._tasks import TasksPlans
 
 __all__ = ["AsyncKling", "Kling"]
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+# The namespaces besides the task kinds', built on first use like them (`_namespace`).
+_OTHER_SPACES = ("batch", "identify_face", "models", "tasks", "webhooks")
 
 
 class _Base(Generic[H]):
@@ -127,11 +127,9 @@ class _Base(Generic[H]):
         self._auth = auth
         self._build(Core(config, self._clock, OrderedDict()))
 
-    # What differs between the two clients, set by each subclass.
-    _sender_type: type[SyncSender] | type[AsyncSender]
+    # Blocking ("sync") or awaited ("async"): which runner, sender and batch each namespace gets.
     _flavour: str
-    _tasks_type: type[SyncTasks] | type[AsyncTasks]
-    _identify_type: type[SyncIdentifyFace] | type[AsyncIdentifyFace]
+    batch: Any
 
     _http_type: type[httpx.Client] | type[httpx.AsyncClient]
 
@@ -143,16 +141,82 @@ class _Base(Generic[H]):
 
     def _build(self, core: Core) -> None:
         self._core = core
-        sender = self._sender_type(self._http, core.config.base_url, self._auth, self._clock)
-        kinds: dict[str, KindPlans] = {}
-        for attribute, kind in namespaces().items():
-            elements = attribute == "elements"
-            kinds[kind] = (ElementPlans if elements else KindPlans)(core, kind)
-            facade = kind_facade(kind, self._flavour)
-            setattr(self, attribute, facade(kinds[kind], sender, self._clock))
-        self.tasks = self._tasks_type(TasksPlans(core, kinds), sender, self._clock)
-        self.identify_face = self._identify_type(IdentifyFacePlans(core), sender, self._clock)
-        self.models = Models()
+        # A `with_options` copy starts from a shallow copy of the original: it drops the
+        # namespaces built for the original's settings and builds its own on first use.
+        # `webhooks` stays shared: what it remembers (replayed callbacks) is the client's.
+        for name in getattr(self, "_built", ()):
+            if name != "webhooks":
+                self.__dict__.pop(name, None)
+        self._built: set[str] = set()
+        self._plans: dict[str, KindPlans] = {}
+        self._senders: list[SyncSender | AsyncSender] = []
+
+    if not TYPE_CHECKING:  # type checkers see the declared namespaces, and misspelt names fail
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for a name not set yet: a namespace is built on its first use.
+            if name.startswith("_"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            value = self._namespace(name)
+            self.__dict__[name] = value
+            self._built.add(name)
+            return value
+
+    def __dir__(self) -> list[str]:
+        # The namespaces not built yet are attributes all the same (REPL completion, help()).
+        from ._namespaces import namespaces
+
+        return sorted({*super().__dir__(), *namespaces(), *_OTHER_SPACES})
+
+    def _sender(self) -> SyncSender | AsyncSender:
+        if not self._senders:
+            from ._resource import AsyncSender, SyncSender
+
+            kind = SyncSender if self._flavour == "sync" else AsyncSender
+            base_url = self._core.config.base_url
+            self._senders.append(kind(self._http, base_url, self._auth, self._clock))
+        return self._senders[0]
+
+    def _kind_plans(self, kind: str) -> KindPlans:
+        if kind not in self._plans:
+            from ._namespaces import ElementPlans, KindPlans
+
+            plans = ElementPlans if kind == "elements" else KindPlans
+            self._plans[kind] = plans(self._core, kind)
+        return self._plans[kind]
+
+    def _namespace(self, name: str) -> Any:
+        """Build the namespace called `name` (a task kind's, `tasks`, `identify_face`, ...)."""
+        from . import _facades
+        from ._namespaces import IdentifyFacePlans, namespaces
+
+        sync, kinds = self._flavour == "sync", namespaces()
+        if name in kinds:
+            facade = _facades.kind_facade(kinds[name], self._flavour)
+            return facade(self._kind_plans(kinds[name]), self._sender(), self._clock)
+        if name == "tasks":
+            from ._tasks import TasksPlans
+
+            plans = TasksPlans(self._core, {k: self._kind_plans(k) for k in kinds.values()})
+            tasks = _facades.SyncTasks if sync else _facades.AsyncTasks
+            return tasks(plans, self._sender(), self._clock)
+        if name == "identify_face":
+            faces = _facades.SyncIdentifyFace if sync else _facades.AsyncIdentifyFace
+            return faces(IdentifyFacePlans(self._core), self._sender(), self._clock)
+        if name == "models":
+            from ._models import Models
+
+            return Models()
+        if name == "webhooks":  # callback verification is pure CPU: one for both flavours
+            from ._webhooks import Webhooks
+
+            return Webhooks()
+        if name == "batch":  # `download` is the subclass's (blocking or awaited)
+            from ._batch_run import AsyncBatch, SyncBatch
+
+            batch = SyncBatch if sync else AsyncBatch
+            return batch(self._core, self._sender(), getattr(self, "download"))  # noqa: B009
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _download_options(self, on_progress: Any, watermarked: bool) -> dict[str, Any]:
         config = self._core.config
@@ -235,11 +299,10 @@ class Kling(_Base[httpx.Client]):
     identify_face: SyncIdentifyFace
     models: Models
     tasks: SyncTasks
-    _sender_type = SyncSender
+    webhooks: Webhooks
+    batch: SyncBatch
     _http_type = httpx.Client
     _flavour = "sync"
-    _tasks_type = SyncTasks
-    _identify_type = SyncIdentifyFace
 
     def download(
         self,
@@ -306,11 +369,10 @@ class AsyncKling(_Base[httpx.AsyncClient]):
     identify_face: AsyncIdentifyFace
     models: Models
     tasks: AsyncTasks
-    _sender_type = AsyncSender
+    webhooks: Webhooks
+    batch: AsyncBatch
     _http_type = httpx.AsyncClient
     _flavour = "async"
-    _tasks_type = AsyncTasks
-    _identify_type = AsyncIdentifyFace
 
     async def download(
         self,

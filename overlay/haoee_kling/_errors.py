@@ -21,7 +21,10 @@ KlingError                      root: catch this to catch everything below
 │   ├── TaskFailedError         task_status "failed" (`task_status_msg`)
 │   ├── TaskNotFinishedError    its files were asked for before it finished
 │   └── WaitTimeoutError        the wait's deadline passed first (`last_error`)
-└── DownloadError               a result file could not be fetched
+├── DownloadError               a result file could not be fetched
+├── InvalidWebhookSignatureError a callback's signature is missing, wrong, stale or replayed
+└── BatchError                  a batch's jobs file, ledger or output is unusable (_batch_jobs)
+    └── InvalidJobsError        jobs that fail the checks; nothing was sent (`problems`)
 ```
 
 Layers: the HTTP status, then Kling's business `code` (table `x-kling-error-codes` in the spec),
@@ -54,6 +57,7 @@ __all__ = [
     "DownloadError",
     "ErrorCode",
     "InvalidRequestError",
+    "InvalidWebhookSignatureError",
     "KlingError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -272,6 +276,26 @@ class DownloadError(KlingError):
         super().__init__(message)
         self.url = url
         self.retryable = retryable
+
+
+class InvalidWebhookSignatureError(KlingError):
+    """A callback failed verification; answer it with 4xx and do not act on its body.
+
+    The message says why and never contains the secret or the signature.
+
+    Attributes:
+        reason: `missing` (no or incomplete signature headers while a secret is configured),
+            `mismatch` (no signature matches: tampered body or wrong secret), `stale` (the
+            timestamp is more than the tolerance in the past), `future` (more than the
+            tolerance ahead), `replayed` (this `webhook-id` was verified before) or `malformed`
+            (a header that cannot be parsed).
+        webhook_id: the callback's `webhook-id`, when it had one.
+    """
+
+    def __init__(self, message: str, *, reason: str, webhook_id: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.webhook_id = webhook_id
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import coldstart, generation, overhead, polling, scale, startup, wait_many
+from . import (
+    batch,
+    callbacks,
+    coldstart,
+    generation,
+    overhead,
+    polling,
+    scale,
+    startup,
+    wait_many,
+)
 from ._common import machine
 from .report import render
 
@@ -30,10 +40,12 @@ FULL: dict[str, Callable[[], dict[str, Any]]] = {
     "generation": generation.run,
     "overhead": overhead.run,
     "polling": polling.run,
+    "callbacks": callbacks.run,
     "wait_many": wait_many.run,
     "scale": scale.run,
     # The same with a connection pool as large as the number of waits: what limits `scale`.
     "scale_wide_pool": lambda: scale.run(pool=1100),
+    "batch": batch.run,
 }
 QUICK: dict[str, Callable[[], dict[str, Any]]] = {
     "startup": lambda: startup.run(runs=5, cli_runs=2),
@@ -41,9 +53,11 @@ QUICK: dict[str, Callable[[], dict[str, Any]]] = {
     "generation": lambda: generation.run(runs=1),
     "overhead": lambda: overhead.run(calls=300, blocks=3),
     "polling": lambda: polling.run(tasks=100),
+    "callbacks": lambda: callbacks.run(tasks=50),
     "wait_many": lambda: wait_many.run(sizes=(10, 100)),
     "scale": lambda: scale.run(tasks=200, speed=16.0),
     "scale_wide_pool": lambda: scale.run(tasks=200, speed=16.0, pool=220),
+    "batch": lambda: batch.run(jobs=50),
 }
 
 

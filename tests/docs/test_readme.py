@@ -125,3 +125,12 @@ def test_a_shell_line_that_cannot_run_here_fails_rather_than_passing_in_silence(
     [block] = blocks("```sh\ncp cat.png dog.png\n```\n")
     with pytest.raises(AssertionError, match="only `export` and `kling` lines run here"):
         run_shell(block, kling)
+
+
+def test_the_callbacks_block_finishes_its_wait_by_push(offline: FakeGateway) -> None:
+    printed = run_python(_block("via=receiver", "python"))
+    assert printed.splitlines()[:3] == ["submitted", "processing", "succeed"]
+    assert "done by push:" in printed
+    [task] = offline.tasks()
+    assert {d.status_code for d in offline.callbacks.deliveries} == {200}
+    assert offline.clock.now() - task.timeline.finished < 1.0

@@ -186,6 +186,8 @@ def test_every_task_kind_of_the_spec_has_a_namespace_with_create_get_list() -> N
             "tasks",
             "identify_face",
             "models",
+            "batch",
+            "webhooks",
         }
     with Kling(api_key=CANARY_KEY) as kling:
         for attribute in [*namespaces(), "tasks", "identify_face", "models"]:
@@ -206,7 +208,7 @@ def public_methods(obj: object) -> dict[str, inspect.Signature]:
 def test_sync_and_async_clients_have_the_same_names_and_signatures() -> None:
     sync, asyn = Kling(api_key=CANARY_KEY), AsyncKling(api_key=CANARY_KEY)
     assert public_methods(sync).keys() == public_methods(asyn).keys()
-    for attribute in [*namespaces(), "tasks", "identify_face", "models"]:
+    for attribute in [*namespaces(), "tasks", "identify_face", "models", "batch"]:
         assert public_methods(getattr(sync, attribute)) == public_methods(
             getattr(asyn, attribute)
         ), attribute

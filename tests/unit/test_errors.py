@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import haoee_kling
@@ -16,11 +18,20 @@ def test_every_error_class_derives_from_the_one_root_and_is_drawn_in_the_docstri
         for n in _errors.__all__
         if isinstance(getattr(_errors, n), type) and issubclass(getattr(_errors, n), Exception)
     ]
-    assert len(classes) == 21
+    assert len(classes) == 22
     for cls in classes:
         assert issubclass(cls, haoee_kling.KlingError)
         assert cls.__name__ in (_errors.__doc__ or "")
         assert getattr(haoee_kling, cls.__name__) is cls
+
+
+def test_errors_defined_elsewhere_are_drawn_in_the_tree_too() -> None:
+    # Batch errors live beside the batch code; the tree still shows every error a user catches.
+    exported = [getattr(haoee_kling, n) for n in haoee_kling.__all__]
+    errors = [e for e in exported if isinstance(e, type) and issubclass(e, haoee_kling.KlingError)]
+    assert {e.__name__ for e in errors} >= {"BatchError", "InvalidJobsError"}
+    for error in errors:
+        assert re.search(rf"(── |^){error.__name__}\b", _errors.__doc__ or "", re.M), error.__name__
 
 
 @pytest.mark.parametrize(

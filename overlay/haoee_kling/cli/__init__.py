@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from ._batch import batch_group
+from ._callbacks import callbacks_group
 from ._commands import add_commands
 from ._fake import fake_server
 from ._group import KlingGroup
@@ -106,6 +108,8 @@ def cli(
 add_commands(cli)
 cli.add_command(fake_server)
 cli.add_command(models_command)
+cli.add_command(batch_group)
+cli.add_command(callbacks_group)
 
 
 def main() -> None:
