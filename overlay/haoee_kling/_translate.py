@@ -14,10 +14,9 @@ from __future__ import annotations
 import email.utils
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -45,9 +44,8 @@ _MESSAGE = 200
 _MESSAGE_KEYS = ("message", "msg", "error", "detail", "errors", "error_description", "title")
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A successful answer, unwrapped.
+class Reply(NamedTuple):
+    """A successful answer, unwrapped (a named tuple: one is made per answer, see `Call`).
 
     Attributes:
         data: the envelope's `data` (an object or a list), as plain JSON values.
