@@ -332,6 +332,10 @@ class BatchRun:
             job = self._by_id[row.id]
             try:
                 task = self._tasks.get(row.id) or (yield from self._read(row))
+                if _is_element(task):
+                    # An element is kept by Kling, not a file: its task id in the manifest finds it.
+                    self.ledger.downloaded(row.id, [])
+                    continue
                 staging = self.out / f".{job.output}.batch-part"
                 shutil.rmtree(staging, ignore_errors=True)  # what a killed run left
                 action: Any = Download(task, staging)  # an action of this plan's own kind
@@ -365,6 +369,14 @@ class BatchRun:
         )
         reply = yield from request_plan(call, self.core.config.retry, self.core.clock)
         return read_task(reply, row.kind, str(row.task_id))
+
+
+def _is_element(task: Any) -> bool:
+    """A succeeded task whose result is elements only (nothing to download)."""
+    result = task.get("task_result") if isinstance(task, dict) else None
+    if not isinstance(result, dict) or not result.get("elements"):
+        return False
+    return not any(result.get(media) for media in ("videos", "images", "audios"))
 
 
 def unwritable(out: Path, exc: OSError, row: Row | None = None) -> BatchError:

@@ -135,6 +135,35 @@ async def test_a_batch_creates_each_job_once_and_downloads_under_the_jobs_names(
     await close(kling)
 
 
+async def test_an_element_job_ends_with_its_task_and_no_files(flavor: str, tmp_path: Path) -> None:
+    # An element is kept by Kling: the job is done once its task succeeds, with nothing to fetch.
+    element = {
+        "kind": "elements",
+        "id": "mia",
+        "element_name": "Captain Mia",
+        "element_description": "A young pilot in a green flight jacket",
+        "reference_type": "image_refer",
+        "element_image_list": {
+            "frontal_image": "https://cdn.example.org/inputs/mia-front.png",
+            "refer_images": [{"image_url": "https://cdn.example.org/inputs/mia-left.png"}],
+        },
+    }
+    gateway = FakeGateway()
+    kling = make_client(flavor, gateway)
+    jobs, out = write_jobs(tmp_path, [element, JOBS[0]]), tmp_path / "out"
+    result = await call(kling.batch.run(jobs, out=out, poll_interval=5.0))
+    await close(kling)
+    assert result.ok, result
+    assert result.counts["downloaded"] == 2
+    manifest = (out / "manifest.jsonl").read_text().splitlines()
+    lines = {line["job"]: line for line in map(json.loads, manifest)}
+    assert lines["mia"]["status"] == "downloaded"
+    assert lines["mia"]["files"] == []
+    assert lines["mia"]["task_id"]
+    assert sorted(p.name for p in out.iterdir()) == ["fox-0.mp4", "manifest.jsonl"]
+    assert set(per_external_id(gateway).values()) == {1}
+
+
 async def test_status_comes_from_the_wait_many_list_not_a_get_per_task(
     flavor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
