@@ -100,8 +100,15 @@ class TasksPlans:
         return result
 
     def iter_status(
-        self, kind: str, task_id: str, *, timeout: Any = NOT_GIVEN, on_progress: Callback = None
+        self,
+        kind: str,
+        task_id: str,
+        *,
+        timeout: Any = NOT_GIVEN,
+        on_progress: Callback = None,
+        via: Any = None,
     ) -> Plan[dict[str, Any]]:
         """Yield the task at every status change, ending after a terminal state (a failed
-        task is yielded, not raised); the deadline raises WaitTimeoutError."""
-        return self._kind(kind).waiting(task_id, timeout, on_progress, statuses=True)
+        task is yielded, not raised); the deadline raises WaitTimeoutError. With `via` (a
+        `CallbackReceiver`) a change is seen when its callback arrives."""
+        return self._kind(kind).waiting(task_id, timeout, on_progress, statuses=True, via=via)

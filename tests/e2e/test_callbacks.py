@@ -204,6 +204,23 @@ def test_wait_by_kind_name_takes_a_receiver_too(
     assert str(run_client("sync", gateway, job).task_status) == "succeed"
 
 
+def test_iter_status_sees_each_change_as_its_callback_arrives(
+    gateway: FakeGateway, receiver: CallbackReceiver
+) -> None:
+    def job(kling: Kling) -> Any:
+        task = kling.text2video.create(prompt="a fox", callback_url=str(receiver.url))
+        return [
+            (str(t.task_status), gateway.clock.now())
+            for t in kling.tasks.iter_status("text2video", task.task_id, via=receiver)
+        ]
+
+    seen = run_client("sync", gateway, job)
+    assert [status for status, _ in seen][-1] == "succeed"
+    [stored] = gateway.tasks()
+    # Seen on the push, not at the next poll of a 60 s safety interval.
+    assert seen[-1][1] - stored.timeline.finished <= receiver.tick + 1e-6
+
+
 # ---------------------------------------------------------------------- the fake's side
 def test_the_fake_posts_only_to_loopback_addresses(gateway: FakeGateway) -> None:
     def job(kling: Kling) -> Any:
