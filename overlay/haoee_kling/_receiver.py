@@ -228,16 +228,9 @@ class CallbackReceiver:
             RuntimeError: the server did not start in time.
         """
         uvicorn = _need("uvicorn")
-        import socket
+        from ._sockets import bind
 
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            sock.close()
-            raise
+        sock = bind(host, port)
         bound = int(sock.getsockname()[1])
         server = uvicorn.Server(
             uvicorn.Config(self, lifespan="off", log_config=None, log_level="critical", ws="none")
