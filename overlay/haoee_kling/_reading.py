@@ -110,11 +110,9 @@ class Read(dict[str, Any]):
     """An object the reader produced: JSON that fits the generated model, and the trace id of
     the answer it came from, which `build_model` hands on to the model (`task.request_id`)."""
 
-    __slots__ = ("request_id",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.request_id: str | None = None
+    # A class default rather than an `__init__`: one is made for every object of every answer,
+    # and dict's own constructor is the cheap one.
+    request_id: str | None = None
 
 
 def _traced(value: Any, request_id: str | None) -> Any:

@@ -219,7 +219,7 @@ def translate_response(
     """
     retry_after = parse_retry_after(headers, now)
     try:
-        body: Any = json.loads(content) if content.strip() else None
+        body: Any = json.loads(content)  # an empty body raises too: it is not JSON
     except (ValueError, UnicodeDecodeError):
         body = None
     code = _business_code(body)
