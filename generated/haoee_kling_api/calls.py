@@ -28,18 +28,24 @@ from .types import UNSET, Unset
 if TYPE_CHECKING:
     from .models.advanced_custom_element_request import AdvancedCustomElementRequest
     from .models.advanced_lip_sync_request import AdvancedLipSyncRequest
+    from .models.avatar_image_2_video_request import AvatarImage2VideoRequest
+    from .models.custom_voice_request import CustomVoiceRequest
     from .models.effects_request import EffectsRequest
     from .models.image_2_video_request import Image2VideoRequest
     from .models.image_expand_request import ImageExpandRequest
+    from .models.image_generation_request import ImageGenerationRequest
     from .models.lip_sync_request import LipSyncRequest
+    from .models.motion_control_request import MotionControlRequest
     from .models.multi_image_2_image_request import MultiImage2ImageRequest
     from .models.multi_image_2_video_request import MultiImage2VideoRequest
+    from .models.omni_image_request import OmniImageRequest
     from .models.omni_video_request import OmniVideoRequest
     from .models.task import Task
     from .models.text_2_video_request import Text2VideoRequest
     from .models.text_to_audio_request import TextToAudioRequest
     from .models.video_extend_request import VideoExtendRequest
     from .models.video_to_audio_request import VideoToAudioRequest
+    from .models.virtual_try_on_request import VirtualTryOnRequest
 
 # A local file, its bytes, raw base64 or a public URL: the overlay checks and encodes it.
 MediaInput = str | bytes | PathLike[str]
@@ -432,6 +438,90 @@ if TYPE_CHECKING:
         element_video_list: NotRequired[ElementVideoListParams]
         element_voice_id: NotRequired[str]
         tag_list: NotRequired[list[TagRefParams]]
+        callback_url: NotRequired[str]
+
+    class OmniImageFields(TypedDict, total=False):
+        """Body of `createOmniImage`."""
+
+        model_name: NotRequired[Literal["kling-image-o1", "kling-v3-omni"] | str]
+        prompt: Required[str]
+        image_list: NotRequired[list[ImageItemParams]]
+        element_list: NotRequired[list[ElementRefParams]]
+        resolution: NotRequired[Literal["1k", "2k", "4k"]]
+        result_type: NotRequired[Literal["single", "series"]]
+        n: NotRequired[int]
+        series_amount: NotRequired[int | Literal["auto"]]
+        aspect_ratio: NotRequired[
+            Literal["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9", "auto"]
+        ]
+        watermark_info: NotRequired[WatermarkRequestParams]
+        callback_url: NotRequired[str]
+
+    class ImageGenerationFields(TypedDict, total=False):
+        """Body of `createImageGeneration`."""
+
+        model_name: NotRequired[
+            Literal[
+                "kling-v1",
+                "kling-v1-5",
+                "kling-v2",
+                "kling-v2-new",
+                "kling-v2-1",
+                "kling-v3",
+            ]
+            | str
+        ]
+        prompt: Required[str]
+        negative_prompt: NotRequired[str]
+        image: NotRequired[MediaInput]
+        image_reference: NotRequired[Literal["subject", "face"]]
+        image_fidelity: NotRequired[float]
+        human_fidelity: NotRequired[float]
+        resolution: NotRequired[Literal["1k", "2k"]]
+        n: NotRequired[int]
+        aspect_ratio: NotRequired[
+            Literal["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"]
+        ]
+        callback_url: NotRequired[str]
+
+    class MotionControlFields(TypedDict, total=False):
+        """Body of `createMotionControl`."""
+
+        model_name: NotRequired[Literal["kling-v2-6", "kling-v3"] | str]
+        image_url: Required[MediaInput]
+        video_url: Required[MediaInput]
+        character_orientation: Required[Literal["image", "video"]]
+        mode: Required[Literal["std", "pro"]]
+        keep_original_sound: NotRequired[Literal["yes", "no"]]
+        prompt: NotRequired[str]
+        callback_url: NotRequired[str]
+
+    class AvatarImage2VideoFields(TypedDict, total=False):
+        """Body of `createAvatarImage2Video`: exactly one of `audio_id` and `sound_file` (the speech, 2–300 s long)."""
+
+        image: Required[MediaInput]
+        audio_id: NotRequired[str]
+        sound_file: NotRequired[MediaInput]
+        prompt: NotRequired[str]
+        mode: NotRequired[Literal["std", "pro"]]
+        callback_url: NotRequired[str]
+
+    class VirtualTryOnFields(TypedDict, total=False):
+        """Body of `createVirtualTryOn`: a person and a garment (kolors-virtual-try-on-v1-5 also takes a top and a bottom shown together in `cloth_image`)."""
+
+        model_name: NotRequired[
+            Literal["kolors-virtual-try-on-v1", "kolors-virtual-try-on-v1-5"] | str
+        ]
+        human_image: Required[MediaInput]
+        cloth_image: Required[MediaInput]
+        callback_url: NotRequired[str]
+
+    class CustomVoiceFields(TypedDict, total=False):
+        """Body of `createCustomVoice`: a name and exactly one source, `voice_url` (a recording, 5–30 s, one clean voice) or `video_id`."""
+
+        voice_name: Required[str]
+        voice_url: NotRequired[MediaInput]
+        video_id: NotRequired[str]
         callback_url: NotRequired[str]
 
 
@@ -2986,6 +3076,1146 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
         return cast("Task", result)
 
 
+class OmniImageCalls(KindCalls[PageT]):
+    """`kling.omni_image`: blocking calls of this task kind."""
+
+    def create(
+        self,
+        body: OmniImageRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[OmniImageFields],
+    ) -> Task:
+        """Create an Omni-Image task.
+
+        Makes or edits still images from a prompt plus up to ten reference images and elements
+        (Omni-Image; kling-image-o1, kling-v3-omni). Reference inputs in the prompt as
+        `<<<image_N>>>` and `<<<element_N>>>`. `result_type: series` makes a set of related
+        images (`series_amount`). Uses `n` units of image concurrency. Answers at once with the
+        new task in state `submitted`; results arrive in `task_result.images` (or
+        `series_images`).
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `OmniImageRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kling model name; default `kling-image-o1`. Unknown names are sent as given.
+                prompt (required): What to make, at most 2500 characters; may reference `<<<image_N>>>`, `<<<element_N>>>`.
+                image_list: Reference images; with `element_list` at most 10.
+                element_list: Elements to feature; with `image_list` at most 10.
+                resolution: Output resolution of an Omni-Image, `1k` (the default) or `2k`; `4k` with kling-v3-omni only.
+                result_type: `single` (the default; `n` separate images) or `series` (a set of related images, `series_amount`).
+                n: How many images to make (each uses one unit of image concurrency).
+                series_amount: How many images the series has, 2–9, or `auto` (only with `result_type` series).
+                aspect_ratio: Width:height of the output image; `auto` lets the model choose from the references.
+                watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = self._call(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    def create_and_wait(
+        self,
+        body: OmniImageRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[OmniImageFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = self._call(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class AsyncOmniImageCalls(AsyncKindCalls[PageT]):
+    """`kling.omni_image`: async calls of this task kind."""
+
+    async def create(
+        self,
+        body: OmniImageRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[OmniImageFields],
+    ) -> Task:
+        """Create an Omni-Image task.
+
+        Makes or edits still images from a prompt plus up to ten reference images and elements
+        (Omni-Image; kling-image-o1, kling-v3-omni). Reference inputs in the prompt as
+        `<<<image_N>>>` and `<<<element_N>>>`. `result_type: series` makes a set of related
+        images (`series_amount`). Uses `n` units of image concurrency. Answers at once with the
+        new task in state `submitted`; results arrive in `task_result.images` (or
+        `series_images`).
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `OmniImageRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kling model name; default `kling-image-o1`. Unknown names are sent as given.
+                prompt (required): What to make, at most 2500 characters; may reference `<<<image_N>>>`, `<<<element_N>>>`.
+                image_list: Reference images; with `element_list` at most 10.
+                element_list: Elements to feature; with `image_list` at most 10.
+                resolution: Output resolution of an Omni-Image, `1k` (the default) or `2k`; `4k` with kling-v3-omni only.
+                result_type: `single` (the default; `n` separate images) or `series` (a set of related images, `series_amount`).
+                n: How many images to make (each uses one unit of image concurrency).
+                series_amount: How many images the series has, 2–9, or `auto` (only with `result_type` series).
+                aspect_ratio: Width:height of the output image; `auto` lets the model choose from the references.
+                watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = await self._acall(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    async def create_and_wait(
+        self,
+        body: OmniImageRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[OmniImageFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = await self._acall(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class ImageGenerationCalls(KindCalls[PageT]):
+    """`kling.image_generation`: blocking calls of this task kind."""
+
+    def create(
+        self,
+        body: ImageGenerationRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[ImageGenerationFields],
+    ) -> Task:
+        """Create an image-generation task.
+
+        Text-to-image, or image-to-image with a reference `image` (图像生成). Uses `n` units of
+        image concurrency. Answers at once with the new task in state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `ImageGenerationRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kling model name; default `kling-v1`. Unknown names are sent as given.
+                prompt (required): What to generate, at most 2500 characters.
+                negative_prompt: What to avoid, at most 2500 characters.
+                image: An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                image_reference: What to keep from `image`, `subject` or `face`.
+                image_fidelity: How closely to follow `image`, 0–1.
+                human_fidelity: How closely to keep the face of `image` (with `image_reference` face), 0–1.
+                resolution: `1k` (the default) or `2k`.
+                n: How many images to make (each uses one unit of image concurrency).
+                aspect_ratio: Width:height of the output image.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = self._call(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    def create_and_wait(
+        self,
+        body: ImageGenerationRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[ImageGenerationFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = self._call(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class AsyncImageGenerationCalls(AsyncKindCalls[PageT]):
+    """`kling.image_generation`: async calls of this task kind."""
+
+    async def create(
+        self,
+        body: ImageGenerationRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[ImageGenerationFields],
+    ) -> Task:
+        """Create an image-generation task.
+
+        Text-to-image, or image-to-image with a reference `image` (图像生成). Uses `n` units of
+        image concurrency. Answers at once with the new task in state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `ImageGenerationRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kling model name; default `kling-v1`. Unknown names are sent as given.
+                prompt (required): What to generate, at most 2500 characters.
+                negative_prompt: What to avoid, at most 2500 characters.
+                image: An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                image_reference: What to keep from `image`, `subject` or `face`.
+                image_fidelity: How closely to follow `image`, 0–1.
+                human_fidelity: How closely to keep the face of `image` (with `image_reference` face), 0–1.
+                resolution: `1k` (the default) or `2k`.
+                n: How many images to make (each uses one unit of image concurrency).
+                aspect_ratio: Width:height of the output image.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = await self._acall(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    async def create_and_wait(
+        self,
+        body: ImageGenerationRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[ImageGenerationFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = await self._acall(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class MotionControlCalls(KindCalls[PageT]):
+    """`kling.motion_control`: blocking calls of this task kind."""
+
+    def create(
+        self,
+        body: MotionControlRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[MotionControlFields],
+    ) -> Task:
+        """Create a motion-control task.
+
+        Makes the character of `image_url` perform the motion of the reference video
+        `video_url` (动作控制). Billed per output second. Answers at once with the new task in
+        state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `MotionControlRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kling model name; default `kling-v2-6`. Unknown names are sent as given.
+                image_url (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                video_url (required): Public URL of the motion reference, MP4 or MOV, at most 100 MB, at least 3 s long; at most 10 s with `character_orientation` image, 30 s with video.
+                character_orientation (required): Face the way the character does in the image (`image`) or in the video (`video`).
+                mode (required): `std` (720p) or `pro` (1080p).
+                keep_original_sound: Keep the reference video's own sound.
+                prompt: Scene or style to add, at most 2500 characters.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = self._call(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    def create_and_wait(
+        self,
+        body: MotionControlRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[MotionControlFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = self._call(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class AsyncMotionControlCalls(AsyncKindCalls[PageT]):
+    """`kling.motion_control`: async calls of this task kind."""
+
+    async def create(
+        self,
+        body: MotionControlRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[MotionControlFields],
+    ) -> Task:
+        """Create a motion-control task.
+
+        Makes the character of `image_url` perform the motion of the reference video
+        `video_url` (动作控制). Billed per output second. Answers at once with the new task in
+        state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `MotionControlRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kling model name; default `kling-v2-6`. Unknown names are sent as given.
+                image_url (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                video_url (required): Public URL of the motion reference, MP4 or MOV, at most 100 MB, at least 3 s long; at most 10 s with `character_orientation` image, 30 s with video.
+                character_orientation (required): Face the way the character does in the image (`image`) or in the video (`video`).
+                mode (required): `std` (720p) or `pro` (1080p).
+                keep_original_sound: Keep the reference video's own sound.
+                prompt: Scene or style to add, at most 2500 characters.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = await self._acall(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    async def create_and_wait(
+        self,
+        body: MotionControlRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[MotionControlFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = await self._acall(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class AvatarImage2VideoCalls(KindCalls[PageT]):
+    """`kling.avatar_image2video`: blocking calls of this task kind."""
+
+    def create(
+        self,
+        body: AvatarImage2VideoRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[AvatarImage2VideoFields],
+    ) -> Task:
+        """Create an avatar (digital human) task.
+
+        Makes a talking digital human (数字人) from one image and a voice: exactly one of
+        `audio_id` (a Kling text-to-speech result) or `sound_file`. Answers at once with the new
+        task in state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `AvatarImage2VideoRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                audio_id: Id of a Kling text-to-speech result (`task_result.audios[].id`), at most 30 days old.
+                sound_file: An audio clip, as a public URL or raw base64 (no `data:` prefix). MP3, WAV, M4A or AAC, at most 5 MB.
+                prompt: Expression, gestures or scene, at most 2500 characters.
+                mode: `std` (the default) or `pro`.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = self._call(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    def create_and_wait(
+        self,
+        body: AvatarImage2VideoRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[AvatarImage2VideoFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = self._call(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class AsyncAvatarImage2VideoCalls(AsyncKindCalls[PageT]):
+    """`kling.avatar_image2video`: async calls of this task kind."""
+
+    async def create(
+        self,
+        body: AvatarImage2VideoRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[AvatarImage2VideoFields],
+    ) -> Task:
+        """Create an avatar (digital human) task.
+
+        Makes a talking digital human (数字人) from one image and a voice: exactly one of
+        `audio_id` (a Kling text-to-speech result) or `sound_file`. Answers at once with the new
+        task in state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `AvatarImage2VideoRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                audio_id: Id of a Kling text-to-speech result (`task_result.audios[].id`), at most 30 days old.
+                sound_file: An audio clip, as a public URL or raw base64 (no `data:` prefix). MP3, WAV, M4A or AAC, at most 5 MB.
+                prompt: Expression, gestures or scene, at most 2500 characters.
+                mode: `std` (the default) or `pro`.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = await self._acall(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    async def create_and_wait(
+        self,
+        body: AvatarImage2VideoRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[AvatarImage2VideoFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = await self._acall(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class VirtualTryOnCalls(KindCalls[PageT]):
+    """`kling.virtual_try_on`: blocking calls of this task kind."""
+
+    def create(
+        self,
+        body: VirtualTryOnRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[VirtualTryOnFields],
+    ) -> Task:
+        """Create a virtual try-on task.
+
+        Dresses the person of `human_image` in the garment of `cloth_image` (Kolors virtual
+        try-on, 虚拟试穿). Uses the virtual try-on concurrency pool. Answers at once with the new
+        task in state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `VirtualTryOnRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kolors model name; default `kolors-virtual-try-on-v1`. Unknown names are sent as given.
+                human_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                cloth_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = self._call(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    def create_and_wait(
+        self,
+        body: VirtualTryOnRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[VirtualTryOnFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = self._call(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class AsyncVirtualTryOnCalls(AsyncKindCalls[PageT]):
+    """`kling.virtual_try_on`: async calls of this task kind."""
+
+    async def create(
+        self,
+        body: VirtualTryOnRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[VirtualTryOnFields],
+    ) -> Task:
+        """Create a virtual try-on task.
+
+        Dresses the person of `human_image` in the garment of `cloth_image` (Kolors virtual
+        try-on, 虚拟试穿). Uses the virtual try-on concurrency pool. Answers at once with the new
+        task in state `submitted`.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `VirtualTryOnRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                model_name: Kolors model name; default `kolors-virtual-try-on-v1`. Unknown names are sent as given.
+                human_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                cloth_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = await self._acall(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    async def create_and_wait(
+        self,
+        body: VirtualTryOnRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[VirtualTryOnFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = await self._acall(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class CustomVoiceCalls(KindCalls[PageT]):
+    """`kling.custom_voice`: blocking calls of this task kind."""
+
+    def create(
+        self,
+        body: CustomVoiceRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[CustomVoiceFields],
+    ) -> Task:
+        """Create a custom voice task.
+
+        Makes a reusable custom voice (自定义音色) from a clean recording (`voice_url`, 5–30 s,
+        one speaker) or from a Kling video with sound (`video_id`: a kling-v2-6 sound-on,
+        avatar or lip-sync result). Answers at once with the new task in state `submitted`;
+        the finished task holds the voice in `task_result.voices` (its `voice_id` goes into
+        `voice_list` of a video create).
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `CustomVoiceRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                voice_name (required): Name of the voice, at most 20 characters.
+                voice_url: Public URL of a recording of one clean voice, 5–30 s.
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = self._call(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    def create_and_wait(
+        self,
+        body: CustomVoiceRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[CustomVoiceFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = self._call(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
+class AsyncCustomVoiceCalls(AsyncKindCalls[PageT]):
+    """`kling.custom_voice`: async calls of this task kind."""
+
+    async def create(
+        self,
+        body: CustomVoiceRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        on_submitted: Callable[[Task], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        **fields: Unpack[CustomVoiceFields],
+    ) -> Task:
+        """Create a custom voice task.
+
+        Makes a reusable custom voice (自定义音色) from a clean recording (`voice_url`, 5–30 s,
+        one speaker) or from a Kling video with sound (`video_id`: a kling-v2-6 sound-on,
+        avatar or lip-sync result). Answers at once with the new task in state `submitted`;
+        the finished task holds the voice in `task_result.voices` (its `voice_id` goes into
+        `voice_list` of a video create).
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `CustomVoiceRequest` or a dict, instead of keywords.
+            external_task_id: your id for the task (unique per account); one is generated when
+                omitted, and a create is never sent twice.
+            model_name_header: haoee `ModelName` to send instead of the one derived from the model.
+            on_submitted: called with the task as soon as it exists.
+            on_progress: called with a `SubmitProgress` while the create waits to be sent again
+                (for a concurrency slot, code 1303, or after a rate limit).
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                voice_name (required): Name of the voice, at most 20 characters.
+                voice_url: Public URL of a recording of one clean voice, 5–30 s.
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
+                callback_url: URL that receives a POST with the task object whenever its status changes.
+
+        Returns:
+            The new task (status `submitted`).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
+        """
+        result = await self._acall(
+            "create",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return cast("Task", result)
+
+    async def create_and_wait(
+        self,
+        body: CustomVoiceRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        external_task_id: str | None = None,
+        model_name_header: str | None | Unset = UNSET,
+        timeout: float | None | Unset = UNSET,
+        on_progress: Callable[[Any], object] | None = None,
+        on_submitted: Callable[[Task], object] | None = None,
+        via: Any = None,
+        **fields: Unpack[CustomVoiceFields],
+    ) -> Task:
+        """`create`, then `wait` for the task; every error after the create carries its id.
+
+        Takes what `create` takes (the fields are listed there), plus `timeout` (seconds; default:
+        the client's `wait_timeout`; None waits without one). `on_progress` is called with a
+        `SubmitProgress` while the create waits to be sent again, then with a `ProgressEvent` at
+        once when the task exists and after every poll. `via` (a `CallbackReceiver`) ends the
+        wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
+        given, and keeps polling only every `safety_interval` seconds.
+        """
+        result = await self._acall(
+            "create_and_wait",
+            body,
+            external_task_id=external_task_id,
+            model_name_header=model_name_header,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return cast("Task", result)
+
+
 # Task kind (the spec's x-kling-kind) -> its calls, blocking and awaited.
 CALLS: dict[str, type[KindCalls[Any]]] = {
     "text2video": Text2VideoCalls,
@@ -3001,6 +4231,12 @@ CALLS: dict[str, type[KindCalls[Any]]] = {
     "omni_video": OmniVideoCalls,
     "image_expand": ImageExpandCalls,
     "advanced_custom_element": AdvancedCustomElementCalls,
+    "omni_image": OmniImageCalls,
+    "image_generation": ImageGenerationCalls,
+    "motion_control": MotionControlCalls,
+    "avatar_image2video": AvatarImage2VideoCalls,
+    "virtual_try_on": VirtualTryOnCalls,
+    "custom_voice": CustomVoiceCalls,
 }
 ASYNC_CALLS: dict[str, type[AsyncKindCalls[Any]]] = {
     "text2video": AsyncText2VideoCalls,
@@ -3016,5 +4252,11 @@ ASYNC_CALLS: dict[str, type[AsyncKindCalls[Any]]] = {
     "omni_video": AsyncOmniVideoCalls,
     "image_expand": AsyncImageExpandCalls,
     "advanced_custom_element": AsyncAdvancedCustomElementCalls,
+    "omni_image": AsyncOmniImageCalls,
+    "image_generation": AsyncImageGenerationCalls,
+    "motion_control": AsyncMotionControlCalls,
+    "avatar_image2video": AsyncAvatarImage2VideoCalls,
+    "virtual_try_on": AsyncVirtualTryOnCalls,
+    "custom_voice": AsyncCustomVoiceCalls,
 }
 __all__ = ["ASYNC_CALLS", "CALLS", "UNSET", "MediaInput", "Unset"]

@@ -20,28 +20,40 @@ if TYPE_CHECKING:
     from haoee_kling_api.calls import (
         AdvancedLipSyncCalls,
         AsyncAdvancedLipSyncCalls,
+        AsyncAvatarImage2VideoCalls,
+        AsyncCustomVoiceCalls,
         AsyncEffectsCalls,
         AsyncImage2VideoCalls,
         AsyncImageExpandCalls,
+        AsyncImageGenerationCalls,
         AsyncLipSyncCalls,
+        AsyncMotionControlCalls,
         AsyncMultiImage2ImageCalls,
         AsyncMultiImage2VideoCalls,
+        AsyncOmniImageCalls,
         AsyncOmniVideoCalls,
         AsyncText2VideoCalls,
         AsyncTextToAudioCalls,
         AsyncVideoExtendCalls,
         AsyncVideoToAudioCalls,
+        AsyncVirtualTryOnCalls,
+        AvatarImage2VideoCalls,
+        CustomVoiceCalls,
         EffectsCalls,
         Image2VideoCalls,
         ImageExpandCalls,
+        ImageGenerationCalls,
         LipSyncCalls,
+        MotionControlCalls,
         MultiImage2ImageCalls,
         MultiImage2VideoCalls,
+        OmniImageCalls,
         OmniVideoCalls,
         Text2VideoCalls,
         TextToAudioCalls,
         VideoExtendCalls,
         VideoToAudioCalls,
+        VirtualTryOnCalls,
     )
     from haoee_kling_api.models import Task
 
@@ -284,17 +296,23 @@ class Kling(_Base[httpx.Client]):
     # One namespace per task kind of the spec (`_namespaces.namespaces()`; a test keeps these
     # annotations equal to it), declared for type checkers and editors.
     advanced_lip_sync: AdvancedLipSyncCalls[Page[Task]]
+    avatar_image2video: AvatarImage2VideoCalls[Page[Task]]
+    custom_voice: CustomVoiceCalls[Page[Task]]
     effects: EffectsCalls[Page[Task]]
     image2video: Image2VideoCalls[Page[Task]]
     image_expand: ImageExpandCalls[Page[Task]]
+    image_generation: ImageGenerationCalls[Page[Task]]
     lip_sync: LipSyncCalls[Page[Task]]
+    motion_control: MotionControlCalls[Page[Task]]
     multi_image2image: MultiImage2ImageCalls[Page[Task]]
     multi_image2video: MultiImage2VideoCalls[Page[Task]]
+    omni_image: OmniImageCalls[Page[Task]]
     omni_video: OmniVideoCalls[Page[Task]]
     text2video: Text2VideoCalls[Page[Task]]
     text_to_audio: TextToAudioCalls[Page[Task]]
     video_extend: VideoExtendCalls[Page[Task]]
     video_to_audio: VideoToAudioCalls[Page[Task]]
+    virtual_try_on: VirtualTryOnCalls[Page[Task]]
     elements: SyncElements
     identify_face: SyncIdentifyFace
     models: Models
@@ -354,17 +372,23 @@ class AsyncKling(_Base[httpx.AsyncClient]):
     """The async client: the same names as `Kling`, awaited; an async context manager."""
 
     advanced_lip_sync: AsyncAdvancedLipSyncCalls[Page[Task]]
+    avatar_image2video: AsyncAvatarImage2VideoCalls[Page[Task]]
+    custom_voice: AsyncCustomVoiceCalls[Page[Task]]
     effects: AsyncEffectsCalls[Page[Task]]
     image2video: AsyncImage2VideoCalls[Page[Task]]
     image_expand: AsyncImageExpandCalls[Page[Task]]
+    image_generation: AsyncImageGenerationCalls[Page[Task]]
     lip_sync: AsyncLipSyncCalls[Page[Task]]
+    motion_control: AsyncMotionControlCalls[Page[Task]]
     multi_image2image: AsyncMultiImage2ImageCalls[Page[Task]]
     multi_image2video: AsyncMultiImage2VideoCalls[Page[Task]]
+    omni_image: AsyncOmniImageCalls[Page[Task]]
     omni_video: AsyncOmniVideoCalls[Page[Task]]
     text2video: AsyncText2VideoCalls[Page[Task]]
     text_to_audio: AsyncTextToAudioCalls[Page[Task]]
     video_extend: AsyncVideoExtendCalls[Page[Task]]
     video_to_audio: AsyncVideoToAudioCalls[Page[Task]]
+    virtual_try_on: AsyncVirtualTryOnCalls[Page[Task]]
     elements: AsyncElements
     identify_face: AsyncIdentifyFace
     models: Models

@@ -221,14 +221,22 @@ def result_files(
         found.add(image.get("url"), f"task_result.images[{position}]", label, ".png")
         if watermarked and image.get("watermark_url"):
             found.add(image["watermark_url"], "watermark", f"{label}-watermark", ".png")
+    for position, image in enumerate(_items(result, "series_images", task)):
+        label = "series-" + safe_part(image.get("index", position), str(position))
+        found.add(image.get("url"), f"task_result.series_images[{position}]", label, ".png")
+        if watermarked and image.get("watermark_url"):
+            found.add(image["watermark_url"], "watermark", f"{label}-watermark", ".png")
     for index, audio in enumerate(_items(result, "audios", task)):
         renditions = [(k, e) for k, e in (("url_mp3", ".mp3"), ("url_wav", ".wav")) if audio.get(k)]
         if not renditions:
             raise _malformed(task, f"task_result.audios[{index}] has no url_mp3 or url_wav")
         for key, ext in renditions:
             found.add(audio[key], f"task_result.audios[{index}].{key}", str(index), ext)
+    for index, voice in enumerate(_items(result, "voices", task)):
+        where = f"task_result.voices[{index}].trial_url"
+        found.add(voice.get("trial_url"), where, f"voice-{index}", ".mp3")
     if not found.files:
-        raise _malformed(task, "its result has no files (no videos, images or audios)")
+        raise _malformed(task, "its result has no files (no videos, images, audios or voices)")
     return found.files
 
 

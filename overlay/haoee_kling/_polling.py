@@ -74,9 +74,13 @@ _SHORT = PollPolicy(first=12.0, grow_after=180.0)
 _POLICIES = {
     "multi_image2image": _SHORT,
     "image_expand": _SHORT,
+    "omni_image": _SHORT,
+    "image_generation": _SHORT,
+    "virtual_try_on": _SHORT,
     "text_to_audio": _SHORT,
     "video_to_audio": _SHORT,
     "advanced_custom_element": _SHORT,
+    "custom_voice": _SHORT,
 }
 
 

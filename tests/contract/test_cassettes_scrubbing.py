@@ -83,9 +83,9 @@ def test_recorded_cassette_holds_no_secret_and_still_validates(tmp_path: Path) -
 
 
 def test_probes_of_undescribed_routes_are_not_recorded(tmp_path: Path) -> None:
-    """The open-question probe of the plugin's omni-image path stays out of cassettes."""
+    """A probe of a route the spec does not describe (multi-elements, R §1) stays out."""
     cassette = tmp_path / "probe.yaml"
-    _record(cassette, "/v1/images/omni-image/1")
+    _record(cassette, "/v1/videos/multi-elements/1")
     assert not cassette.exists()
 
 

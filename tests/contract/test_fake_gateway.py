@@ -12,7 +12,9 @@ One kind of failure is dropped, by `spec_rules_schemathesis_cannot_see`: schemat
 and in `x-kling-models` (what each model can do: `kling-v1 takes duration 5 or 10`), which the
 fake enforces as Kling does (400, code 1201). A `positive_data_acceptance` failure is
 dropped only when the request passes JSON Schema and breaks one of those rules, or repeats an
-`external_task_id` (unique per account, a state rule no schema can say).
+`external_task_id` (unique per account, a state rule no schema can say), or carries the
+fake's own `[fake:reject]` test marker (Hypothesis draws string constants from the code under
+test, so it can send the marker, which refuses a create with code 1301 by design).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from haoee_kling._spec import load_spec
 from haoee_kling._validation import validate_body
 from haoee_kling.testing import DEMO_KEY, FakeGateway
+from haoee_kling.testing._handlers import REJECT_MARKER
 
 GATEWAY = FakeGateway()
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", GATEWAY.app)
@@ -89,6 +92,8 @@ def spec_rules_schemathesis_cannot_see(
         return True
     message = str(response.json().get("message", ""))
     if response.json().get("code") == 1201 and "already exists" in message:
+        return False
+    if response.json().get("code") == 1301 and REJECT_MARKER in repr(case.body):
         return False
     problems = validate_body(case.operation.definition.raw["operationId"], case.body)
     return not problems or not all(

@@ -134,6 +134,32 @@ def test_image2video_accepts_a_local_image(wire: CountingTransport, tmp_path: Pa
     assert "saved" in result.stdout
 
 
+def test_omni_image_series_waits_and_saves_pngs(
+    wire: CountingTransport, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    """An official-only kind from the spec: `series_amount` takes a number or `auto`."""
+    result = kling(
+        "--json", "omni-image", "--prompt", "Four seasons of one village",
+        "--model-name", "kling-v3-omni", "--result-type", "series",
+        "--series-amount", "4", "--resolution", "4k", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["task"]["task_status"] == "succeed"
+    sent = json.loads(wire.requests[0].content)
+    assert sent["series_amount"] == 4
+    assert wire.requests[0].url.path.endswith("/v1/images/omni-image")
+    assert [Path(name).name for name in document["files"]] == [
+        f"{document['task']['task_id']}-series-{i}.png" for i in range(4)
+    ]
+    assert len(document["task"]["task_result"]["series_images"]) == 4
+    for name in document["files"]:
+        assert_media(Path(name).read_bytes(), "png")
+    refused = kling("omni-image", "--prompt", "A cat", "--resolution", "4k")
+    assert refused.exit_code != 0
+    assert "kling-image-o1 takes --resolution 1k or 2k" in refused.output
+
+
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_every_kind_creates_from_the_spec_example(
     name: str, wire: CountingTransport, gateway: FakeGateway

@@ -61,6 +61,7 @@ def result_files(result: JSON) -> list[tuple[str, str]]:
         images = element.get("element_image_list", {})
         files += [(images["frontal_image"], "png")] if images else []
         files += [(item["image_url"], "png") for item in images.get("refer_images", [])]
+    files += [(voice["trial_url"], "mp3") for voice in result.get("voices", [])]
     return files
 
 
@@ -70,6 +71,7 @@ EXPECTED_LISTS = {
     "audio": {"audios"},
     "dubbed": {"videos", "audios"},
     "element": {"elements"},
+    "voice": {"voices"},
 }
 
 

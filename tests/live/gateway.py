@@ -109,12 +109,17 @@ def page(size: int = PAGE_SIZE) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Listing:
-    """A free list operation and, when the spec has one, its get-one partner."""
+    """A free list operation and, when the spec has one, its get-one partner.
+
+    ``haoee_listed`` is False for official-only operations (``x-haoee-listed: false``): haoee's
+    documentation does not list them, so the live check records whether haoee serves them.
+    """
 
     list_id: str
     path: str
     get_id: str | None
     kind: str
+    haoee_listed: bool = True
 
 
 @functools.cache
@@ -154,6 +159,7 @@ def listings() -> tuple[Listing, ...]:
                 path=path,
                 get_id=get_one["operationId"] if get_one else None,
                 kind=operation.get("x-kling-kind", operation["operationId"]),
+                haoee_listed=operation.get("x-haoee-listed", True),
             )
         )
     return tuple(found)

@@ -134,8 +134,9 @@ def violations(
     Args:
         response: An httpx response whose ``request`` is set (live, replayed or rebuilt).
         operation_id: Judge the response as this operation's answer instead of finding the
-            operation from the request (for routes the spec does not describe, such as the
-            haoee plugin's ``/v1/images/omni-image/{id}``).
+            operation from the request (for routes the spec does not describe, or to judge
+            the haoee plugin's omni-video poll at ``/v1/images/omni-image/{id}`` as
+            ``getOmniVideo``'s answer).
         schema: The loaded spec; by default openapi/kling.yaml.
 
     Returns:

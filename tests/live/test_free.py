@@ -26,13 +26,23 @@ def test_list_then_read_back(
     target: gateway.Target,
     observe: Callable[[str], None],
 ) -> None:
-    """A small page of every list endpoint, then each listed task read back by id."""
+    """A small page of every list endpoint, then each listed task read back by id.
+
+    Official-only operations are tried too; for them a documented error is a finding (haoee
+    does not serve them yet), not a failure.
+    """
     page = http.get(
         listing.path,
         params=gateway.page(),
         headers=target.headers(listing.path),
     )
     assert_conforms(page)
+    if not listing.haoee_listed and page.status_code != 200:
+        # Official-only (x-haoee-listed: false): a documented refusal answers the open
+        # question "does haoee serve it?" with no; anything undocumented still fails above.
+        observe(f"{listing.list_id} {listing.path}: official-only, not served here: "
+                f"{gateway.describe(page)}")  # fmt: skip
+        return
     assert page.status_code == 200, gateway.describe(page)
     ids = gateway.task_ids(page)
     read_back = 0

@@ -67,6 +67,18 @@ def base_body(kind: str, model: str) -> JSON:
             "image_list": [{"image_url": IMAGE}],
             "aspect_ratio": "16:9",
         }
+    if kind in ("omni_image", "image_generation"):
+        return {"model_name": model, "prompt": "A lighthouse at dawn"}
+    if kind == "motion_control":
+        return {
+            "model_name": model,
+            "image_url": IMAGE,
+            "video_url": "https://cdn.example.org/inputs/dance.mp4",
+            "character_orientation": "image",
+            "mode": "std",
+        }
+    if kind == "virtual_try_on":
+        return {"model_name": model, "human_image": IMAGE, "cloth_image": IMAGE}
     raise AssertionError(f"no base body for {kind}: add one for the new kind in the map")
 
 

@@ -83,6 +83,23 @@ async def test_a_short_body_is_detected_and_not_renamed_into_place(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_omni_image_series_is_downloaded_apart_from_single_images() -> None:
+    series = example("TaskSucceedImageSeries")["data"]
+    names = [f.name for f in result_files(series)]
+    assert names == [f"{series['task_id']}-series-0.png", f"{series['task_id']}-series-1.png"]
+    series["task_result"]["series_images"][0] = {"index": 0}
+    with pytest.raises(DownloadError, match=r"series_images\[0\]"):
+        result_files(series)
+
+
+def test_a_custom_voice_downloads_its_sample() -> None:
+    voice = example("TaskSucceedVoice")["data"]
+    assert [f.name for f in result_files(voice)] == [f"{voice['task_id']}-voice-0.mp3"]
+    del voice["task_result"]["voices"][0]["trial_url"]
+    with pytest.raises(DownloadError, match=r"voices\[0\]"):
+        result_files(voice)
+
+
 def test_a_single_url_and_watermarked_images_are_named_too() -> None:
     assert [f.name for f in result_files("https://cdn.example.org/a.jpg")] == ["file-0.jpg"]
     images = example("TaskSucceedImage")["data"]

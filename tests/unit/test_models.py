@@ -21,7 +21,7 @@ def test_both_clients_read_the_map_without_the_network(cls: type[Kling] | type[A
     assert isinstance(kling.models, Models)
     info = kling.models.get("kling-v2-6")
     assert isinstance(info, ModelInfo)
-    assert set(info.kinds) == {"text2video", "image2video"}
+    assert set(info.kinds) == {"text2video", "image2video", "motion_control"}
     assert info["image2video"].sound_modes == ("pro",)
     assert info["image2video"].features["image_tail"].silent
     assert info["text2video"].model_name_header == "kling-v2-6"

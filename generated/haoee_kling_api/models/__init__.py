@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from .advanced_element import AdvancedElement
     from .advanced_lip_sync_request import AdvancedLipSyncRequest
     from .audio_result import AudioResult
+    from .avatar_image_2_video_request import AvatarImage2VideoRequest
+    from .avatar_image_2_video_request_mode import AvatarImage2VideoRequestMode
     from .balance_deduction import BalanceDeduction
     from .callback_ack import CallbackAck
     from .camera_config import CameraConfig
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from .custom_element_envelope import CustomElementEnvelope
     from .custom_element_list_envelope import CustomElementListEnvelope
     from .custom_element_request import CustomElementRequest
+    from .custom_voice_request import CustomVoiceRequest
     from .dynamic_mask import DynamicMask
     from .effect_scene import EffectScene
     from .effects_input import EffectsInput
@@ -42,7 +45,13 @@ if TYPE_CHECKING:
     from .image_2_video_request import Image2VideoRequest
     from .image_aspect_ratio import ImageAspectRatio
     from .image_expand_request import ImageExpandRequest
+    from .image_generation_request import ImageGenerationRequest
+    from .image_generation_request_image_reference import (
+        ImageGenerationRequestImageReference,
+    )
+    from .image_generation_request_resolution import ImageGenerationRequestResolution
     from .image_item import ImageItem
+    from .image_resolution import ImageResolution
     from .image_result import ImageResult
     from .image_url_item import ImageUrlItem
     from .image_url_result import ImageUrlResult
@@ -54,15 +63,33 @@ if TYPE_CHECKING:
     from .mode import Mode
     from .model_name_effects import ModelNameEffects
     from .model_name_image_2_video import ModelNameImage2Video
+    from .model_name_image_generation import ModelNameImageGeneration
+    from .model_name_motion_control import ModelNameMotionControl
     from .model_name_multi_image_2_image import ModelNameMultiImage2Image
     from .model_name_multi_image_2_video import ModelNameMultiImage2Video
+    from .model_name_omni_image import ModelNameOmniImage
     from .model_name_omni_video import ModelNameOmniVideo
     from .model_name_text_2_video import ModelNameText2Video
+    from .model_name_virtual_try_on import ModelNameVirtualTryOn
+    from .motion_control_request import MotionControlRequest
+    from .motion_control_request_character_orientation import (
+        MotionControlRequestCharacterOrientation,
+    )
+    from .motion_control_request_keep_original_sound import (
+        MotionControlRequestKeepOriginalSound,
+    )
+    from .motion_control_request_mode import MotionControlRequestMode
     from .multi_image_2_image_request import MultiImage2ImageRequest
     from .multi_image_2_video_request import MultiImage2VideoRequest
     from .multi_prompt_item import MultiPromptItem
+    from .omni_image_aspect_ratio import OmniImageAspectRatio
     from .omni_image_item import OmniImageItem
     from .omni_image_item_type import OmniImageItemType
+    from .omni_image_request import OmniImageRequest
+    from .omni_image_request_result_type import OmniImageRequestResultType
+    from .omni_image_request_series_amount_type_1 import (
+        OmniImageRequestSeriesAmountType1,
+    )
     from .omni_video_item import OmniVideoItem
     from .omni_video_item_keep_original_sound import OmniVideoItemKeepOriginalSound
     from .omni_video_item_refer_type import OmniVideoItemReferType
@@ -91,7 +118,9 @@ if TYPE_CHECKING:
     from .video_to_audio_request import VideoToAudioRequest
     from .video_url_item import VideoUrlItem
     from .video_url_result import VideoUrlResult
+    from .virtual_try_on_request import VirtualTryOnRequest
     from .voice_ref import VoiceRef
+    from .voice_result import VoiceResult
     from .watermark_info import WatermarkInfo
     from .watermark_request import WatermarkRequest
 
@@ -102,6 +131,8 @@ _MODULES: dict[str, str] = {
     "AdvancedElement": ".advanced_element",
     "AdvancedLipSyncRequest": ".advanced_lip_sync_request",
     "AudioResult": ".audio_result",
+    "AvatarImage2VideoRequest": ".avatar_image_2_video_request",
+    "AvatarImage2VideoRequestMode": ".avatar_image_2_video_request_mode",
     "BalanceDeduction": ".balance_deduction",
     "CallbackAck": ".callback_ack",
     "CameraConfig": ".camera_config",
@@ -111,6 +142,7 @@ _MODULES: dict[str, str] = {
     "CustomElementEnvelope": ".custom_element_envelope",
     "CustomElementListEnvelope": ".custom_element_list_envelope",
     "CustomElementRequest": ".custom_element_request",
+    "CustomVoiceRequest": ".custom_voice_request",
     "DynamicMask": ".dynamic_mask",
     "EffectScene": ".effect_scene",
     "EffectsInput": ".effects_input",
@@ -132,7 +164,11 @@ _MODULES: dict[str, str] = {
     "Image2VideoRequest": ".image_2_video_request",
     "ImageAspectRatio": ".image_aspect_ratio",
     "ImageExpandRequest": ".image_expand_request",
+    "ImageGenerationRequest": ".image_generation_request",
+    "ImageGenerationRequestImageReference": ".image_generation_request_image_reference",
+    "ImageGenerationRequestResolution": ".image_generation_request_resolution",
     "ImageItem": ".image_item",
+    "ImageResolution": ".image_resolution",
     "ImageResult": ".image_result",
     "ImageUrlItem": ".image_url_item",
     "ImageUrlResult": ".image_url_result",
@@ -144,15 +180,27 @@ _MODULES: dict[str, str] = {
     "Mode": ".mode",
     "ModelNameEffects": ".model_name_effects",
     "ModelNameImage2Video": ".model_name_image_2_video",
+    "ModelNameImageGeneration": ".model_name_image_generation",
+    "ModelNameMotionControl": ".model_name_motion_control",
     "ModelNameMultiImage2Image": ".model_name_multi_image_2_image",
     "ModelNameMultiImage2Video": ".model_name_multi_image_2_video",
+    "ModelNameOmniImage": ".model_name_omni_image",
     "ModelNameOmniVideo": ".model_name_omni_video",
     "ModelNameText2Video": ".model_name_text_2_video",
+    "ModelNameVirtualTryOn": ".model_name_virtual_try_on",
+    "MotionControlRequest": ".motion_control_request",
+    "MotionControlRequestCharacterOrientation": ".motion_control_request_character_orientation",
+    "MotionControlRequestKeepOriginalSound": ".motion_control_request_keep_original_sound",
+    "MotionControlRequestMode": ".motion_control_request_mode",
     "MultiImage2ImageRequest": ".multi_image_2_image_request",
     "MultiImage2VideoRequest": ".multi_image_2_video_request",
     "MultiPromptItem": ".multi_prompt_item",
+    "OmniImageAspectRatio": ".omni_image_aspect_ratio",
     "OmniImageItem": ".omni_image_item",
     "OmniImageItemType": ".omni_image_item_type",
+    "OmniImageRequest": ".omni_image_request",
+    "OmniImageRequestResultType": ".omni_image_request_result_type",
+    "OmniImageRequestSeriesAmountType1": ".omni_image_request_series_amount_type_1",
     "OmniVideoItem": ".omni_video_item",
     "OmniVideoItemKeepOriginalSound": ".omni_video_item_keep_original_sound",
     "OmniVideoItemReferType": ".omni_video_item_refer_type",
@@ -181,7 +229,9 @@ _MODULES: dict[str, str] = {
     "VideoToAudioRequest": ".video_to_audio_request",
     "VideoUrlItem": ".video_url_item",
     "VideoUrlResult": ".video_url_result",
+    "VirtualTryOnRequest": ".virtual_try_on_request",
     "VoiceRef": ".voice_ref",
+    "VoiceResult": ".voice_result",
     "WatermarkInfo": ".watermark_info",
     "WatermarkRequest": ".watermark_request",
 }
@@ -206,6 +256,8 @@ __all__ = (
     "AdvancedElement",
     "AdvancedLipSyncRequest",
     "AudioResult",
+    "AvatarImage2VideoRequest",
+    "AvatarImage2VideoRequestMode",
     "BalanceDeduction",
     "CallbackAck",
     "CameraConfig",
@@ -215,6 +267,7 @@ __all__ = (
     "CustomElementEnvelope",
     "CustomElementListEnvelope",
     "CustomElementRequest",
+    "CustomVoiceRequest",
     "DynamicMask",
     "EffectScene",
     "EffectsInput",
@@ -236,7 +289,11 @@ __all__ = (
     "Image2VideoRequest",
     "ImageAspectRatio",
     "ImageExpandRequest",
+    "ImageGenerationRequest",
+    "ImageGenerationRequestImageReference",
+    "ImageGenerationRequestResolution",
     "ImageItem",
+    "ImageResolution",
     "ImageResult",
     "ImageUrlItem",
     "ImageUrlResult",
@@ -248,15 +305,27 @@ __all__ = (
     "Mode",
     "ModelNameEffects",
     "ModelNameImage2Video",
+    "ModelNameImageGeneration",
+    "ModelNameMotionControl",
     "ModelNameMultiImage2Image",
     "ModelNameMultiImage2Video",
+    "ModelNameOmniImage",
     "ModelNameOmniVideo",
     "ModelNameText2Video",
+    "ModelNameVirtualTryOn",
+    "MotionControlRequest",
+    "MotionControlRequestCharacterOrientation",
+    "MotionControlRequestKeepOriginalSound",
+    "MotionControlRequestMode",
     "MultiImage2ImageRequest",
     "MultiImage2VideoRequest",
     "MultiPromptItem",
+    "OmniImageAspectRatio",
     "OmniImageItem",
     "OmniImageItemType",
+    "OmniImageRequest",
+    "OmniImageRequestResultType",
+    "OmniImageRequestSeriesAmountType1",
     "OmniVideoItem",
     "OmniVideoItemKeepOriginalSound",
     "OmniVideoItemReferType",
@@ -285,7 +354,9 @@ __all__ = (
     "VideoToAudioRequest",
     "VideoUrlItem",
     "VideoUrlResult",
+    "VirtualTryOnRequest",
     "VoiceRef",
+    "VoiceResult",
     "WatermarkInfo",
     "WatermarkRequest",
 )

@@ -14,17 +14,25 @@ if TYPE_CHECKING:
     from ..models.audio_result import AudioResult
     from ..models.image_result import ImageResult
     from ..models.video_result import VideoResult
+    from ..models.voice_result import VoiceResult
 
 
 _late_loaded = False
 
 
 def _load_late() -> None:
-    global _late_loaded, AdvancedElement, AudioResult, ImageResult, VideoResult
+    global \
+        _late_loaded, \
+        AdvancedElement, \
+        AudioResult, \
+        ImageResult, \
+        VideoResult, \
+        VoiceResult
     from ..models.advanced_element import AdvancedElement
     from ..models.audio_result import AudioResult
     from ..models.image_result import ImageResult
     from ..models.video_result import VideoResult
+    from ..models.voice_result import VoiceResult
 
     _late_loaded = True
 
@@ -39,13 +47,17 @@ class TaskResult:
     Attributes:
         videos (list[VideoResult] | Unset): Generated videos.
         images (list[ImageResult] | Unset): Generated images.
+        series_images (list[ImageResult] | Unset): The images of an Omni-Image series (`result_type` series).
         audios (list[AudioResult] | Unset): Generated audio tracks.
+        voices (list[VoiceResult] | Unset): Custom voices made (custom-voices tasks).
         elements (list[AdvancedElement] | Unset): Created or preset elements.
     """
 
     videos: list[VideoResult] | Unset = UNSET
     images: list[ImageResult] | Unset = UNSET
+    series_images: list[ImageResult] | Unset = UNSET
     audios: list[AudioResult] | Unset = UNSET
+    voices: list[VoiceResult] | Unset = UNSET
     elements: list[AdvancedElement] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     request_id: str | None = _attrs_field(
@@ -72,12 +84,26 @@ class TaskResult:
                 images_item = images_item_data.to_dict()
                 images.append(images_item)
 
+        series_images: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.series_images, Unset):
+            series_images = []
+            for series_images_item_data in self.series_images:
+                series_images_item = series_images_item_data.to_dict()
+                series_images.append(series_images_item)
+
         audios: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.audios, Unset):
             audios = []
             for audios_item_data in self.audios:
                 audios_item = audios_item_data.to_dict()
                 audios.append(audios_item)
+
+        voices: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.voices, Unset):
+            voices = []
+            for voices_item_data in self.voices:
+                voices_item = voices_item_data.to_dict()
+                voices.append(voices_item)
 
         elements: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.elements, Unset):
@@ -93,8 +119,12 @@ class TaskResult:
             field_dict["videos"] = videos
         if images is not UNSET:
             field_dict["images"] = images
+        if series_images is not UNSET:
+            field_dict["series_images"] = series_images
         if audios is not UNSET:
             field_dict["audios"] = audios
+        if voices is not UNSET:
+            field_dict["voices"] = voices
         if elements is not UNSET:
             field_dict["elements"] = elements
 
@@ -123,6 +153,15 @@ class TaskResult:
 
                 images.append(images_item)
 
+        _series_images = d.pop("series_images", UNSET)
+        series_images: list[ImageResult] | Unset = UNSET
+        if _series_images is not UNSET:
+            series_images = []
+            for series_images_item_data in _series_images:
+                series_images_item = ImageResult.from_dict(series_images_item_data)
+
+                series_images.append(series_images_item)
+
         _audios = d.pop("audios", UNSET)
         audios: list[AudioResult] | Unset = UNSET
         if _audios is not UNSET:
@@ -131,6 +170,15 @@ class TaskResult:
                 audios_item = AudioResult.from_dict(audios_item_data)
 
                 audios.append(audios_item)
+
+        _voices = d.pop("voices", UNSET)
+        voices: list[VoiceResult] | Unset = UNSET
+        if _voices is not UNSET:
+            voices = []
+            for voices_item_data in _voices:
+                voices_item = VoiceResult.from_dict(voices_item_data)
+
+                voices.append(voices_item)
 
         _elements = d.pop("elements", UNSET)
         elements: list[AdvancedElement] | Unset = UNSET
@@ -144,7 +192,9 @@ class TaskResult:
         task_result = cls(
             videos=videos,
             images=images,
+            series_images=series_images,
             audios=audios,
+            voices=voices,
             elements=elements,
         )
 

@@ -61,8 +61,19 @@ def _known_values(node: Mapping[str, Any]) -> list[str]:
     return []
 
 
+class _NumberOrWord(click.ParamType[Any]):
+    """A field that is a number or a word (`--series-amount 4` or `auto`): digits become an int."""
+
+    name = "integer|word"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
 def _scalar_type(node: Mapping[str, Any]) -> click.ParamType[Any]:
     kind = node.get("type")
+    if any(resolve(branch).get("type") == "integer" for branch in node.get("anyOf", ())):
+        return _NumberOrWord()
     if "enum" in node:
         return click.Choice([str(v) for v in node["enum"]])
     if kind == "integer":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Any
 
+from .._spec import resolve
 from ._call import JSON, Call, page
 from ._clock import FAKE_EPOCH
 from ._envelope import KlingError
@@ -46,7 +47,13 @@ def tags(body: JSON) -> list[JSON]:
 
 
 def check_elements(gw: FakeGateway, call: Call) -> None:
-    """Every `element_list` id must be this key's element or a preset (else 404 1203)."""
+    """Every `element_list` id must be this key's element or a preset (else 404 1203).
+
+    Only where the create's schema has `element_list`: elsewhere a field of that name is an
+    unknown field, which Kling ignores (schemathesis sends them).
+    """
+    if "element_list" not in resolve(call.op.body_schema or {}).get("properties", {}):
+        return
     wanted = [item["element_id"] for item in call.body.get("element_list", [])]
     if not wanted:
         return

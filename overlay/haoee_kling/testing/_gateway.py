@@ -40,7 +40,7 @@ IN_PROCESS_HOST = "http://fake-haoee.test"
 
 
 def _default_concurrency() -> dict[str, int]:
-    return {"video": 5, "image": 10, "audio": 5, "element": 5}
+    return {"video": 5, "image": 10, "audio": 5, "element": 5, "virtual_try_on": 5}
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class GatewayConfig:
         prefix: the path prefix of the API (haoee serves Kling under `/kling`).
         seed: seeds task durations and random failures; same seed, same run.
         concurrency: per key, the units each pool allows at once (`video`, `image` (a task
-            costs `n`), `audio`, `element`); a pool left out is unlimited.
+            costs `n`), `audio`, `element`, `virtual_try_on`); a pool left out is unlimited.
         profiles: duration profiles by task kind, replacing the defaults of `_lifecycle`.
         failure_rate: the share of tasks that fail on their own (besides `[fake:fail]`).
         retry_after: the `Retry-After` seconds sent with 429 code 1303.

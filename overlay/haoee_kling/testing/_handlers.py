@@ -28,6 +28,7 @@ from ._elements import (
     list_advanced_preset_elements,
     list_custom_elements,
     list_preset_elements,
+    owner,
 )
 from ._envelope import KlingError
 from ._lifecycle import KINDS, Outcome, plan_timeline
@@ -118,6 +119,10 @@ def _add_outputs(gw: FakeGateway, task: Task, n: int) -> None:
     if shape in ("video", "dubbed"):
         task.videos.append(Video(gw.store.next_id(), task.task_id, task.key, _duration(task)))
     if shape == "image":
+        amount = task.body.get("series_amount")
+        if task.body.get("result_type") == "series":
+            # An Omni-Image series: `series_amount` images (the fake picks 4 for `auto`).
+            n = amount if isinstance(amount, int) else 4
         task.images.extend(f"{task.task_id}-{i}.png" for i in range(n))
     if shape in ("audio", "dubbed"):
         length = task.body.get("duration") if shape == "audio" else None
@@ -125,6 +130,11 @@ def _add_outputs(gw: FakeGateway, task: Task, n: int) -> None:
         task.audios.append(Audio(gw.store.next_id(), duration))
     if shape == "element":
         task.elements.append(advanced_element(int(gw.store.next_id()), task.key, task.body))
+    if shape == "voice":
+        voice_id = gw.store.next_id()
+        sample = f"/media/{voice_id}.mp3"
+        voice = {"voice_id": voice_id, "voice_name": task.body["voice_name"], "trial_url": sample}
+        task.voices.append(voice | {"owned_by": owner(task.key)})
 
 
 # ---------------------------------------------------------------------- task handlers

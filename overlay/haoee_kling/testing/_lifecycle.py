@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 Outcome = Literal["succeed", "failed"]
-ResultShape = Literal["video", "image", "audio", "dubbed", "element"]
+ResultShape = Literal["video", "image", "audio", "dubbed", "element", "voice"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,10 @@ class KindSpec:
     """What a task kind produces and which concurrency pool it draws from.
 
     Attributes:
-        result: the shape of `task_result` (`dubbed` = a video and its audio track).
-        pool: the concurrency pool (Kling counts video and image packs separately).
+        result: the shape of `task_result` (`dubbed` = a video and its audio track; `voice` =
+            a custom voice with an MP3 sample).
+        pool: the concurrency pool (Kling counts video, image and virtual try-on packs
+            separately, R §6).
         profile: the default duration profile.
     """
 
@@ -82,11 +84,17 @@ KINDS: dict[str, KindSpec] = {
     "advanced_lip_sync": KindSpec("video", "video", VIDEO),
     "effects": KindSpec("video", "video", VIDEO),
     "omni_video": KindSpec("video", "video", VIDEO),
+    "motion_control": KindSpec("video", "video", VIDEO),
+    "avatar_image2video": KindSpec("video", "video", VIDEO),
     "multi_image2image": KindSpec("image", "image", IMAGE),
     "image_expand": KindSpec("image", "image", IMAGE),
+    "omni_image": KindSpec("image", "image", IMAGE),
+    "image_generation": KindSpec("image", "image", IMAGE),
+    "virtual_try_on": KindSpec("image", "virtual_try_on", IMAGE),
     "text_to_audio": KindSpec("audio", "audio", AUDIO),
     "video_to_audio": KindSpec("dubbed", "audio", AUDIO),
     "advanced_custom_element": KindSpec("element", "element", ELEMENT),
+    "custom_voice": KindSpec("voice", "element", ELEMENT),
 }
 """Every `x-kling-kind` of the spec (a test keeps the two in step)."""
 

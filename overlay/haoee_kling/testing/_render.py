@@ -69,12 +69,13 @@ def _result(task: Task, base: str, watermark: bool) -> JSON:
                 item["watermark_url"] = media_url(base, f"{video.id}-wm.mp4")
             result["videos"].append(item)
     if task.images:
-        result["images"] = []
+        key = "series_images" if task.body.get("result_type") == "series" else "images"
+        result[key] = []
         for index, name in enumerate(task.images):
             image = {"index": index, "url": media_url(base, name)}
             if watermark:
                 image["watermark_url"] = media_url(base, f"{name[:-4]}-wm.png")
-            result["images"].append(image)
+            result[key].append(image)
     if task.audios:
         result["audios"] = [
             {
@@ -88,6 +89,8 @@ def _result(task: Task, base: str, watermark: bool) -> JSON:
         ]
     if task.elements:
         result["elements"] = absolute_media(task.elements, base)
+    if task.voices:
+        result["voices"] = absolute_media(task.voices, base)
     return result
 
 

@@ -66,6 +66,7 @@ class Task:
     images: list[str] = field(default_factory=list)
     audios: list[Audio] = field(default_factory=list)
     elements: list[JSON] = field(default_factory=list)
+    voices: list[JSON] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def media_names(task: Task) -> list[str]:
     names = [f"{v.id}.mp4" for v in task.videos] + [f"{v.id}-wm.mp4" for v in task.videos]
     names += task.images + [f"{name[:-4]}-wm.png" for name in task.images]
     names += [f"{a.id}.{ext}" for a in task.audios for ext in ("mp3", "wav")]
-    return names + list(media_refs(task.elements))
+    return names + list(media_refs(task.elements)) + list(media_refs(task.voices))
 
 
 def strings_in(value: Any) -> Iterator[str]:
