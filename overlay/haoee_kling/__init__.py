@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from ._downloads import DownloadProgress
     from ._models import ModelInfo, Models
     from ._polling import PollPolicy, ProgressEvent, SubmitProgress
-    from ._reading import Page, Skipped, WaitManyResult
     from ._receiver import CallbackReceiver
+    from ._results import Page, Skipped, WaitManyResult
     from ._validation import Problem
     from ._webhooks import Webhooks
 
@@ -157,13 +157,13 @@ _LAZY: dict[str, str] = {
     "InvalidJobsError": "._batch_jobs",
     "ModelInfo": "._models",
     "Models": "._models",
-    "Page": "._reading",
+    "Page": "._results",
     "PollPolicy": "._polling",
     "Problem": "._validation",
     "ProgressEvent": "._polling",
-    "Skipped": "._reading",
+    "Skipped": "._results",
     "SubmitProgress": "._polling",
-    "WaitManyResult": "._reading",
+    "WaitManyResult": "._results",
     "Webhooks": "._webhooks",
     "task_cost": "._cost",
 }

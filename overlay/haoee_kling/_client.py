@@ -69,8 +69,8 @@ if TYPE_CHECKING:
     from ._models import Models
     from ._namespaces import KindPlans
     from ._polling import PollPolicy
-    from ._reading import Page
     from ._resource import AsyncSender, SyncSender
+    from ._results import Page
     from ._webhooks import Webhooks
 
 from ._auth import default_base_url, make_auth

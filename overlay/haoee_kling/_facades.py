@@ -161,7 +161,7 @@ if TYPE_CHECKING:
     from haoee_kling_api.calls import AdvancedCustomElementCalls, AsyncAdvancedCustomElementCalls
     from haoee_kling_api.models import Task
 
-    from ._reading import Page
+    from ._results import Page
 
     class SyncElements(AdvancedCustomElementCalls[Page[Task]], SyncElementExtras):
         """`kling.elements` on `Kling`, as type checkers see it."""

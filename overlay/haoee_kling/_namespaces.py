@@ -18,8 +18,9 @@ from ._core import Core
 from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
 from ._push import pushed, with_safety_net
-from ._reading import Page, build_model, read_items, read_one
+from ._reading import build_model, read_items, read_one
 from ._resource import kind_operations
+from ._results import Page
 from ._retries import request_plan
 from ._submit import create_plan, new_external_task_id
 from ._translate import Reply

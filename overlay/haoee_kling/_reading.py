@@ -26,18 +26,16 @@ import functools
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ._errors import KlingError, UnexpectedResponseError
+from ._errors import UnexpectedResponseError
+from ._results import Skipped
 from ._spec import load_spec
 
 __all__ = [
-    "Page",
     "Read",
     "SetAside",
-    "Skipped",
-    "WaitManyResult",
     "build_model",
     "read_items",
     "read_one",
@@ -50,7 +48,6 @@ _INDEX = re.compile(r"\[[0-9]+\]")
 _EXCERPT = 200
 _MAX_WARNED = 10_000
 M = TypeVar("M")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,46 +61,6 @@ class SetAside:
 
     path: str
     problem: str
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """Something an answer held that the client could not read, left out of what it returned.
-
-    Attributes:
-        reason: why it could not be read.
-        index: its position on the list page, when it came from one.
-        task_id: the task it concerns, when that is known.
-        error: the error that made it unreadable, when one was raised (`wait_many`).
-    """
-
-    reason: str
-    index: int | None = None
-    task_id: str | None = None
-    error: KlingError | None = field(default=None, compare=False)
-
-
-class Page(list[T]):
-    """One page of a list answer: the items that could be read, in the server's order.
-
-    Attributes:
-        skipped: the items left out because they could not be read (also logged as warnings).
-    """
-
-    skipped: tuple[Skipped, ...] = ()
-
-
-class WaitManyResult(dict[str, T]):
-    """What `tasks.wait_many` returns: task_id -> task, for every task that finished.
-
-    Attributes:
-        skipped: the tasks given up because they were not found or could not be read (each
-            with its `task_id` and `error`; also logged as warnings).
-        cost: what the finished tasks cost together (a `Cost`; None amounts: not reported).
-    """
-
-    skipped: tuple[Skipped, ...] = ()
-    cost: Any = None
 
 
 class Read(dict[str, Any]):

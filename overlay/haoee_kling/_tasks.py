@@ -11,7 +11,7 @@ from ._cost import total_cost
 from ._engine import Plan
 from ._namespaces import Callback, KindPlans, to_task
 from ._push import pushed, with_safety_net
-from ._reading import WaitManyResult
+from ._results import WaitManyResult
 from ._waiting import wait_many_plan
 
 if TYPE_CHECKING:

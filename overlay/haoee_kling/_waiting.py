@@ -34,7 +34,8 @@ from ._polling import (
     classify_status,
     next_poll_delay,
 )
-from ._reading import Skipped, WaitManyResult, read_items, read_one
+from ._reading import read_items, read_one
+from ._results import Skipped, WaitManyResult
 from ._retries import RetryPolicy, retry_delay
 from ._translate import Reply
 
