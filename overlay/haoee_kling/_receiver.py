@@ -144,14 +144,20 @@ class CallbackReceiver:
         return {t: task for t, task in found.items() if _rank(task) == 2}
 
     # ------------------------------------------------------------------ waiting (engine)
+    def _step(self, action: Listen, left: float) -> tuple[dict[str, dict[str, Any]], float]:
+        """What a listen has so far, and how long to sleep before looking again (0: done)."""
+        news = self.finished(action.keys)
+        if len(news) == len(action.keys) or left <= 0:
+            return news, 0.0
+        return news, min(self.tick, left)
+
     def listen(self, action: Listen) -> dict[str, dict[str, Any]]:
         """Block until every key's terminal callback is here or `action.seconds` pass."""
         left = action.seconds
         while True:
-            news = self.finished(action.keys)
-            if len(news) == len(action.keys) or left <= 0:
+            news, step = self._step(action, left)
+            if not step:
                 return news
-            step = min(self.tick, left)
             action.clock.sleep(step)
             left -= step
 
@@ -159,10 +165,9 @@ class CallbackReceiver:
         """`listen`, awaited."""
         left = action.seconds
         while True:
-            news = self.finished(action.keys)
-            if len(news) == len(action.keys) or left <= 0:
+            news, step = self._step(action, left)
+            if not step:
                 return news
-            step = min(self.tick, left)
             await action.clock.asleep(step)
             left -= step
 
