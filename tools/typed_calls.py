@@ -8,6 +8,10 @@ has (``create``, ``create_and_wait``, ``get``, ``list``, ``wait``), blocking and
 ``create`` takes the body's fields as ``**fields: Unpack[...]`` with the spec's descriptions in
 its docstring. Each call hands its arguments to ``self._call`` / ``self._acall``, which the
 overlay provides: the generated side knows the wire format, the overlay how to send it.
+
+Synchronous operations marked ``x-kling-instant: <namespace>`` (text to speech, image recognize,
+identify-face) get a class with one typed ``create`` returning the model of their answer's
+``data``: there is no task to get, list or wait for.
 """
 
 from __future__ import annotations
@@ -252,6 +256,39 @@ _CREATE = '''
 '''
 
 
+_INSTANT = '''
+    {prefix}def create(
+        self,
+        body: {body_model} | Mapping[str, Any] | None = None,
+        /,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+        **fields: Unpack[{fields}],
+    ) -> {result}:
+        """{summary}.
+
+{description}
+        Args:
+            body: the whole request as a `{body_model}` or a dict, instead of keywords.
+            model_name_header: haoee `ModelName` to send instead of the default one.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+{field_docs}
+        Returns:
+            The answer's `data`, read tolerantly: {returns}
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
+                retried only when it provably did not start.
+        """
+        result = {awaiting}self.{runner}(
+            "create", body, model_name_header=model_name_header, **fields
+        )
+        return cast("{result}", result)
+'''
+
+
 def _camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
 
@@ -392,6 +429,7 @@ def render(spec: Mapping[str, Any]) -> str:
             prefix="async ", awaiting="await ", runner="_acall", **common
         )
         kinds.append((kind, stem, body_name))
+    instants = _instant_calls(spec, writer, methods, model_imports)
     models = "".join(f"    from .models.{m} import {n}\n" for m, n in sorted(model_imports))
     out = [_HEADER % {"models": models}, "\n\n"]
     # The TypedDicts exist for type checkers and editors only: building them at run time
@@ -414,15 +452,74 @@ def render(spec: Mapping[str, Any]) -> str:
                 f'    """`kling.{kind}`: {how} calls of this task kind."""\n'
                 + methods[f"{flavour}{stem}Calls"]
             )
+    for name, stem in instants:
+        for flavour in ("", "Async"):
+            how = "awaited" if flavour else "blocking"
+            out.append(
+                f"\n\nclass {flavour}{stem}Calls(_Runner):\n"
+                f'    """`kling.{name}`: the {how} call (answered at once, no task)."""\n'
+                + methods[f"{flavour}{stem}Calls"]
+            )
     table = "".join(f'    "{kind}": {stem}Calls,\n' for kind, stem, _ in kinds)
     atable = "".join(f'    "{kind}": Async{stem}Calls,\n' for kind, stem, _ in kinds)
+    itable = "".join(f'    "{name}": {stem}Calls,\n' for name, stem in instants)
+    aitable = "".join(f'    "{name}": Async{stem}Calls,\n' for name, stem in instants)
     out.append(
         "\n\n# Task kind (the spec's x-kling-kind) -> its calls, blocking and awaited.\n"
         f"CALLS: dict[str, type[KindCalls[Any]]] = {{\n{table}}}\n"
         f"ASYNC_CALLS: dict[str, type[AsyncKindCalls[Any]]] = {{\n{atable}}}\n"
-        '__all__ = ["ASYNC_CALLS", "CALLS", "UNSET", "MediaInput", "Unset"]\n'
+        "\n# Synchronous call (the spec's x-kling-instant) -> its class, blocking and awaited.\n"
+        f"INSTANT_CALLS: dict[str, type[_Runner]] = {{\n{itable}}}\n"
+        f"ASYNC_INSTANT_CALLS: dict[str, type[_Runner]] = {{\n{aitable}}}\n"
+        '__all__ = [\n    "ASYNC_CALLS",\n    "ASYNC_INSTANT_CALLS",\n    "CALLS",\n'
+        '    "INSTANT_CALLS",\n    "UNSET",\n    "MediaInput",\n    "Unset",\n]\n'
     )
     return "".join(out)
+
+
+def _instant_calls(
+    spec: Mapping[str, Any],
+    writer: _Writer,
+    methods: dict[str, str],
+    model_imports: set[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """Write the create of every ``x-kling-instant`` operation into ``methods``; returns
+    (namespace, class stem) pairs in the spec's order."""
+    found: list[tuple[str, str]] = []
+    for item in spec["paths"].values():
+        op = item.get("post")
+        if op is None or not op.get("x-kling-instant"):
+            continue
+        name = op["x-kling-instant"]
+        body_name, body = writer._target(
+            op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        )
+        result = _answer_model(writer, op)
+        stem = _camel(name)
+        fields = writer.typed_dict(f"{stem}Fields", body)
+        model_imports.update({(_module_of(body_name), body_name), (_module_of(result), result)})
+        answer = op["responses"]["200"]
+        common = {
+            "body_model": body_name,
+            "fields": fields,
+            "result": result,
+            "returns": " ".join(str(answer.get("description", result)).split()),
+            "summary": _doc({"description": op.get("summary")}, name).rstrip("."),
+            "description": _indented(op.get("description", "")),
+            "field_docs": _field_docs(writer, body, frozenset()),
+        }
+        methods[f"{stem}Calls"] = _INSTANT.format(prefix="", awaiting="", runner="_call", **common)
+        methods[f"Async{stem}Calls"] = _INSTANT.format(
+            prefix="async ", awaiting="await ", runner="_acall", **common
+        )
+        found.append((name, stem))
+    return found
+
+
+def _answer_model(writer: _Writer, op: Mapping[str, Any]) -> str:
+    """The model of the ``data`` of an operation's 200 answer (the envelope's ``data`` ref)."""
+    envelope = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    return writer._target(str(writer._target(envelope)[1]["properties"]["data"]["$ref"]))[0]
 
 
 def _module_of(model: str) -> str:

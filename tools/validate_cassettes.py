@@ -29,6 +29,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import yaml
@@ -108,10 +109,17 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
 
+def _query(document: Any, operation: Any) -> str:
+    """The query string of a documentation request: every query parameter's own example
+    (`pageNum=1&pageSize=30` for a list; the period for the account's costs)."""
+    params = [openapi_doc.resolve(document, p) for p in operation.get("parameters", ())]
+    values = {p["name"]: p["example"] for p in params if p["in"] == "query" and "example" in p}
+    return f"?{urlencode(values)}" if values else ""
+
+
 def _interaction(
-    method: str, path: str, status: int, body: Any, request_body: Any = None
+    method: str, path: str, status: int, body: Any, request_body: Any = None, query: str = ""
 ) -> dict[str, Any]:
-    query = "?pageNum=1&pageSize=30" if method == "get" and "{" not in path else ""
     data = body.get("data") if isinstance(body, dict) else None
     task_id = data.get("task_id") if isinstance(data, dict) else None
     concrete = path.replace("{task_id}", str(task_id or "842250903629086785"))
@@ -156,15 +164,16 @@ def build_doc_examples(folder: Path) -> list[Path]:
     written, errors = [], []
     for path, method, operation in openapi_doc.operations(document):
         request_body = _request_example(document, operation)
+        query = _query(document, operation)
         statuses = [s for s in operation.get("responses", {}) if s.startswith("2")]
         interactions = [
-            _interaction(method, path, int(status), example, request_body)
+            _interaction(method, path, int(status), example, request_body, query)
             for status in statuses
             for example in openapi_doc.json_examples(document, operation, status)
         ]
         if operation["operationId"] in ERROR_EXAMPLE_OPERATIONS:
             errors += [
-                _interaction(method, path, int(status), example, request_body)
+                _interaction(method, path, int(status), example, request_body, query)
                 for status in operation["responses"]
                 if not status.startswith("2")
                 for example in openapi_doc.json_examples(document, operation, status)

@@ -31,9 +31,13 @@ if TYPE_CHECKING:
     from .models.avatar_image_2_video_request import AvatarImage2VideoRequest
     from .models.custom_voice_request import CustomVoiceRequest
     from .models.effects_request import EffectsRequest
+    from .models.identify_face_request import IdentifyFaceRequest
+    from .models.identify_face_result import IdentifyFaceResult
     from .models.image_2_video_request import Image2VideoRequest
     from .models.image_expand_request import ImageExpandRequest
     from .models.image_generation_request import ImageGenerationRequest
+    from .models.image_recognize_request import ImageRecognizeRequest
+    from .models.image_recognize_result import ImageRecognizeResult
     from .models.lip_sync_request import LipSyncRequest
     from .models.motion_control_request import MotionControlRequest
     from .models.multi_image_2_image_request import MultiImage2ImageRequest
@@ -43,6 +47,8 @@ if TYPE_CHECKING:
     from .models.task import Task
     from .models.text_2_video_request import Text2VideoRequest
     from .models.text_to_audio_request import TextToAudioRequest
+    from .models.tts_request import TtsRequest
+    from .models.tts_result import TtsResult
     from .models.video_extend_request import VideoExtendRequest
     from .models.video_to_audio_request import VideoToAudioRequest
     from .models.virtual_try_on_request import VirtualTryOnRequest
@@ -523,6 +529,25 @@ if TYPE_CHECKING:
         voice_url: NotRequired[MediaInput]
         video_id: NotRequired[str]
         callback_url: NotRequired[str]
+
+    class IdentifyFaceFields(TypedDict, total=False):
+        """Body of `identifyFace`; exactly one of `video_id` and `video_url`."""
+
+        video_id: NotRequired[str]
+        video_url: NotRequired[MediaInput]
+
+    class TtsFields(TypedDict, total=False):
+        """Body of `textToSpeech`: the text, the voice and its language, optionally the speed."""
+
+        text: Required[str]
+        voice_id: Required[str]
+        voice_language: Required[Literal["zh", "en"]]
+        voice_speed: NotRequired[float]
+
+    class ImageRecognizeFields(TypedDict, total=False):
+        """Body of `recognizeImage`, the image to segment."""
+
+        image: Required[MediaInput]
 
 
 class KindCalls(_Runner, Generic[PageT]):
@@ -4216,6 +4241,258 @@ class AsyncCustomVoiceCalls(AsyncKindCalls[PageT]):
         return cast("Task", result)
 
 
+class IdentifyFaceCalls(_Runner):
+    """`kling.identify_face`: the blocking call (answered at once, no task)."""
+
+    def create(
+        self,
+        body: IdentifyFaceRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+        **fields: Unpack[IdentifyFaceFields],
+    ) -> IdentifyFaceResult:
+        """Identify the faces in a video (lip-sync step one).
+
+        Synchronous first step of the current lip-sync flow (对口型): finds the faces that can be
+        lip-synced in a Kling video (`video_id`) or a video by URL (`video_url`, 2–60 s, 720p or
+        1080p). Returns a `session_id` valid for 24 hours and, per face, the window in
+        milliseconds where lip-sync can apply. Pass both to `createAdvancedLipSync`.
+
+        Args:
+            body: the whole request as a `IdentifyFaceRequest` or a dict, instead of keywords.
+            model_name_header: haoee `ModelName` to send instead of the default one.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
+                video_url: A public URL of an MP4 or MOV video, at most 100 MB.
+
+        Returns:
+            The answer's `data`, read tolerantly: The faces found, with the session to use for advanced lip-sync.
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
+                retried only when it provably did not start.
+        """
+        result = self._call(
+            "create", body, model_name_header=model_name_header, **fields
+        )
+        return cast("IdentifyFaceResult", result)
+
+
+class AsyncIdentifyFaceCalls(_Runner):
+    """`kling.identify_face`: the awaited call (answered at once, no task)."""
+
+    async def create(
+        self,
+        body: IdentifyFaceRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+        **fields: Unpack[IdentifyFaceFields],
+    ) -> IdentifyFaceResult:
+        """Identify the faces in a video (lip-sync step one).
+
+        Synchronous first step of the current lip-sync flow (对口型): finds the faces that can be
+        lip-synced in a Kling video (`video_id`) or a video by URL (`video_url`, 2–60 s, 720p or
+        1080p). Returns a `session_id` valid for 24 hours and, per face, the window in
+        milliseconds where lip-sync can apply. Pass both to `createAdvancedLipSync`.
+
+        Args:
+            body: the whole request as a `IdentifyFaceRequest` or a dict, instead of keywords.
+            model_name_header: haoee `ModelName` to send instead of the default one.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
+                video_url: A public URL of an MP4 or MOV video, at most 100 MB.
+
+        Returns:
+            The answer's `data`, read tolerantly: The faces found, with the session to use for advanced lip-sync.
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
+                retried only when it provably did not start.
+        """
+        result = await self._acall(
+            "create", body, model_name_header=model_name_header, **fields
+        )
+        return cast("IdentifyFaceResult", result)
+
+
+class TtsCalls(_Runner):
+    """`kling.tts`: the blocking call (answered at once, no task)."""
+
+    def create(
+        self,
+        body: TtsRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+        **fields: Unpack[TtsFields],
+    ) -> TtsResult:
+        """Speak a text in a voice (text to speech).
+
+        Synchronous text to speech (语音合成): reads `text` aloud in the voice `voice_id`. The
+        answer already holds the finished audio (`data.task_result.audios`, each with `id`, `url`
+        and `duration`), so there is nothing to poll. Billed. An audio's `id` is what
+        `createAvatarImage2Video` and advanced lip-sync take as `audio_id` (within 30 days).
+        A `voice_language` that does not match the voice is refused ("voice id not found").
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `TtsRequest` or a dict, instead of keywords.
+            model_name_header: haoee `ModelName` to send instead of the default one.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                text (required): The text to speak, at most 1000 characters.
+                voice_id (required): The voice (a Kling preset voice or a custom voice's `voice_id`).
+                voice_language (required): The voice's language, `zh` or `en`; it must match the voice.
+                voice_speed: Speaking speed, 0.8 to 2.0 with at most one decimal place; default 1.0.
+
+        Returns:
+            The answer's `data`, read tolerantly: The speech, finished (no polling needed).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
+                retried only when it provably did not start.
+        """
+        result = self._call(
+            "create", body, model_name_header=model_name_header, **fields
+        )
+        return cast("TtsResult", result)
+
+
+class AsyncTtsCalls(_Runner):
+    """`kling.tts`: the awaited call (answered at once, no task)."""
+
+    async def create(
+        self,
+        body: TtsRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+        **fields: Unpack[TtsFields],
+    ) -> TtsResult:
+        """Speak a text in a voice (text to speech).
+
+        Synchronous text to speech (语音合成): reads `text` aloud in the voice `voice_id`. The
+        answer already holds the finished audio (`data.task_result.audios`, each with `id`, `url`
+        and `duration`), so there is nothing to poll. Billed. An audio's `id` is what
+        `createAvatarImage2Video` and advanced lip-sync take as `audio_id` (within 30 days).
+        A `voice_language` that does not match the voice is refused ("voice id not found").
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `TtsRequest` or a dict, instead of keywords.
+            model_name_header: haoee `ModelName` to send instead of the default one.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                text (required): The text to speak, at most 1000 characters.
+                voice_id (required): The voice (a Kling preset voice or a custom voice's `voice_id`).
+                voice_language (required): The voice's language, `zh` or `en`; it must match the voice.
+                voice_speed: Speaking speed, 0.8 to 2.0 with at most one decimal place; default 1.0.
+
+        Returns:
+            The answer's `data`, read tolerantly: The speech, finished (no polling needed).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
+                retried only when it provably did not start.
+        """
+        result = await self._acall(
+            "create", body, model_name_header=model_name_header, **fields
+        )
+        return cast("TtsResult", result)
+
+
+class ImageRecognizeCalls(_Runner):
+    """`kling.image_recognize`: the blocking call (answered at once, no task)."""
+
+    def create(
+        self,
+        body: ImageRecognizeRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+        **fields: Unpack[ImageRecognizeFields],
+    ) -> ImageRecognizeResult:
+        """Find the subject, head, face and clothing in an image (image recognize).
+
+        Synchronous image recognition (图像识别): segments one image and answers at once with a
+        mask image per type in `data.task_result.images`: `object_seg` (the main subject),
+        `head_seg` (the face with hair), `face_seg` (the face without hair) and `cloth_seg`
+        (the clothing), each with `is_contain` (whether the image shows it). Billed.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `ImageRecognizeRequest` or a dict, instead of keywords.
+            model_name_header: haoee `ModelName` to send instead of the default one.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+
+        Returns:
+            The answer's `data`, read tolerantly: The masks found, one per recognition type.
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
+                retried only when it provably did not start.
+        """
+        result = self._call(
+            "create", body, model_name_header=model_name_header, **fields
+        )
+        return cast("ImageRecognizeResult", result)
+
+
+class AsyncImageRecognizeCalls(_Runner):
+    """`kling.image_recognize`: the awaited call (answered at once, no task)."""
+
+    async def create(
+        self,
+        body: ImageRecognizeRequest | Mapping[str, Any] | None = None,
+        /,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+        **fields: Unpack[ImageRecognizeFields],
+    ) -> ImageRecognizeResult:
+        """Find the subject, head, face and clothing in an image (image recognize).
+
+        Synchronous image recognition (图像识别): segments one image and answers at once with a
+        mask image per type in `data.task_result.images`: `object_seg` (the main subject),
+        `head_seg` (the face with hair), `face_seg` (the face without hair) and `cloth_seg`
+        (the clothing), each with `is_contain` (whether the image shows it). Billed.
+        Official API only: haoee's documentation does not list it (openapi/README.md,
+        "Official-only operations"); it may not be served on haoee until a live check shows it.
+
+        Args:
+            body: the whole request as a `ImageRecognizeRequest` or a dict, instead of keywords.
+            model_name_header: haoee `ModelName` to send instead of the default one.
+            **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
+
+                image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
+
+        Returns:
+            The answer's `data`, read tolerantly: The masks found, one per recognition type.
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
+                retried only when it provably did not start.
+        """
+        result = await self._acall(
+            "create", body, model_name_header=model_name_header, **fields
+        )
+        return cast("ImageRecognizeResult", result)
+
+
 # Task kind (the spec's x-kling-kind) -> its calls, blocking and awaited.
 CALLS: dict[str, type[KindCalls[Any]]] = {
     "text2video": Text2VideoCalls,
@@ -4259,4 +4536,24 @@ ASYNC_CALLS: dict[str, type[AsyncKindCalls[Any]]] = {
     "virtual_try_on": AsyncVirtualTryOnCalls,
     "custom_voice": AsyncCustomVoiceCalls,
 }
-__all__ = ["ASYNC_CALLS", "CALLS", "UNSET", "MediaInput", "Unset"]
+
+# Synchronous call (the spec's x-kling-instant) -> its class, blocking and awaited.
+INSTANT_CALLS: dict[str, type[_Runner]] = {
+    "identify_face": IdentifyFaceCalls,
+    "tts": TtsCalls,
+    "image_recognize": ImageRecognizeCalls,
+}
+ASYNC_INSTANT_CALLS: dict[str, type[_Runner]] = {
+    "identify_face": AsyncIdentifyFaceCalls,
+    "tts": AsyncTtsCalls,
+    "image_recognize": AsyncImageRecognizeCalls,
+}
+__all__ = [
+    "ASYNC_CALLS",
+    "ASYNC_INSTANT_CALLS",
+    "CALLS",
+    "INSTANT_CALLS",
+    "UNSET",
+    "MediaInput",
+    "Unset",
+]

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
         AsyncAvatarImage2VideoCalls,
         AsyncCustomVoiceCalls,
         AsyncEffectsCalls,
+        AsyncIdentifyFaceCalls,
         AsyncImage2VideoCalls,
         AsyncImageExpandCalls,
         AsyncImageGenerationCalls,
+        AsyncImageRecognizeCalls,
         AsyncLipSyncCalls,
         AsyncMotionControlCalls,
         AsyncMultiImage2ImageCalls,
@@ -34,15 +36,18 @@ if TYPE_CHECKING:
         AsyncOmniVideoCalls,
         AsyncText2VideoCalls,
         AsyncTextToAudioCalls,
+        AsyncTtsCalls,
         AsyncVideoExtendCalls,
         AsyncVideoToAudioCalls,
         AsyncVirtualTryOnCalls,
         AvatarImage2VideoCalls,
         CustomVoiceCalls,
         EffectsCalls,
+        IdentifyFaceCalls,
         Image2VideoCalls,
         ImageExpandCalls,
         ImageGenerationCalls,
+        ImageRecognizeCalls,
         LipSyncCalls,
         MotionControlCalls,
         MultiImage2ImageCalls,
@@ -51,6 +56,7 @@ if TYPE_CHECKING:
         OmniVideoCalls,
         Text2VideoCalls,
         TextToAudioCalls,
+        TtsCalls,
         VideoExtendCalls,
         VideoToAudioCalls,
         VirtualTryOnCalls,
@@ -59,11 +65,11 @@ if TYPE_CHECKING:
 
     from ._batch_run import AsyncBatch, SyncBatch
     from ._facades import (
+        AsyncAccount,
         AsyncElements,
-        AsyncIdentifyFace,
         AsyncTasks,
+        SyncAccount,
         SyncElements,
-        SyncIdentifyFace,
         SyncTasks,
     )
     from ._models import Models
@@ -84,7 +90,16 @@ __all__ = ["AsyncKling", "Kling"]
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 # The namespaces besides the task kinds', built on first use like them (`_namespace`).
-_OTHER_SPACES = ("batch", "identify_face", "models", "tasks", "webhooks")
+_OTHER_SPACES = (
+    "account",
+    "batch",
+    "identify_face",
+    "image_recognize",
+    "models",
+    "tasks",
+    "tts",
+    "webhooks",
+)
 
 
 class _Base(Generic[H]):
@@ -198,9 +213,10 @@ class _Base(Generic[H]):
         return self._plans[kind]
 
     def _namespace(self, name: str) -> Any:
-        """Build the namespace called `name` (a task kind's, `tasks`, `identify_face`, ...)."""
+        """Build the namespace called `name` (a task kind's, `tasks`, `tts`, `account`, ...)."""
         from . import _facades
-        from ._namespaces import IdentifyFacePlans, namespaces
+        from ._instant import INSTANT, AccountPlans
+        from ._namespaces import namespaces
 
         sync, kinds = self._flavour == "sync", namespaces()
         if name in kinds:
@@ -212,9 +228,12 @@ class _Base(Generic[H]):
             plans = TasksPlans(self._core, {k: self._kind_plans(k) for k in kinds.values()})
             tasks = _facades.SyncTasks if sync else _facades.AsyncTasks
             return tasks(plans, self._sender(), self._clock)
-        if name == "identify_face":
-            faces = _facades.SyncIdentifyFace if sync else _facades.AsyncIdentifyFace
-            return faces(IdentifyFacePlans(self._core), self._sender(), self._clock)
+        if name in INSTANT:  # answered at once: identify_face, tts, image_recognize
+            facade = _facades.instant_facade(name, self._flavour)
+            return facade(INSTANT[name](self._core), self._sender(), self._clock)
+        if name == "account":
+            account = _facades.SyncAccount if sync else _facades.AsyncAccount
+            return account(AccountPlans(self._core), self._sender(), self._clock)
         if name == "models":
             from ._models import Models
 
@@ -314,7 +333,10 @@ class Kling(_Base[httpx.Client]):
     video_to_audio: VideoToAudioCalls[Page[Task]]
     virtual_try_on: VirtualTryOnCalls[Page[Task]]
     elements: SyncElements
-    identify_face: SyncIdentifyFace
+    identify_face: IdentifyFaceCalls
+    tts: TtsCalls
+    image_recognize: ImageRecognizeCalls
+    account: SyncAccount
     models: Models
     tasks: SyncTasks
     webhooks: Webhooks
@@ -390,7 +412,10 @@ class AsyncKling(_Base[httpx.AsyncClient]):
     video_to_audio: AsyncVideoToAudioCalls[Page[Task]]
     virtual_try_on: AsyncVirtualTryOnCalls[Page[Task]]
     elements: AsyncElements
-    identify_face: AsyncIdentifyFace
+    identify_face: AsyncIdentifyFaceCalls
+    tts: AsyncTtsCalls
+    image_recognize: AsyncImageRecognizeCalls
+    account: AsyncAccount
     models: Models
     tasks: AsyncTasks
     webhooks: Webhooks

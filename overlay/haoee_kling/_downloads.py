@@ -185,7 +185,8 @@ def result_files(
     file outside the destination.
 
     Args:
-        task_or_result: a Task, its `task_result`, a dict of either, a URL or a list of URLs.
+        task_or_result: a Task, its `task_result`, a dict of either, a URL or a list of URLs;
+            or an answer holding a `task_result` (text to speech, image recognize).
         watermarked: also list the watermarked copies.
         base_url: the gateway's base URL, to resolve URLs given as paths.
 
@@ -207,7 +208,8 @@ def result_files(
         raise TypeError(f"cannot find result files in {type(task_or_result).__name__}")
     task = safe_part(data.get("task_id") or "result", "result")
     _check_finished(data, task)
-    is_task = "task_id" in data or "task_status" in data
+    # A task, or an answer holding a `task_result` without being one (image recognize).
+    is_task = "task_id" in data or "task_status" in data or "task_result" in data
     result = (data.get("task_result") or {}) if is_task else data
     if not isinstance(result, Mapping):
         raise _malformed(task, f"task_result is {type(result).__name__}, not an object")
@@ -217,7 +219,10 @@ def result_files(
         if watermarked and video.get("watermark_url"):
             found.add(video["watermark_url"], "watermark", f"{index}-watermark", ".mp4")
     for position, image in enumerate(_items(result, "images", task)):
-        label = safe_part(image.get("index", position), str(position))
+        if image.get("is_contain") is False and not image.get("url"):
+            continue  # an image-recognize type the image does not show: it has no mask
+        # Generated images have an index; image-recognize masks a type (`face_seg`) instead.
+        label = safe_part(image.get("index", image.get("type", position)), str(position))
         found.add(image.get("url"), f"task_result.images[{position}]", label, ".png")
         if watermarked and image.get("watermark_url"):
             found.add(image["watermark_url"], "watermark", f"{label}-watermark", ".png")
@@ -227,9 +232,11 @@ def result_files(
         if watermarked and image.get("watermark_url"):
             found.add(image["watermark_url"], "watermark", f"{label}-watermark", ".png")
     for index, audio in enumerate(_items(result, "audios", task)):
-        renditions = [(k, e) for k, e in (("url_mp3", ".mp3"), ("url_wav", ".wav")) if audio.get(k)]
+        # Generated sound comes as url_mp3 + url_wav; speech (text to speech) as one `url`.
+        keys = (("url_mp3", ".mp3"), ("url_wav", ".wav"), ("url", ".mp3"))
+        renditions = [(k, e) for k, e in keys if audio.get(k)]
         if not renditions:
-            raise _malformed(task, f"task_result.audios[{index}] has no url_mp3 or url_wav")
+            raise _malformed(task, f"task_result.audios[{index}] has no url_mp3, url_wav or url")
         for key, ext in renditions:
             found.add(audio[key], f"task_result.audios[{index}].{key}", str(index), ext)
     for index, voice in enumerate(_items(result, "voices", task)):

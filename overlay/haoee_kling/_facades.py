@@ -16,18 +16,20 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from ._clock import Clock
 from ._engine import Plan, aiterate, arun, iterate, run
-from ._namespaces import ElementPlans, IdentifyFacePlans
+from ._instant import AccountPlans
+from ._namespaces import ElementPlans
 from ._tasks import TasksPlans
 
 __all__ = [
+    "AsyncAccount",
     "AsyncElementExtras",
-    "AsyncIdentifyFace",
     "AsyncRunner",
     "AsyncTasks",
+    "SyncAccount",
     "SyncElementExtras",
-    "SyncIdentifyFace",
     "SyncRunner",
     "SyncTasks",
+    "instant_facade",
     "kind_facade",
 ]
 
@@ -46,7 +48,8 @@ class _Facade:
 
     @property
     def kind(self) -> str | None:
-        """The task kind of this namespace (None for `tasks` and `identify_face`)."""
+        """The task kind of this namespace (None for `tasks`, `account` and the calls answered
+        at once: `identify_face`, `tts`, `image_recognize`)."""
         return getattr(self._plans, "kind", None)
 
     def __repr__(self) -> str:
@@ -170,10 +173,23 @@ if TYPE_CHECKING:
         """`kling.elements` on `AsyncKling`, as type checkers see it."""
 
 
-class SyncIdentifyFace(_Facade):
-    """`kling.identify_face` on `Kling`."""
+@functools.cache
+def instant_facade(name: str, flavour: str) -> type[_Facade]:
+    """The namespace class of a call answered at once (`tts`, `image_recognize`,
+    `identify_face`): its generated typed class (the spec's `x-kling-instant`), run by the
+    blocking (`flavour` "sync") or awaited runner."""
+    from haoee_kling_api.calls import ASYNC_INSTANT_CALLS, INSTANT_CALLS
 
-    create = blocking(IdentifyFacePlans.create)
+    sync = flavour == "sync"
+    calls = (INSTANT_CALLS if sync else ASYNC_INSTANT_CALLS)[name]
+    runner = SyncRunner if sync else AsyncRunner
+    return type(calls.__name__, (runner, calls), {"__doc__": calls.__doc__})
+
+
+class SyncAccount(_Facade):
+    """`kling.account` on `Kling`."""
+
+    costs = blocking(AccountPlans.costs)
 
 
 class SyncTasks(_Facade):
@@ -185,10 +201,10 @@ class SyncTasks(_Facade):
     iter_status = iterating(TasksPlans.iter_status)
 
 
-class AsyncIdentifyFace(_Facade):
-    """`kling.identify_face` on `AsyncKling`."""
+class AsyncAccount(_Facade):
+    """`kling.account` on `AsyncKling`."""
 
-    create = awaited(IdentifyFacePlans.create)
+    costs = awaited(AccountPlans.costs)
 
 
 class AsyncTasks(_Facade):

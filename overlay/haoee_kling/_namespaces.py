@@ -17,6 +17,7 @@ from ._config import NOT_GIVEN
 from ._core import Core
 from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
+from ._instant import send
 from ._push import pushed, with_safety_net
 from ._reading import build_model, read_items, read_one
 from ._resource import kind_operations
@@ -28,12 +29,11 @@ from ._validation import Problem
 from ._waiting import read_task, status_plan, wait_plan
 
 if TYPE_CHECKING:
-    from haoee_kling_api.models import CustomElement, IdentifyFaceResult, Task
+    from haoee_kling_api.models import CustomElement, Task
 
 __all__ = [
     "Callback",
     "ElementPlans",
-    "IdentifyFacePlans",
     "KindPlans",
     "namespaces",
     "to_task",
@@ -74,13 +74,6 @@ def _element_type() -> type[CustomElement]:
     from haoee_kling_api.models import CustomElement
 
     return CustomElement
-
-
-@functools.cache
-def _faces_type() -> type[IdentifyFaceResult]:
-    from haoee_kling_api.models import IdentifyFaceResult
-
-    return IdentifyFaceResult
 
 
 def to_task(data: dict[str, Any]) -> Task:
@@ -330,20 +323,6 @@ def _callback_url(via: Any) -> str:
     return str(via.url)
 
 
-def _send(core: Core, op_id: str, *, idempotent: bool = True, **call: Any) -> Plan[Reply]:
-    return request_plan(
-        Call(
-            op_id,
-            timeout=core.config.timeout,
-            model_name=core.header_for(None, "", NOT_GIVEN),
-            **call,
-        ),
-        core.config.retry,
-        core.clock,
-        idempotent=idempotent,
-    )
-
-
 class ElementPlans(KindPlans):
     """`kling.elements`: advanced custom elements (tasks), plus the legacy and preset lists."""
 
@@ -354,7 +333,7 @@ class ElementPlans(KindPlans):
         start.
         """
         body = prepare_body("createCustomElement", fields)
-        reply = yield from _send(self.core, "createCustomElement", body=body, idempotent=False)
+        reply = yield from send(self.core, "createCustomElement", body=body, idempotent=False)
         element = read_one(
             "CustomElement", reply.data, what="the new element", request_id=reply.request_id
         )
@@ -362,7 +341,7 @@ class ElementPlans(KindPlans):
 
     def list_legacy(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
         """One page of legacy custom elements (`listCustomElements`)."""
-        reply = yield from _send(
+        reply = yield from send(
             self.core,
             "listCustomElements",
             query=page_query("listCustomElements", page_num, page_size),
@@ -371,7 +350,7 @@ class ElementPlans(KindPlans):
 
     def list_presets(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
         """One page of Kling's legacy preset elements (`listPresetElements`)."""
-        reply = yield from _send(
+        reply = yield from send(
             self.core,
             "listPresetElements",
             query=page_query("listPresetElements", page_num, page_size),
@@ -382,7 +361,7 @@ class ElementPlans(KindPlans):
         """One page of Kling's preset elements in the current design (tasks holding them)."""
         return (
             yield from _tasks(
-                _send(
+                send(
                     self.core,
                     "listAdvancedPresetElements",
                     query=page_query("listAdvancedPresetElements", page_num, page_size),
@@ -390,22 +369,3 @@ class ElementPlans(KindPlans):
                 what="advanced preset elements",
             )
         )
-
-
-class IdentifyFacePlans:
-    """`kling.identify_face`: lip-sync step one, synchronous."""
-
-    def __init__(self, core: Core) -> None:
-        self.core = core
-
-    def create(self, /, **fields: Any) -> Plan[IdentifyFaceResult]:
-        """Find the faces in a video (`video_id=` or `video_url=`).
-
-        Billed and synchronous: retried only when it provably did not start.
-        """
-        body = prepare_body("identifyFace", fields)
-        reply = yield from _send(self.core, "identifyFace", body=body, idempotent=False)
-        faces = read_one(
-            "IdentifyFaceResult", reply.data, what="identify-face", request_id=reply.request_id
-        )
-        return build_model(_faces_type(), faces, what="identify-face")

@@ -208,12 +208,16 @@ def validate_parameters(
             case-insensitively.
 
     Returns:
-        The problems found; empty when every parameter is valid.
+        The problems found; empty when every parameter is valid. An operation without a body
+        applies its `x-kling-rules` to the query (e.g. an end time not before the start), once
+        every parameter is valid on its own.
     """
     from jsonschema import Draft202012Validator
 
     problems: list[Problem] = []
-    for param in operation(operation_id).parameters:
+    op = operation(operation_id)
+    query: dict[str, Any] = {}
+    for param in op.parameters:
         where, name, schema = param["in"], param["name"], param.get("schema", {})
         given = values.get(where, {})
         if where == "header":
@@ -223,7 +227,15 @@ def validate_parameters(
             if param.get("required"):
                 problems.append(Problem(name, "required", f"{name}: is required"))
             continue
-        for error in Draft202012Validator(schema).iter_errors(_coerce(raw, schema)):
+        value = _coerce(raw, schema)
+        if where == "query":
+            query[name] = value
+        for error in Draft202012Validator(schema).iter_errors(value):
             _, sentence = _describe(error)
             problems.append(Problem(name, str(error.validator), f"{name}: {sentence}"))
-    return problems
+    if problems or op.body_schema is not None or not op.rules:
+        return problems
+    from ._rules import check_rules
+
+    violations = check_rules(op.rules, query)
+    return [Problem(", ".join(v.fields), v.rule_id, v.message) for v in violations]

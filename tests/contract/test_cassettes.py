@@ -41,6 +41,11 @@ def _tool(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _prefix(url_path: str) -> str:
+    """What precedes the spec's path in a recorded URL path (haoee's ``/kling``, or nothing)."""
+    return url_path[: len(url_path) - len(spec_path_of(url_path))]
+
+
 def _interactions(cassette: Path) -> list[dict[str, Any]]:
     interactions: list[dict[str, Any]] = yaml.safe_load(cassette.read_text())["interactions"]
     return interactions
@@ -121,7 +126,9 @@ def _call_kwargs(module: Any, interaction: dict[str, Any], operation: Any) -> di
         if template.startswith("{"):
             kwargs[template.strip("{}")] = value
     for name, value in parse_qsl(url.query):
-        kwargs[{"pageNum": "page_num", "pageSize": "page_size"}[name]] = int(value)
+        # The list's wire names become the call's; the account's query keeps its names.
+        python_name = {"pageNum": "page_num", "pageSize": "page_size"}.get(name, name)
+        kwargs[python_name] = int(value) if value.isdigit() else value
     model_name = (request.get("headers") or {}).get("ModelName")
     if model_name:
         kwargs["model_name"] = model_name[0]
@@ -147,7 +154,7 @@ def replay_through_the_generated_client(cassette: Path) -> None:
             operation = schema.find_operation_by_path(request["method"], spec_path_of(url.path))
             assert operation is not None, request["uri"]
             module = operation_module(operation.definition.raw["operationId"])
-            base = f"{url.scheme}://{url.netloc}{url.path[: url.path.find('/v1/')]}"
+            base = f"{url.scheme}://{url.netloc}{_prefix(url.path)}"
             with AuthenticatedClient(base_url=base, token="REDACTED") as client:
                 answer = module.sync_detailed(
                     client=client, **_call_kwargs(module, interaction, operation)
@@ -168,6 +175,9 @@ def test_replay_through_the_generated_client(cassette: Path) -> None:
 # Operations without a task kind, and the overlay method that calls each.
 OVERLAY_SPECIAL = {
     "identifyFace": ("identify_face", "create"),
+    "textToSpeech": ("tts", "create"),
+    "recognizeImage": ("image_recognize", "create"),
+    "getAccountCosts": ("account", "costs"),
     "createCustomElement": ("elements", "create_legacy"),
     "listCustomElements": ("elements", "list_legacy"),
     "listPresetElements": ("elements", "list_presets"),
@@ -204,7 +214,7 @@ def replay_through_the_overlay_client(cassette: Path) -> None:
 
     schema = load_schema()
     first = urlsplit(_interactions(cassette)[0]["request"]["uri"])
-    base = f"{first.scheme}://{first.netloc}{first.path[: first.path.find('/v1/')]}"
+    base = f"{first.scheme}://{first.netloc}{_prefix(first.path)}"
     replay = vcr.use_cassette(str(cassette), record_mode="none", allow_playback_repeats=False)
     with replay, Kling(api_key="REDACTED", base_url=base, max_retries=0) as kling:
         for number, interaction in enumerate(_interactions(cassette)):

@@ -14,7 +14,8 @@ fake enforces as Kling does (400, code 1201). A `positive_data_acceptance` failu
 dropped only when the request passes JSON Schema and breaks one of those rules, or repeats an
 `external_task_id` (unique per account, a state rule no schema can say), or carries the
 fake's own `[fake:reject]` test marker (Hypothesis draws string constants from the code under
-test, so it can send the marker, which refuses a create with code 1301 by design).
+test, so it can send the marker, which refuses a create with code 1301 by design). For an
+operation without a body (the account's costs) the rules apply to the query.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from schemathesis.core.failures import Failure
 from schemathesis.core.transport import Response
 from schemathesis.openapi.checks import RejectedPositiveData
 
-from haoee_kling._spec import load_spec
-from haoee_kling._validation import validate_body
+from haoee_kling._spec import load_spec, operation
+from haoee_kling._validation import validate_body, validate_parameters
 from haoee_kling.testing import DEMO_KEY, FakeGateway
 from haoee_kling.testing._handlers import REJECT_MARKER
 
@@ -95,7 +96,13 @@ def spec_rules_schemathesis_cannot_see(
         return False
     if response.json().get("code") == 1301 and REJECT_MARKER in repr(case.body):
         return False
-    problems = validate_body(case.operation.definition.raw["operationId"], case.body)
+    operation_id = case.operation.definition.raw["operationId"]
+    if operation(operation_id).body_schema is None:
+        # A GET's rules (the account's period: end not before start) apply to its query.
+        query = {name: str(value) for name, value in (case.query or {}).items()}
+        problems = validate_parameters(operation_id, {"query": query})
+    else:
+        problems = validate_body(operation_id, case.body)
     return not problems or not all(
         problem.rule in rule_ids() or problem.rule.startswith("x-kling-models.")
         for problem in problems

@@ -6,6 +6,7 @@ failure has its own exit code and a readable message; bad input never reaches th
 
 from __future__ import annotations
 
+import datetime
 import json
 import warnings
 from collections.abc import Iterator
@@ -87,6 +88,8 @@ def test_help_lists_one_command_per_task_kind() -> None:
     result = kling("--help")
     assert result.exit_code == 0
     for name in [*KINDS, "identify-face", "status", "wait", "list", "download", "fake-server"]:
+        assert name in result.output
+    for name in ("tts", "image-recognize", "account"):  # the calls answered at once
         assert name in result.output
 
 
@@ -246,6 +249,78 @@ def test_identify_face(wire: CountingTransport, gateway: FakeGateway) -> None:
     result = kling("--json", "identify-face", "--video-id", video_id)
     assert result.exit_code == 0, result.output
     assert_valid("IdentifyFaceResult", json.loads(result.stdout))
+
+
+def test_tts_prints_the_speech_and_saves_it_as_a_real_mp3(
+    wire: CountingTransport, tmp_path: Path
+) -> None:
+    args = ["tts", "--text", "Hello", "--voice-id", "v1", "--voice-language", "en"]
+    result = kling("--json", *args, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert_valid("TtsResult", {k: v for k, v in document["result"].items() if k != "cost"})
+    [path] = document["files"]
+    assert_media(Path(path).read_bytes(), "mp3")
+    assert len(wire.requests) == 2  # the speech, then its file: nothing is polled
+    plain = kling(*args)
+    assert plain.exit_code == 0, plain.output
+    assert "status succeed" in plain.output
+    assert "audio http" in plain.output
+
+
+def test_tts_problems_name_its_options_and_nothing_is_sent(wire: CountingTransport) -> None:
+    result = kling(
+        "--json", "tts", "--text", "Hi", "--voice-id", "v", "--voice-language", "en",
+        "--voice-speed", "1.25",
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.BAD_INPUT
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["option"] == "--voice-speed"
+    assert wire.requests == []
+
+
+def test_image_recognize_saves_one_png_per_type(wire: CountingTransport, tmp_path: Path) -> None:
+    image = str(sample_image_path())
+    result = kling("--json", "image-recognize", "--image", image, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert_valid("ImageRecognizeResult", document["result"])
+    assert len(document["files"]) == 4
+    for path in document["files"]:
+        assert_media(Path(path).read_bytes(), "png")
+
+
+def test_account_costs_lists_the_packs(wire: CountingTransport) -> None:
+    # The fake's clock starts on 2025-11-25; its packs run from 30 days before for a year.
+    period = ["--start-time", "2025-11-01", "--end-time", "2025-11-30T12:00"]
+    result = kling("--json", "account", "costs", *period)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert_valid("AccountCosts", document)
+    assert len(document["resource_pack_subscribe_infos"]) == 2
+    query = dict(wire.requests[-1].url.params)
+    start = datetime.datetime.fromisoformat("2025-11-01").timestamp() * 1000
+    assert query["start_time"] == str(round(start))
+    table = kling("account", "costs", *period)
+    assert table.exit_code == 0, table.output
+    assert "LEFT / TOTAL" in table.output
+    assert "online" in table.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start-time", "2025-12-01", "--end-time", "2025-11-01"], "--end-time must not be"),
+        (["--start-time", "last week"], "neither Unix milliseconds nor an ISO date"),
+    ],
+)
+def test_account_costs_refuses_a_bad_period_before_sending(
+    wire: CountingTransport, args: list[str], message: str
+) -> None:
+    result = kling("account", "costs", *args)
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert message in result.output
+    assert wire.requests == []
 
 
 @pytest.mark.parametrize(

@@ -249,7 +249,7 @@ async def test_the_spec_is_served_for_tools(fake_gateway: FakeGateway) -> None:
     ) as client:
         spec = (await client.get("/openapi.json")).json()
         assert spec["servers"][0]["url"] == "/kling"
-        assert len([m for item in spec["paths"].values() for m in item]) == 62  # 44 + 18 official
+        assert len([m for item in spec["paths"].values() for m in item]) == 65  # 44 + 21 official
         text = (await client.get("/openapi.yaml")).text
         assert text.startswith("openapi: 3.1.0")
 

@@ -27,6 +27,12 @@ kling.text2video.create(prompt="a fox", durration="5")
 kling.text2video.create(prompt="a fox", mode="ultra")
 kling.text2video.create(prompt="a fox", multi_shot="yes")
 kling.text2video.create(prompt="a fox", duration="5", mode="pro", model_name="kling-v2-6")
+kling.tts.create(text="Hi", voice_id="v", voice_langauge="en")
+kling.tts.create(text="Hi", voice_id="v", voice_language="fr")
+speech = kling.tts.create(text="Hi", voice_id="v", voice_language="en", voice_speed=1.2)
+kling.account.costs(start_time="yesterday", end_time=1)
+faces = kling.identify_face.create(video_id="1")
+print(speech.task_id, faces.session_id, speech.no_such_field)
 """
 
 
@@ -46,6 +52,13 @@ def test_mypy_reports_a_misspelt_field_a_wrong_literal_and_a_wrong_type(tmp_path
     assert any(":5:" in line and '"mode"' in line for line in lines), result.stdout
     assert any(":6:" in line and '"multi_shot"' in line for line in lines), result.stdout
     assert not any(":7:" in line for line in lines), result.stdout  # the right call passes
+    # Calls answered at once: typed fields, and a typed result.
+    assert any(":8:" in line and "voice_langauge" in line for line in lines), result.stdout
+    assert any(":9:" in line and '"voice_language"' in line for line in lines), result.stdout
+    assert not any(":10:" in line for line in lines), result.stdout
+    assert any(":11:" in line and '"start_time"' in line for line in lines), result.stdout
+    assert not any(":12:" in line for line in lines), result.stdout
+    assert any(":13:" in line and "no_such_field" in line for line in lines), result.stdout
 
 
 def create_fields(kind: str) -> set[str]:
@@ -115,6 +128,33 @@ def test_a_generated_body_model_or_a_dict_is_accepted_and_keywords_override_it(
         kling.text2video.create(body, duration="5")
     wire = json.loads(sent[0].content)
     assert (wire["prompt"], wire["duration"], wire["external_task_id"]) == ("a fox", "5", "mine-7")
+
+
+def instant_fields(namespace: str) -> set[str]:
+    op = next(o for o in operations().values() if o.raw.get("x-kling-instant") == namespace)
+    return set(resolve(op.body_schema or {}).get("properties", {}))
+
+
+@pytest.mark.parametrize("namespace", ["identify_face", "tts", "image_recognize"])
+def test_help_of_a_call_answered_at_once_lists_its_fields_and_its_result(namespace: str) -> None:
+    with Kling(api_key=CANARY_KEY) as kling:
+        create = getattr(kling, namespace).create
+        text = pydoc.plain(pydoc.render_doc(create))
+        signature = inspect.signature(create)
+    for field in instant_fields(namespace):
+        assert f"{field}:" in text or f"{field} (required):" in text, (namespace, field)
+    assert "Task" not in str(signature.return_annotation)
+    assert "Fields]" in str(signature.parameters["fields"])
+
+
+def test_every_instant_operation_has_typed_calls_for_both_clients() -> None:
+    from haoee_kling_api.calls import ASYNC_INSTANT_CALLS, INSTANT_CALLS
+
+    marked = {
+        op.raw["x-kling-instant"] for op in operations().values() if op.raw.get("x-kling-instant")
+    }
+    assert set(INSTANT_CALLS) == set(ASYNC_INSTANT_CALLS) == marked
+    assert marked >= {"tts", "image_recognize"}
 
 
 def test_every_kind_has_typed_calls_for_both_clients() -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "Listing",
     "Target",
     "describe",
+    "haoee_listed",
     "listings",
     "model_name_for",
     "page",
@@ -146,11 +147,12 @@ def model_name_for(path: str, body: Any = None) -> str:
 
 @functools.cache
 def listings() -> tuple[Listing, ...]:
-    """Every GET without path parameters in the spec: the free list operations."""
+    """Every paged GET without path parameters in the spec: the free list operations (the
+    account's costs, a GET that is not a list, has a check of its own)."""
     spec = _spec()
     found = []
     for path, method, operation in openapi_doc.operations(spec):
-        if method != "get" or "{" in path:
+        if method != "get" or "{" in path or not _paged(spec, operation):
             continue
         get_one = spec["paths"].get(f"{path}/{{task_id}}", {}).get("get")
         found.append(
@@ -163,6 +165,16 @@ def listings() -> tuple[Listing, ...]:
             )
         )
     return tuple(found)
+
+
+def _paged(spec: Any, operation: Any) -> bool:
+    params = [openapi_doc.resolve(spec, p) for p in operation.get("parameters", ())]
+    return any(p.get("name") == "pageNum" for p in params)
+
+
+def haoee_listed(path: str, method: str = "get") -> bool:
+    """Whether haoee's documentation lists an operation (the spec's ``x-haoee-listed``)."""
+    return bool(_spec()["paths"][path][method].get("x-haoee-listed", True))
 
 
 def task_ids(page: httpx.Response) -> list[str]:

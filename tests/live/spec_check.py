@@ -75,13 +75,18 @@ class SpecViolationError(AssertionError):
 
 
 def spec_path_of(url_path: str) -> str:
-    """The spec path of a request path: everything from ``/v1/`` on, whatever prefix precedes it.
+    """The spec path of a request path: everything from ``/v1/`` (or ``/account/``) on,
+    whatever prefix precedes it.
 
     haoee serves the spec's paths under ``/kling``, Kling's own hosts under the root and the fake
-    gateway wherever it is mounted; every path in the spec starts with ``/v1/``.
+    gateway wherever it is mounted; every path in the spec starts with ``/v1/``, except the
+    account's (``/account/costs``).
     """
-    start = url_path.find("/v1/")
-    return url_path[start:] if start >= 0 else url_path
+    for root in ("/v1/", "/account/"):
+        start = url_path.find(root)
+        if start >= 0:
+            return url_path[start:]
+    return url_path
 
 
 def _pointer(*parts: str) -> str:

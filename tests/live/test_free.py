@@ -1,4 +1,5 @@
-"""Free live checks: every list, read-back of listed tasks, and the documented error answers.
+"""Free live checks: every list, read-back of listed tasks, the account's resource packs, and
+the documented error answers.
 
 Every response — successes and errors alike — is judged against openapi/kling.yaml; a failure
 names the JSON path and the spec location. Nothing here creates a task.
@@ -6,6 +7,7 @@ names the JSON path and the spec location. Nothing here creates a task.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import httpx
@@ -17,6 +19,7 @@ from tests.live.spec_check import assert_conforms
 pytestmark = pytest.mark.live
 
 UNKNOWN_TASK_ID = "100000000000000001"
+DAY_MS = 86_400_000
 
 
 @pytest.mark.parametrize("listing", gateway.listings(), ids=lambda listing: listing.list_id)
@@ -90,3 +93,27 @@ def test_unknown_task_id_is_not_found(
     observe(f"unknown task id: {gateway.describe(answer)}")
     assert_conforms(answer)
     assert answer.status_code == 404, gateway.describe(answer)
+
+
+def test_account_costs_answers_as_documented(
+    http: httpx.Client, target: gateway.Target, observe: Callable[[str], None]
+) -> None:
+    """The account's resource packs of the last 30 days (free; one request, QPS <= 1).
+
+    Official backend only (x-haoee-listed: false): on haoee a documented refusal answers "does
+    haoee serve it?" with no, and is recorded as not served here, like the other official-only
+    operations; anything undocumented fails.
+    """
+    path = "/account/costs"
+    now = round(time.time() * 1000)
+    period = {"start_time": now - 30 * DAY_MS, "end_time": now}
+    answer = http.get(path, params=period, headers=target.headers(path))
+    assert_conforms(answer)
+    if not gateway.haoee_listed(path) and answer.status_code != 200:
+        observe(f"getAccountCosts {path}: official-only, not served here: "
+                f"{gateway.describe(answer)}")  # fmt: skip
+        return
+    assert answer.status_code == 200, gateway.describe(answer)
+    data = answer.json()["data"]
+    packs = data.get("resource_pack_subscribe_infos") or []
+    observe(f"getAccountCosts {path}: inner code {data.get('code')!r}, {len(packs)} pack(s)")

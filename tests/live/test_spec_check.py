@@ -83,6 +83,7 @@ def test_a_conforming_answer_passes_under_any_prefix() -> None:
     for url in (GET_ONE, "https://api-singapore.klingai.com/v1/videos/text2video/123"):
         assert violations(_answer(200, url=url, json=TASK)) == []
     assert spec_path_of("/kling/v1/videos/text2video") == "/v1/videos/text2video"
+    assert spec_path_of("/kling/account/costs") == "/account/costs"
 
 
 def test_an_undescribed_route_can_be_judged_as_a_known_operation() -> None:

@@ -40,6 +40,15 @@ def response_example(response: str, name: str) -> Json:
     return value
 
 
+def answer_example(operation_id: str, name: str) -> Json:
+    """A deep copy of the named 200 example of an operation (the calls answered at once)."""
+    from haoee_kling._spec import operations
+
+    response = operations()[operation_id].raw["responses"]["200"]
+    value: Json = copy.deepcopy(response["content"]["application/json"]["examples"][name]["value"])
+    return value
+
+
 def task_answer(
     status: str = "submitted", task_id: str = "842250903629086785", **data: Any
 ) -> Json:

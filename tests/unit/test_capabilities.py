@@ -126,7 +126,33 @@ def test_every_model_of_the_map_has_accepted_and_refused_cases() -> None:
         (
             "createText2Video",
             {"prompt": "p", "model_name": "kling-v2-1"},
-            "kling-v2-1 does not do text2video (it does image2video or multi_image2image)",
+            "kling-v2-1 does not do text2video "
+            "(it does image2video, multi_image2image or image_generation)",
+        ),
+        (
+            "createText2Video",
+            {"prompt": "p", "model_name": "kolors-virtual-try-on-v1-5"},
+            "kolors-virtual-try-on-v1-5 does not do text2video (it does virtual_try_on)",
+        ),
+        (
+            "createImage2Video",
+            {"image": "https://x.org/a.png", "model_name": "kling-image-o1"},
+            "kling-image-o1 does not do image2video (it does omni_image)",
+        ),
+        (
+            "createVirtualTryOn",
+            {
+                "human_image": "https://x.org/a.png",
+                "cloth_image": "https://x.org/b.png",
+                "model_name": "kling-v3-omni",
+            },
+            "kling-v3-omni does not do virtual_try_on (it does omni_video or omni_image)",
+        ),
+        (
+            "createOmniImage",
+            {"prompt": "p", "model_name": "kling-v3"},
+            "kling-v3 does not do omni_image "
+            "(it does text2video, image2video, image_generation or motion_control)",
         ),
         (
             "createOmniVideo",
@@ -211,3 +237,33 @@ def test_wait_deadline_is_longer_for_long_and_4k_jobs() -> None:
     assert v3.wait_deadline("pro", "5") == v3.wait_seconds
     assert v3.wait_deadline("pro", "15") == v3.wait_seconds_long
     assert v3.wait_deadline("4k", "5") == v3.wait_seconds_long
+
+
+def test_other_kinds_name_every_kind_of_the_map_that_serves_the_model() -> None:
+    """An `other-kinds` refusal names where the model does work: exactly the kinds whose
+    `models` list it, so a model added to a kind (or a new kind) cannot leave a message that
+    sends people to the wrong place, and no kind refuses a model it lists."""
+    kinds = capability_map()["kinds"]
+    serving: dict[str, list[str]] = {}
+    for kind, spec in kinds.items():
+        for model in spec["models"]:
+            serving.setdefault(model, []).append(kind)
+    refusals = 0
+    for kind, spec in kinds.items():
+        for model, other in spec.get("other-kinds", {}).items():
+            assert model not in spec["models"], (kind, model)
+            assert other["kinds"] == serving[model], (kind, model)
+            assert other["sources"], (kind, model)
+            refusals += 1
+    # The models issue 17 added (image models, try-on models, motion-control models) are refused
+    # wherever they are not served; a map that lost them would pass the loop above vacuously.
+    refused_models = {m for spec in kinds.values() for m in spec.get("other-kinds", {})}
+    assert refused_models >= {
+        "kling-image-o1",
+        "kling-v3-omni",
+        "kolors-virtual-try-on-v1",
+        "kolors-virtual-try-on-v1-5",
+        "kling-v2-6",
+        "kling-v3",
+    }
+    assert refusals >= 35

@@ -181,17 +181,36 @@ def test_every_task_kind_of_the_spec_has_a_namespace_with_create_get_list() -> N
         for op_id in ops.values():
             assert hasattr(generated_module(op_id), "asyncio_detailed")
     for cls in (Kling, AsyncKling):
-        assert set(inspect.get_annotations(cls)) == {
-            *namespaces(),
-            "tasks",
-            "identify_face",
-            "models",
-            "batch",
-            "webhooks",
-        }
+        assert set(inspect.get_annotations(cls)) == {*namespaces(), *OTHER_SPACES, "webhooks"}
     with Kling(api_key=CANARY_KEY) as kling:
-        for attribute in [*namespaces(), "tasks", "identify_face", "models"]:
+        for attribute in [*namespaces(), *OTHER_SPACES]:
             assert hasattr(kling, attribute)
+
+
+# The namespaces besides the task kinds' (webhooks aside: one object for both clients).
+OTHER_SPACES = ("tasks", "identify_face", "tts", "image_recognize", "account", "models", "batch")
+
+
+def test_every_instant_operation_of_the_spec_has_a_namespace_with_a_typed_create() -> None:
+    """Each `x-kling-instant` operation is `kling.<namespace>.create` on both clients, with the
+    create's fields as typed keywords and its answer's model as the return type."""
+    from haoee_kling._instant import INSTANT
+
+    marked = {
+        op.raw["x-kling-instant"]: op.operation_id
+        for op in operations().values()
+        if "x-kling-instant" in op.raw
+    }
+    assert marked == {plans.namespace: plans.operation_id for plans in INSTANT.values()}
+    assert set(marked) == {"identify_face", "tts", "image_recognize"}
+    sync, asyn = Kling(api_key=CANARY_KEY), AsyncKling(api_key=CANARY_KEY)
+    for name, plans in INSTANT.items():
+        for client in (sync, asyn):
+            signature = inspect.signature(getattr(client, name).create)
+            assert signature.return_annotation.strip("'") == plans.schema, name
+            assert "Unpack[" in str(signature.parameters["fields"]), name
+        assert inspect.iscoroutinefunction(getattr(asyn, name).create)
+    sync.close()
 
 
 def public_methods(obj: object) -> dict[str, inspect.Signature]:
@@ -208,7 +227,7 @@ def public_methods(obj: object) -> dict[str, inspect.Signature]:
 def test_sync_and_async_clients_have_the_same_names_and_signatures() -> None:
     sync, asyn = Kling(api_key=CANARY_KEY), AsyncKling(api_key=CANARY_KEY)
     assert public_methods(sync).keys() == public_methods(asyn).keys()
-    for attribute in [*namespaces(), "tasks", "identify_face", "models", "batch"]:
+    for attribute in [*namespaces(), *OTHER_SPACES]:
         assert public_methods(getattr(sync, attribute)) == public_methods(
             getattr(asyn, attribute)
         ), attribute

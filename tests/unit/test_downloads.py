@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ import respx
 
 from haoee_kling import AsyncKling, DownloadError, DownloadProgress, Kling
 from haoee_kling._downloads import result_files
-from tests.unit.conftest import CANARY_KEY, example, run
+from tests.unit.conftest import CANARY_KEY, answer_example, example, run
 
 MP4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 2000
 
@@ -98,6 +99,32 @@ def test_a_custom_voice_downloads_its_sample() -> None:
     del voice["task_result"]["voices"][0]["trial_url"]
     with pytest.raises(DownloadError, match=r"voices\[0\]"):
         result_files(voice)
+
+
+def _answer_data(operation_id: str, name: str) -> dict[str, Any]:
+    data: dict[str, Any] = answer_example(operation_id, name)["data"]
+    return data
+
+
+def test_speech_downloads_its_single_url_as_mp3() -> None:
+    """Text to speech gives one `url` per audio, not generated sound's url_mp3 + url_wav."""
+    speech = _answer_data("textToSpeech", "spoken")
+    [file] = result_files(speech)
+    assert file.name == f"{speech['task_id']}-0.mp3"
+    assert file.url.endswith(".mp3")
+
+
+def test_image_recognize_masks_are_named_by_type_and_absent_ones_skipped() -> None:
+    """An answer holding a `task_result` is read like a task; a type the image does not show
+    (`is_contain` false, no URL) has no mask to fetch, and is not a malformed result."""
+    answer = _answer_data("recognizeImage", "recognized")
+    names = [f.name for f in result_files(answer)]
+    assert names == [f"result-{t}.png" for t in ("object_seg", "head_seg", "face_seg", "cloth_seg")]
+    answer["task_result"]["images"][3] = {"type": "cloth_seg", "is_contain": False}
+    assert len(result_files(answer)) == 3
+    answer["task_result"]["images"][2] = {"type": "face_seg", "is_contain": True}
+    with pytest.raises(DownloadError, match=r"task_result.images\[2\] has no URL"):
+        result_files(answer)
 
 
 def test_a_single_url_and_watermarked_images_are_named_too() -> None:

@@ -145,3 +145,19 @@ def test_media_fields_are_found_through_refs_and_arrays() -> None:
     assert set(found) == {"image_list[].image_url", "video_list[].video_url"}
     assert found["image_list[].image_url"]["formats"] == ["jpg", "jpeg", "png"]
     assert found["video_list[].video_url"]["transport"] == ["url"]
+
+
+def test_a_get_without_a_body_applies_its_rules_to_the_query() -> None:
+    """`x-kling-rules` on `getAccountCosts` (no body) read the query, once each parameter is
+    valid on its own: a rule never masks a type error."""
+    ok = {"query": {"start_time": "1000", "end_time": "1000"}}
+    assert validate_parameters("getAccountCosts", ok) == []
+    backwards = {"query": {"start_time": "2000", "end_time": "1000"}}
+    [problem] = validate_parameters("getAccountCosts", backwards)
+    assert (problem.rule, problem.field) == ("end-not-before-start", "start_time, end_time")
+    [typed] = validate_parameters(
+        "getAccountCosts", {"query": {"start_time": "x", "end_time": "1"}}
+    )
+    assert typed.rule == "type"
+    [missing] = validate_parameters("getAccountCosts", {"query": {"start_time": "1"}})
+    assert missing.message == "end_time: is required"

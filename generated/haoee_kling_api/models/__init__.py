@@ -5,6 +5,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .account_costs import AccountCosts
+    from .account_costs_envelope import AccountCostsEnvelope
     from .advanced_custom_element_request import AdvancedCustomElementRequest
     from .advanced_custom_element_request_reference_type import (
         AdvancedCustomElementRequestReferenceType,
@@ -51,6 +53,10 @@ if TYPE_CHECKING:
     )
     from .image_generation_request_resolution import ImageGenerationRequestResolution
     from .image_item import ImageItem
+    from .image_recognize_envelope import ImageRecognizeEnvelope
+    from .image_recognize_output import ImageRecognizeOutput
+    from .image_recognize_request import ImageRecognizeRequest
+    from .image_recognize_result import ImageRecognizeResult
     from .image_resolution import ImageResolution
     from .image_result import ImageResult
     from .image_url_item import ImageUrlItem
@@ -96,8 +102,14 @@ if TYPE_CHECKING:
     from .omni_video_request import OmniVideoRequest
     from .omni_video_request_mode import OmniVideoRequestMode
     from .parent_video import ParentVideo
+    from .recognition_type import RecognitionType
+    from .recognized_image import RecognizedImage
+    from .resource_pack import ResourcePack
+    from .resource_pack_status import ResourcePackStatus
+    from .resource_pack_type import ResourcePackType
     from .shot_type import ShotType
     from .sound import Sound
+    from .speech_audio import SpeechAudio
     from .subject_image import SubjectImage
     from .tag import Tag
     from .tag_ref import TagRef
@@ -111,6 +123,11 @@ if TYPE_CHECKING:
     from .text_2_video_request import Text2VideoRequest
     from .text_to_audio_request import TextToAudioRequest
     from .trajectory_point import TrajectoryPoint
+    from .tts_envelope import TtsEnvelope
+    from .tts_output import TtsOutput
+    from .tts_request import TtsRequest
+    from .tts_request_voice_language import TtsRequestVoiceLanguage
+    from .tts_result import TtsResult
     from .video_aspect_ratio import VideoAspectRatio
     from .video_duration import VideoDuration
     from .video_extend_request import VideoExtendRequest
@@ -126,6 +143,8 @@ if TYPE_CHECKING:
 
 # Model name -> the module that defines it.
 _MODULES: dict[str, str] = {
+    "AccountCosts": ".account_costs",
+    "AccountCostsEnvelope": ".account_costs_envelope",
     "AdvancedCustomElementRequest": ".advanced_custom_element_request",
     "AdvancedCustomElementRequestReferenceType": ".advanced_custom_element_request_reference_type",
     "AdvancedElement": ".advanced_element",
@@ -168,6 +187,10 @@ _MODULES: dict[str, str] = {
     "ImageGenerationRequestImageReference": ".image_generation_request_image_reference",
     "ImageGenerationRequestResolution": ".image_generation_request_resolution",
     "ImageItem": ".image_item",
+    "ImageRecognizeEnvelope": ".image_recognize_envelope",
+    "ImageRecognizeOutput": ".image_recognize_output",
+    "ImageRecognizeRequest": ".image_recognize_request",
+    "ImageRecognizeResult": ".image_recognize_result",
     "ImageResolution": ".image_resolution",
     "ImageResult": ".image_result",
     "ImageUrlItem": ".image_url_item",
@@ -207,8 +230,14 @@ _MODULES: dict[str, str] = {
     "OmniVideoRequest": ".omni_video_request",
     "OmniVideoRequestMode": ".omni_video_request_mode",
     "ParentVideo": ".parent_video",
+    "RecognitionType": ".recognition_type",
+    "RecognizedImage": ".recognized_image",
+    "ResourcePack": ".resource_pack",
+    "ResourcePackStatus": ".resource_pack_status",
+    "ResourcePackType": ".resource_pack_type",
     "ShotType": ".shot_type",
     "Sound": ".sound",
+    "SpeechAudio": ".speech_audio",
     "SubjectImage": ".subject_image",
     "Tag": ".tag",
     "TagRef": ".tag_ref",
@@ -222,6 +251,11 @@ _MODULES: dict[str, str] = {
     "Text2VideoRequest": ".text_2_video_request",
     "TextToAudioRequest": ".text_to_audio_request",
     "TrajectoryPoint": ".trajectory_point",
+    "TtsEnvelope": ".tts_envelope",
+    "TtsOutput": ".tts_output",
+    "TtsRequest": ".tts_request",
+    "TtsRequestVoiceLanguage": ".tts_request_voice_language",
+    "TtsResult": ".tts_result",
     "VideoAspectRatio": ".video_aspect_ratio",
     "VideoDuration": ".video_duration",
     "VideoExtendRequest": ".video_extend_request",
@@ -251,6 +285,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = (
+    "AccountCosts",
+    "AccountCostsEnvelope",
     "AdvancedCustomElementRequest",
     "AdvancedCustomElementRequestReferenceType",
     "AdvancedElement",
@@ -293,6 +329,10 @@ __all__ = (
     "ImageGenerationRequestImageReference",
     "ImageGenerationRequestResolution",
     "ImageItem",
+    "ImageRecognizeEnvelope",
+    "ImageRecognizeOutput",
+    "ImageRecognizeRequest",
+    "ImageRecognizeResult",
     "ImageResolution",
     "ImageResult",
     "ImageUrlItem",
@@ -332,8 +372,14 @@ __all__ = (
     "OmniVideoRequest",
     "OmniVideoRequestMode",
     "ParentVideo",
+    "RecognitionType",
+    "RecognizedImage",
+    "ResourcePack",
+    "ResourcePackStatus",
+    "ResourcePackType",
     "ShotType",
     "Sound",
+    "SpeechAudio",
     "SubjectImage",
     "Tag",
     "TagRef",
@@ -347,6 +393,11 @@ __all__ = (
     "Text2VideoRequest",
     "TextToAudioRequest",
     "TrajectoryPoint",
+    "TtsEnvelope",
+    "TtsOutput",
+    "TtsRequest",
+    "TtsRequestVoiceLanguage",
+    "TtsResult",
     "VideoAspectRatio",
     "VideoDuration",
     "VideoExtendRequest",

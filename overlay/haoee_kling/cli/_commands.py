@@ -30,7 +30,7 @@ from ._names import check_parameters
 from ._options import body_from_options, field_options
 from ._render import Output
 
-__all__ = ["KINDS", "add_commands"]
+__all__ = ["KINDS", "add_commands", "guard", "save_files"]
 
 _KIND = KindType()
 # The list's query parameters keep the short flags they always had; any other takes its name.
@@ -68,14 +68,16 @@ def _wait_and_save(
         ctx.exit(
             output.error(exc, resume=_resume(kind, task_id, out_dir) if _resumable(exc) else None)
         )
-    paths = _download(output, client, task, out_dir) if out_dir is not None else []
+    paths = save_files(output, client, task, out_dir) if out_dir is not None else []
     output.document(
         {"task": task, "files": paths} if out_dir is not None and output.as_json else task
     )
     output.files(paths)
 
 
-def _download(output: Output, client: Any, task: Any, out_dir: Path) -> list[Path]:
+def save_files(output: Output, client: Any, task: Any, out_dir: Path) -> list[Path]:
+    """Download the files of a task (or of an answer holding a `task_result`) with a progress
+    bar; returns their paths."""
     with output.download_progress() as on_progress:
         paths: list[Path] = client.download(task, out_dir, on_progress=on_progress)
     return paths
@@ -94,7 +96,7 @@ def _maybe_created(exc: KlingError) -> bool:
     return isinstance(exc, (ServerError, UnexpectedResponseError))
 
 
-def _guard(func: Callable[..., None]) -> Callable[..., None]:
+def guard(func: Callable[..., None]) -> Callable[..., None]:
     """Turn any library error of a command into a readable message and an exit code."""
 
     @functools.wraps(func)
@@ -119,7 +121,7 @@ def _create_command(name: str, namespace: str) -> click.Command:
     options = field_options(operation.operation_id)
     summary = operation.raw.get("summary", name)
 
-    @_guard
+    @guard
     def run(wait: bool, out: Path | None, timeout: float | None, **values: Any) -> None:
         ctx = click.get_current_context()
         state = ctx.obj
@@ -199,7 +201,7 @@ def _interrupted_create(
 @click.command("identify-face")
 @click.option("--video-id", help="Id of a Kling-generated video.")
 @click.option("--video-url", help="Public URL of an MP4/MOV video (2-60 s, 720p or 1080p).")
-@_guard
+@guard
 def identify_face(video_id: str | None, video_url: str | None) -> None:
     """Find the faces in a video that can be lip-synced (step one of advanced lip-sync)."""
     ctx = click.get_current_context()
@@ -241,7 +243,7 @@ _TIMEOUT_HELP = "Give up waiting after this many seconds (default 900)."
 @click.argument("kind", type=_KIND)
 @click.argument("task_id", required=False)
 @_EXTERNAL_ID
-@_guard
+@guard
 def status(kind: str, task_id: str | None, external_id: str | None) -> None:
     """Show a task's status and results once (by TASK_ID or --external-id)."""
     ctx = click.get_current_context()
@@ -255,7 +257,7 @@ def status(kind: str, task_id: str | None, external_id: str | None) -> None:
 @_EXTERNAL_ID
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
 @click.option("--timeout", type=float, help=_TIMEOUT_HELP)
-@_guard
+@guard
 def wait(
     kind: str,
     task_id: str | None,
@@ -290,7 +292,7 @@ def _query_options() -> dict[str, click.Option]:
 _QUERY = _query_options()
 
 
-@_guard
+@guard
 def _list(kind: str, **values: Any) -> None:
     ctx = click.get_current_context()
     output: Output = ctx.obj.output
@@ -319,7 +321,7 @@ list_tasks = click.Command(
     required=True,
     help="Folder for the files.",
 )
-@_guard
+@guard
 def download(kind: str, task_id: str | None, external_id: str | None, out: Path) -> None:
     """Download the result files of a finished task (exit 4 if it failed, 5 if unfinished)."""
     from .._errors import TaskNotFinishedError
@@ -329,7 +331,7 @@ def download(kind: str, task_id: str | None, external_id: str | None, out: Path)
     found = _find_task(kind, task_id, external_id)
     task = getattr(client, _namespace_name(kind)).get(found)
     try:
-        paths = _download(ctx.obj.output, client, task, out)
+        paths = save_files(ctx.obj.output, client, task, out)
     except TaskNotFinishedError as exc:
         ctx.exit(ctx.obj.output.error(exc, resume=_resume(kind, found, out)))
     ctx.obj.output.document({"task_id": found, "files": paths} if ctx.obj.output.as_json else task)

@@ -1,7 +1,8 @@
 """What each operation does once a request is authenticated and valid per the spec.
 
-Task operations (create / get / list of the 13 task kinds) share three handlers; identify-face
-has its own and the element catalogues live in `_elements`. Handlers return the envelope's
+Task operations (create / get / list of every task kind) share three handlers; identify-face
+has its own, the element catalogues live in `_elements` and the other calls answered at once
+(text to speech, image recognize, account costs) in `_instant`. Handlers return the envelope's
 `data` or raise `KlingError`. Deterministic triggers, in any string field of a create body:
 
 - `FAIL_MARKER` (`[fake:fail]`): the task is accepted and later ends `failed` with a
@@ -31,6 +32,7 @@ from ._elements import (
     owner,
 )
 from ._envelope import KlingError
+from ._instant import account_costs, recognize_image, text_to_speech
 from ._lifecycle import KINDS, Outcome, plan_timeline
 from ._render import absolute_media, render_created, render_task
 from ._specdata import body_default, model_fields
@@ -203,8 +205,17 @@ def identify_face(gw: FakeGateway, call: Call) -> JSON:
     return absolute_media(data, call.base)
 
 
+def speech(gw: FakeGateway, call: Call) -> JSON:
+    """Text to speech (`_instant`), failed for `FAIL_MARKER` like a task."""
+    failure = CONTENT_POLICY_MESSAGE if _has_marker(call.body, FAIL_MARKER) else ""
+    return text_to_speech(gw, call, failure)
+
+
 _BY_ID: dict[str, Handler] = {
     "identifyFace": identify_face,
+    "textToSpeech": speech,
+    "recognizeImage": recognize_image,
+    "getAccountCosts": account_costs,
     "createCustomElement": create_custom_element,
     "listCustomElements": list_custom_elements,
     "listPresetElements": list_preset_elements,
