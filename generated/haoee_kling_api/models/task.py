@@ -158,14 +158,7 @@ class Task:
         else:
             task_status = TaskStatus(_task_status)
 
-        def _parse_task_status_msg(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        task_status_msg = _parse_task_status_msg(d.pop("task_status_msg", UNSET))
+        task_status_msg = d.pop("task_status_msg", UNSET)
 
         _task_info = d.pop("task_info", UNSET)
         task_info: TaskInfo | Unset

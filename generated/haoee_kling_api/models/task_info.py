@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -73,15 +73,7 @@ class TaskInfo:
         if not _late_loaded:
             _load_late()
         d = dict(src_dict)
-
-        def _parse_external_task_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_task_id = _parse_external_task_id(d.pop("external_task_id", UNSET))
+        external_task_id = d.pop("external_task_id", UNSET)
 
         _parent_video = d.pop("parent_video", UNSET)
         parent_video: ParentVideo | Unset
