@@ -103,9 +103,9 @@ def _page(
 ) -> Page[Any]:
     """A list answer as a `Page` of models: the readable items, and what was skipped."""
     items, skipped = read_items(
-        schema, reply.data, what=what, query=query, request_id=reply.request_id
+        schema, reply.data, what=what, query=query, request_id=reply.request_id, model=model()
     )
-    page: Page[Any] = Page(build_model(model(), item, what=what) for item in items)
+    page: Page[Any] = Page(items)
     page.skipped = skipped
     return page
 
@@ -232,7 +232,7 @@ class KindPlans:
             model_name=self.core.header_for(task_id, self.kind, model_name_header),
         )
         reply = yield from request_plan(call, self.core.config.retry, self.core.clock)
-        return to_task(read_task(reply, self.kind, task_id))
+        return read_task(reply, self.kind, task_id, model=_task_type())
 
     def list(
         self, *, page_num: int = 1, page_size: int = 30, model_name_header: Any = NOT_GIVEN

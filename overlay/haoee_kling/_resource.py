@@ -86,18 +86,14 @@ def _request(module: ModuleType, call: Call) -> dict[str, Any]:
 
 def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
     status = int(response.status_code)
-    reply_or_error: Reply | KlingError
     try:
-        reply_or_error = translate_response(
-            status, response.headers, response.content, now=clock.wall()
-        )
+        reply = translate_response(status, response.headers, response.content, now=clock.wall())
     except KlingError as error:
-        reply_or_error = error
-    request_id = getattr(reply_or_error, "request_id", None)
-    _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, request_id)
-    if isinstance(reply_or_error, KlingError):
-        raise reply_or_error
-    return reply_or_error
+        request_id = getattr(error, "request_id", None)
+        _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, request_id)
+        raise
+    _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, reply.request_id)
+    return reply
 
 
 class _Sender:

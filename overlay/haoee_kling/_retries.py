@@ -182,7 +182,6 @@ def retry_plan(
     Returns:
         The result of the first attempt that worked.
     """
-    name = getattr(action, "operation_id", type(action).__name__)
     attempt, slept = 0, 0.0
     while True:
         try:
@@ -195,7 +194,7 @@ def retry_plan(
                 raise
             _log.info(
                 "retrying %s in %.2f s (retry %d of %d): %s",
-                name,
+                getattr(action, "operation_id", type(action).__name__),
                 delay,
                 attempt + 1,
                 policy.max_retries,

@@ -15,7 +15,7 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from ._clock import Clock
 from ._engine import Call, Emit, Notify, Plan, Sleep
@@ -34,7 +34,7 @@ from ._polling import (
     classify_status,
     next_poll_delay,
 )
-from ._reading import read_items, read_one
+from ._reading import read_items, read_model, read_one
 from ._results import Skipped, WaitManyResult
 from ._retries import RetryPolicy, retry_delay
 from ._translate import Reply
@@ -48,6 +48,8 @@ LIST_PAGE_SIZE = 500
 LIST_MAX_PAGES = 1000
 EXTRA_LIST_PAGES = 4
 _MIN_REQUEST_TIMEOUT = 1.0
+
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -114,15 +116,26 @@ def _unreadable(kind: str, task_id: str, count: int, last: KlingError) -> Unexpe
     return error
 
 
-def read_task(reply: Reply, kind: str, task_id: str) -> dict[str, Any]:
-    """A polled task, read tolerantly; the id asked for fills in a missing `task_id`."""
+@overload
+def read_task(reply: Reply, kind: str, task_id: str) -> dict[str, Any]: ...
+@overload
+def read_task(reply: Reply, kind: str, task_id: str, *, model: type[M]) -> M: ...
+def read_task(reply: Reply, kind: str, task_id: str, *, model: type | None = None) -> Any:
+    """A polled task, read tolerantly; the id asked for fills in a missing `task_id`. As
+    JSON, or built into `model` (the generated `Task`) in the same walk."""
+    what, defaults = f"{kind} task {task_id}", {"task_id": task_id}
+    if model is not None:
+        return read_model(
+            model,
+            "Task",
+            reply.data,
+            what=what,
+            query=True,
+            defaults=defaults,
+            request_id=reply.request_id,
+        )
     return read_one(
-        "Task",
-        reply.data,
-        what=f"{kind} task {task_id}",
-        query=True,
-        defaults={"task_id": task_id},
-        request_id=reply.request_id,
+        "Task", reply.data, what=what, query=True, defaults=defaults, request_id=reply.request_id
     )
 
 

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -70,6 +76,20 @@ class AdvancedCustomElementRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "element_name": ("element_name", None),
+        "element_description": ("element_description", None),
+        "reference_type": (
+            "reference_type",
+            "AdvancedCustomElementRequestReferenceType",
+        ),
+        "element_image_list": ("element_image_list", "ElementImageList"),
+        "element_video_list": ("element_video_list", "ElementVideoList"),
+        "element_voice_id": ("element_voice_id", None),
+        "tag_list": ("tag_list", "TagRef"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

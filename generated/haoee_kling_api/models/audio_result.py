@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,13 @@ class AudioResult:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "id": ("id", None),
+        "url_mp3": ("url_mp3", None),
+        "url_wav": ("url_wav", None),
+        "duration_mp3": ("duration_mp3", None),
+        "duration_wav": ("duration_wav", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

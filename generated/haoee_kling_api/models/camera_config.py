@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,14 @@ class CameraConfig:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "horizontal": ("horizontal", None),
+        "vertical": ("vertical", None),
+        "pan": ("pan", None),
+        "tilt": ("tilt", None),
+        "roll": ("roll", None),
+        "zoom": ("zoom", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         horizontal = self.horizontal

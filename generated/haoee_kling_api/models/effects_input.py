@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +48,13 @@ class EffectsInput:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "image": ("image", None),
+        "images": ("images", None),
+        "duration": ("duration", "EffectsInputDuration"),
+        "model_name": ("model_name", "ModelNameEffects"),
+        "mode": ("mode", "EffectsInputMode"),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         image = self.image

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +44,16 @@ class FaceChoose:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "face_id": ("face_id", None),
+        "sound_start_time": ("sound_start_time", None),
+        "sound_end_time": ("sound_end_time", None),
+        "sound_insert_time": ("sound_insert_time", None),
+        "audio_id": ("audio_id", None),
+        "sound_file": ("sound_file", None),
+        "sound_volume": ("sound_volume", None),
+        "original_audio_volume": ("original_audio_volume", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         face_id = self.face_id

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -120,6 +127,28 @@ class Image2VideoRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "model_name": ("model_name", "ModelNameImage2Video"),
+        "image": ("image", None),
+        "image_tail": ("image_tail", None),
+        "prompt": ("prompt", None),
+        "negative_prompt": ("negative_prompt", None),
+        "cfg_scale": ("cfg_scale", None),
+        "mode": ("mode", "Mode"),
+        "sound": ("sound", "Sound"),
+        "static_mask": ("static_mask", None),
+        "dynamic_masks": ("dynamic_masks", "DynamicMask"),
+        "camera_control": ("camera_control", "CameraControl"),
+        "duration": ("duration", "VideoDuration"),
+        "multi_shot": ("multi_shot", None),
+        "shot_type": ("shot_type", "ShotType"),
+        "multi_prompt": ("multi_prompt", "MultiPromptItem"),
+        "voice_list": ("voice_list", "VoiceRef"),
+        "element_list": ("element_list", "ElementRef"),
+        "watermark_info": ("watermark_info", "WatermarkRequest"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

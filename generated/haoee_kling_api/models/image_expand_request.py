@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -65,6 +71,18 @@ class ImageExpandRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "image": ("image", None),
+        "up_expansion_ratio": ("up_expansion_ratio", None),
+        "down_expansion_ratio": ("down_expansion_ratio", None),
+        "left_expansion_ratio": ("left_expansion_ratio", None),
+        "right_expansion_ratio": ("right_expansion_ratio", None),
+        "prompt": ("prompt", None),
+        "n": ("n", None),
+        "watermark_info": ("watermark_info", "WatermarkRequest"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -68,6 +74,20 @@ class ImageGenerationRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "prompt": ("prompt", None),
+        "model_name": ("model_name", "ModelNameImageGeneration"),
+        "negative_prompt": ("negative_prompt", None),
+        "image": ("image", None),
+        "image_reference": ("image_reference", "ImageGenerationRequestImageReference"),
+        "image_fidelity": ("image_fidelity", None),
+        "human_fidelity": ("human_fidelity", None),
+        "resolution": ("resolution", "ImageGenerationRequestResolution"),
+        "n": ("n", None),
+        "aspect_ratio": ("aspect_ratio", "ImageAspectRatio"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         prompt = self.prompt

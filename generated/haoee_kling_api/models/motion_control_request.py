@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,6 +65,23 @@ class MotionControlRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "image_url": ("image_url", None),
+        "video_url": ("video_url", None),
+        "character_orientation": (
+            "character_orientation",
+            "MotionControlRequestCharacterOrientation",
+        ),
+        "mode": ("mode", "MotionControlRequestMode"),
+        "model_name": ("model_name", "ModelNameMotionControl"),
+        "keep_original_sound": (
+            "keep_original_sound",
+            "MotionControlRequestKeepOriginalSound",
+        ),
+        "prompt": ("prompt", None),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         image_url = self.image_url

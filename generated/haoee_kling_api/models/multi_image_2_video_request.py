@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -75,6 +82,18 @@ class MultiImage2VideoRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "image_list": ("image_list", "ImageItem"),
+        "prompt": ("prompt", None),
+        "model_name": ("model_name", "ModelNameMultiImage2Video"),
+        "negative_prompt": ("negative_prompt", None),
+        "mode": ("mode", "Mode"),
+        "duration": ("duration", "VideoDuration"),
+        "aspect_ratio": ("aspect_ratio", "VideoAspectRatio"),
+        "watermark_info": ("watermark_info", "WatermarkRequest"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

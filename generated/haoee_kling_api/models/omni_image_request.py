@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -84,6 +91,20 @@ class OmniImageRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "prompt": ("prompt", None),
+        "model_name": ("model_name", "ModelNameOmniImage"),
+        "image_list": ("image_list", "ImageItem"),
+        "element_list": ("element_list", "ElementRef"),
+        "resolution": ("resolution", "ImageResolution"),
+        "result_type": ("result_type", "OmniImageRequestResultType"),
+        "n": ("n", None),
+        "series_amount": ("series_amount", "OmniImageRequestSeriesAmountType1"),
+        "aspect_ratio": ("aspect_ratio", "OmniImageAspectRatio"),
+        "watermark_info": ("watermark_info", "WatermarkRequest"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

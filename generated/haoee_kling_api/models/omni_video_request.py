@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -101,6 +108,23 @@ class OmniVideoRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "model_name": ("model_name", "ModelNameOmniVideo"),
+        "prompt": ("prompt", None),
+        "multi_shot": ("multi_shot", None),
+        "shot_type": ("shot_type", "ShotType"),
+        "multi_prompt": ("multi_prompt", "MultiPromptItem"),
+        "image_list": ("image_list", "OmniImageItem"),
+        "element_list": ("element_list", "ElementRef"),
+        "video_list": ("video_list", "OmniVideoItem"),
+        "sound": ("sound", "Sound"),
+        "mode": ("mode", "OmniVideoRequestMode"),
+        "aspect_ratio": ("aspect_ratio", "VideoAspectRatio"),
+        "duration": ("duration", "VideoDuration"),
+        "watermark_info": ("watermark_info", "WatermarkRequest"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

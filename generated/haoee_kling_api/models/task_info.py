@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +50,10 @@ class TaskInfo:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "external_task_id": ("external_task_id", None),
+        "parent_video": ("parent_video", "ParentVideo"),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:
@@ -73,15 +83,7 @@ class TaskInfo:
         if not _late_loaded:
             _load_late()
         d = dict(src_dict)
-
-        def _parse_external_task_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_task_id = _parse_external_task_id(d.pop("external_task_id", UNSET))
+        external_task_id = d.pop("external_task_id", UNSET)
 
         _parent_video = d.pop("parent_video", UNSET)
         parent_video: ParentVideo | Unset

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -98,6 +105,24 @@ class Text2VideoRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "model_name": ("model_name", "ModelNameText2Video"),
+        "prompt": ("prompt", None),
+        "negative_prompt": ("negative_prompt", None),
+        "cfg_scale": ("cfg_scale", None),
+        "mode": ("mode", "Mode"),
+        "sound": ("sound", "Sound"),
+        "camera_control": ("camera_control", "CameraControl"),
+        "aspect_ratio": ("aspect_ratio", "VideoAspectRatio"),
+        "duration": ("duration", "VideoDuration"),
+        "multi_shot": ("multi_shot", None),
+        "shot_type": ("shot_type", "ShotType"),
+        "multi_prompt": ("multi_prompt", "MultiPromptItem"),
+        "voice_list": ("voice_list", "VoiceRef"),
+        "watermark_info": ("watermark_info", "WatermarkRequest"),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -43,6 +43,15 @@ class VideoToAudioRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "video_id": ("video_id", None),
+        "video_url": ("video_url", None),
+        "sound_effect_prompt": ("sound_effect_prompt", None),
+        "bgm_prompt": ("bgm_prompt", None),
+        "asmr_mode": ("asmr_mode", None),
+        "callback_url": ("callback_url", None),
+        "external_task_id": ("external_task_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         video_id = self.video_id
