@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -46,6 +52,14 @@ class AccountCosts:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "code": ("code", None),
+        "msg": ("msg", None),
+        "resource_pack_subscribe_infos": (
+            "resource_pack_subscribe_infos",
+            "ResourcePack",
+        ),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +50,10 @@ class ImageRecognizeResult:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "task_result": ("task_result", "ImageRecognizeOutput"),
+        "final_unit_deduction": ("final_unit_deduction", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

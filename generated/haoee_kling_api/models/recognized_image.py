@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +41,11 @@ class RecognizedImage:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "type": ("type_", "RecognitionType"),
+        "is_contain": ("is_contain", None),
+        "url": ("url", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         type_: str | Unset

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -50,6 +56,17 @@ class ResourcePack:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "resource_pack_name": ("resource_pack_name", None),
+        "resource_pack_id": ("resource_pack_id", None),
+        "resource_pack_type": ("resource_pack_type", "ResourcePackType"),
+        "total_quantity": ("total_quantity", None),
+        "remaining_quantity": ("remaining_quantity", None),
+        "purchase_time": ("purchase_time", None),
+        "effective_time": ("effective_time", None),
+        "invalid_time": ("invalid_time", None),
+        "status": ("status", "ResourcePackStatus"),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         resource_pack_name = self.resource_pack_name

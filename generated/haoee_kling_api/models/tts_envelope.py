@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Literal,
     Self,
     TypeVar,
@@ -53,6 +54,12 @@ class TtsEnvelope:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "code": ("code", None),
+        "data": ("data", "TtsResult"),
+        "message": ("message", None),
+        "request_id": ("request_id", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,12 @@ class TtsRequest:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "text": ("text", None),
+        "voice_id": ("voice_id", None),
+        "voice_language": ("voice_language", "TtsRequestVoiceLanguage"),
+        "voice_speed": ("voice_speed", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         text = self.text

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,6 +66,15 @@ class TtsResult:
     """The trace id of the answer this was read from (give it to support); None if not read from one."""
 
     __repr__ = set_fields_repr
+    _json_fields: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "task_id": ("task_id", None),
+        "task_status": ("task_status", "TaskStatus"),
+        "task_status_msg": ("task_status_msg", None),
+        "task_result": ("task_result", "TtsOutput"),
+        "final_unit_deduction": ("final_unit_deduction", None),
+        "created_at": ("created_at", None),
+        "updated_at": ("updated_at", None),
+    }
 
     def to_dict(self) -> dict[str, Any]:
         if not _late_loaded:
@@ -122,14 +137,7 @@ class TtsResult:
         else:
             task_status = TaskStatus(_task_status)
 
-        def _parse_task_status_msg(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        task_status_msg = _parse_task_status_msg(d.pop("task_status_msg", UNSET))
+        task_status_msg = d.pop("task_status_msg", UNSET)
 
         _task_result = d.pop("task_result", UNSET)
         task_result: TtsOutput | Unset
