@@ -11,7 +11,9 @@ overlay provides: the generated side knows the wire format, the overlay how to s
 
 Synchronous operations marked ``x-kling-instant: <namespace>`` (text to speech, image recognize,
 identify-face) get a class with one typed ``create`` returning the model of their answer's
-``data``: there is no task to get, list or wait for.
+``data``: there is no task to get, list or wait for. One marked ``x-kling-instant:
+<kind>.<method>`` (the custom-voice delete) is one more method of that task kind's class,
+taking the body's required fields as parameters and its optional ones as keywords.
 """
 
 from __future__ import annotations
@@ -289,6 +291,31 @@ _INSTANT = '''
 '''
 
 
+_KIND_INSTANT = '''
+    {prefix}def {method}(
+        self,
+{params}        model_name_header: str | None | Unset = UNSET,
+    ) -> {result}:
+        """{summary}.
+
+{description}
+        Args:
+{field_docs}            model_name_header: haoee `ModelName` to send instead of the default one.
+
+        Returns:
+            The answer's `data`, read tolerantly: {returns}
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed.
+        """
+        result = {awaiting}self.{runner}(
+            "{method}", {arguments}model_name_header=model_name_header
+        )
+        return cast("{result}", result)
+'''
+
+
 def _camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
 
@@ -429,7 +456,8 @@ def render(spec: Mapping[str, Any]) -> str:
             prefix="async ", awaiting="await ", runner="_acall", **common
         )
         kinds.append((kind, stem, body_name))
-    instants = _instant_calls(spec, writer, methods, model_imports)
+    stems = {kind: stem for kind, stem, _ in kinds}
+    instants = _instant_calls(spec, writer, methods, model_imports, stems)
     models = "".join(f"    from .models.{m} import {n}\n" for m, n in sorted(model_imports))
     out = [_HEADER % {"models": models}, "\n\n"]
     # The TypedDicts exist for type checkers and editors only: building them at run time
@@ -482,9 +510,11 @@ def _instant_calls(
     writer: _Writer,
     methods: dict[str, str],
     model_imports: set[tuple[str, str]],
+    kind_stems: Mapping[str, str],
 ) -> list[tuple[str, str]]:
-    """Write the create of every ``x-kling-instant`` operation into ``methods``; returns
-    (namespace, class stem) pairs in the spec's order."""
+    """Write the call of every ``x-kling-instant`` operation into ``methods``: the create of a
+    namespace of its own, or a method added to a task kind's class (``<kind>.<method>``);
+    returns the (namespace, class stem) pairs of the former, in the spec's order."""
     found: list[tuple[str, str]] = []
     for item in spec["paths"].values():
         op = item.get("post")
@@ -495,6 +525,13 @@ def _instant_calls(
             op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         )
         result = _answer_model(writer, op)
+        if "." in name:
+            kind, method = name.split(".", 1)
+            if kind not in kind_stems or not method.isidentifier():
+                raise SystemExit(f"typed_calls: x-kling-instant {name!r} names no task kind")
+            model_imports.update({(_module_of(body_name), body_name), (_module_of(result), result)})
+            _kind_method(writer, op, body, result, method, methods, kind_stems[kind])
+            continue
         stem = _camel(name)
         fields = writer.typed_dict(f"{stem}Fields", body)
         model_imports.update({(_module_of(body_name), body_name), (_module_of(result), result)})
@@ -514,6 +551,49 @@ def _instant_calls(
         )
         found.append((name, stem))
     return found
+
+
+def _kind_method(
+    writer: _Writer,
+    op: Mapping[str, Any],
+    body: Mapping[str, Any],
+    result: str,
+    method: str,
+    methods: dict[str, str],
+    stem: str,
+) -> None:
+    """Add an ``x-kling-instant: <kind>.<method>`` call to the kind's classes in ``methods``:
+    the body's required fields are parameters (``delete(voice_id)``), its optional ones
+    keywords, each typed from the spec."""
+    required = set(body.get("required", ()))
+    fields = list(body.get("properties", {}).items())
+    if any(not f.isidentifier() or keyword.iskeyword(f) for f, _ in fields):
+        raise SystemExit(f"typed_calls: a field of {op['operationId']} is not an identifier")
+    given = [f"        {f}: {writer.annotation(sub)},\n" for f, sub in fields if f in required]
+    optional = [
+        f"        {f}: {writer.annotation(sub)} | Unset = UNSET,\n"
+        for f, sub in fields
+        if f not in required
+    ]
+    common = {
+        "method": method,
+        "params": "".join(given) + "        *,\n" + "".join(optional),
+        "arguments": "".join(f"{f}={f}, " for f, _ in fields),
+        "result": result,
+        "returns": " ".join(str(op["responses"]["200"].get("description", result)).split()),
+        "summary": _doc({"description": op.get("summary")}, method).rstrip("."),
+        "description": _indented(op.get("description", "")),
+        # Args of a method, not keywords of `**fields`: one indent less, no "(required)" mark.
+        "field_docs": _field_docs(writer, body, frozenset())
+        .replace("                ", "            ")
+        .replace(" (required):", ":"),
+    }
+    methods[f"{stem}Calls"] += _KIND_INSTANT.format(
+        prefix="", awaiting="", runner="_call", **common
+    )
+    methods[f"Async{stem}Calls"] += _KIND_INSTANT.format(
+        prefix="async ", awaiting="await ", runner="_acall", **common
+    )
 
 
 def _answer_model(writer: _Writer, op: Mapping[str, Any]) -> str:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .models.advanced_custom_element_request import AdvancedCustomElementRequest
     from .models.advanced_lip_sync_request import AdvancedLipSyncRequest
     from .models.avatar_image_2_video_request import AvatarImage2VideoRequest
+    from .models.custom_voice_delete_result import CustomVoiceDeleteResult
     from .models.custom_voice_request import CustomVoiceRequest
     from .models.effects_request import EffectsRequest
     from .models.identify_face_request import IdentifyFaceRequest
@@ -4147,6 +4148,38 @@ class CustomVoiceCalls(KindCalls[PageT]):
         )
         return cast("Task", result)
 
+    def delete(
+        self,
+        voice_id: str,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+    ) -> CustomVoiceDeleteResult:
+        """Delete a custom voice.
+
+        Deletes one of this account's custom voices (删除自定义音色) by its `voice_id` (from
+        `task_result.voices` of a custom-voice task). Only custom voices can be deleted, not
+        Kling's preset voices. Answered at once: `data` names a task id and its status, and no
+        documented path reads that task back, so there is nothing to poll. Not billed; deleting
+        a voice that is already gone does no harm. An unknown voice is answered 404, code 1203.
+        Official API only, from one transcription of Kling's page (openapi/README.md, decision
+        37); it may not be served on haoee until a live check shows it.
+
+        Args:
+            voice_id: The custom voice's `voice_id` (preset voices cannot be deleted).
+            model_name_header: haoee `ModelName` to send instead of the default one.
+
+        Returns:
+            The answer's `data`, read tolerantly: The delete was accepted (its task id and status; nothing to poll).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed.
+        """
+        result = self._call(
+            "delete", voice_id=voice_id, model_name_header=model_name_header
+        )
+        return cast("CustomVoiceDeleteResult", result)
+
 
 class AsyncCustomVoiceCalls(AsyncKindCalls[PageT]):
     """`kling.custom_voice`: async calls of this task kind."""
@@ -4239,6 +4272,38 @@ class AsyncCustomVoiceCalls(AsyncKindCalls[PageT]):
             **fields,
         )
         return cast("Task", result)
+
+    async def delete(
+        self,
+        voice_id: str,
+        *,
+        model_name_header: str | None | Unset = UNSET,
+    ) -> CustomVoiceDeleteResult:
+        """Delete a custom voice.
+
+        Deletes one of this account's custom voices (删除自定义音色) by its `voice_id` (from
+        `task_result.voices` of a custom-voice task). Only custom voices can be deleted, not
+        Kling's preset voices. Answered at once: `data` names a task id and its status, and no
+        documented path reads that task back, so there is nothing to poll. Not billed; deleting
+        a voice that is already gone does no harm. An unknown voice is answered 404, code 1203.
+        Official API only, from one transcription of Kling's page (openapi/README.md, decision
+        37); it may not be served on haoee until a live check shows it.
+
+        Args:
+            voice_id: The custom voice's `voice_id` (preset voices cannot be deleted).
+            model_name_header: haoee `ModelName` to send instead of the default one.
+
+        Returns:
+            The answer's `data`, read tolerantly: The delete was accepted (its task id and status; nothing to poll).
+
+        Raises:
+            InvalidRequestError: before any request, naming every field that breaks a rule.
+            APIError, APIConnectionError: the call failed.
+        """
+        result = await self._acall(
+            "delete", voice_id=voice_id, model_name_header=model_name_header
+        )
+        return cast("CustomVoiceDeleteResult", result)
 
 
 class IdentifyFaceCalls(_Runner):

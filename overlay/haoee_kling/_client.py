@@ -207,9 +207,11 @@ class _Base(Generic[H]):
     def _kind_plans(self, kind: str) -> KindPlans:
         if kind not in self._plans:
             from ._namespaces import ElementPlans, KindPlans
+            from ._voices import CustomVoicePlans
 
-            plans = ElementPlans if kind == "elements" else KindPlans
-            self._plans[kind] = plans(self._core, kind)
+            # The kinds whose namespace has calls beyond create / get / list / wait.
+            extended = {"advanced_custom_element": ElementPlans, "custom_voice": CustomVoicePlans}
+            self._plans[kind] = extended.get(kind, KindPlans)(self._core, kind)
         return self._plans[kind]
 
     def _namespace(self, name: str) -> Any:

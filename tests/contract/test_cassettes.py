@@ -177,6 +177,7 @@ OVERLAY_SPECIAL = {
     "identifyFace": ("identify_face", "create"),
     "textToSpeech": ("tts", "create"),
     "recognizeImage": ("image_recognize", "create"),
+    "deleteCustomVoice": ("custom_voice", "delete"),
     "getAccountCosts": ("account", "costs"),
     "createCustomElement": ("elements", "create_legacy"),
     "listCustomElements": ("elements", "list_legacy"),

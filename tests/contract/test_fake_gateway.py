@@ -148,3 +148,26 @@ TestStatefulWorkflow = Workflow.TestCase
 TestStatefulWorkflow.settings = hypothesis.settings(
     SETTINGS, max_examples=100, stateful_step_count=6
 )
+
+
+def test_a_voice_delete_that_finds_its_voice_obeys_the_spec() -> None:
+    """Generated cases can only name voices that do not exist (404, checked above); this one
+    deletes a voice the fake made, so the 200 answer is validated against the spec too, then
+    repeats the delete, which the fake answers 404 1203 (the voice is gone)."""
+    GATEWAY.reset()
+    with GATEWAY.test_client() as client:
+        made = client.post(
+            "/v1/general/custom-voices",
+            json={"voice_name": "Anna", "voice_url": "https://cdn.example.org/anna.mp3"},
+        ).json()["data"]
+        GATEWAY.finish(made["task_id"])
+        task = client.get(f"/v1/general/custom-voices/{made['task_id']}").json()["data"]
+    voice_id = task["task_result"]["voices"][0]["voice_id"]
+    delete = SCHEMA["/v1/general/delete-voices"]["POST"]
+    headers = {"Authorization": f"Bearer {DEMO_KEY}"}
+    first = delete.Case(body={"voice_id": voice_id}, headers=headers)
+    answer = first.call_and_validate(additional_checks=[envelope_matches_status])
+    assert (answer.status_code, answer.json()["data"]["task_status"]) == (200, "succeed")
+    again = delete.Case(body={"voice_id": voice_id}, headers=headers)
+    repeated = again.call_and_validate(additional_checks=[envelope_matches_status])
+    assert (repeated.status_code, repeated.json()["code"]) == (404, 1203)

@@ -89,7 +89,7 @@ def test_help_lists_one_command_per_task_kind() -> None:
     assert result.exit_code == 0
     for name in [*KINDS, "identify-face", "status", "wait", "list", "download", "fake-server"]:
         assert name in result.output
-    for name in ("tts", "image-recognize", "account"):  # the calls answered at once
+    for name in ("tts", "image-recognize", "account", "delete"):  # the calls answered at once
         assert name in result.output
 
 
@@ -277,6 +277,52 @@ def test_tts_problems_name_its_options_and_nothing_is_sent(wire: CountingTranspo
     [problem] = json.loads(result.stdout)["problems"]
     assert problem["option"] == "--voice-speed"
     assert wire.requests == []
+
+
+def test_delete_custom_voice_deletes_the_voice_a_task_made(
+    wire: CountingTransport, gateway: FakeGateway
+) -> None:
+    body = ["--voice-name", "Anna", "--voice-url", "https://cdn.example.org/anna.mp3"]
+    created = json.loads(kling("--json", "custom-voice", *body).stdout)
+    gateway.finish(created["task_id"])
+    done = json.loads(kling("--json", "status", "custom-voice", created["task_id"]).stdout)
+    voice_id = done["task_result"]["voices"][0]["voice_id"]
+    sent = len(wire.requests)
+    result = kling("--json", "delete", "custom-voice", voice_id)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["voice_id"] == voice_id
+    assert_valid("CustomVoiceDeleteResult", document["deleted"])
+    assert document["deleted"]["task_status"] == "succeed"
+    assert len(wire.requests) == sent + 1  # one POST, nothing polled
+    request = wire.requests[-1]
+    assert (request.method, request.url.path) == ("POST", "/kling/v1/general/delete-voices")
+    # Gone now: a second delete is the fake's 404 1203, an API error (exit 6), in one line.
+    again = kling("delete", "custom_voice", voice_id)
+    assert again.exit_code == ExitCode.API_ERROR, again.output
+    assert f"voice not found: {voice_id}" in again.output
+
+
+def test_delete_prints_one_line_and_refuses_kinds_without_a_delete(
+    wire: CountingTransport, gateway: FakeGateway
+) -> None:
+    body = ["--voice-name", "Mia", "--voice-url", "https://cdn.example.org/mia.mp3"]
+    created = json.loads(kling("--json", "custom-voice", *body).stdout)
+    gateway.finish(created["task_id"])
+    done = json.loads(kling("--json", "status", "custom-voice", created["task_id"]).stdout)
+    voice_id = done["task_result"]["voices"][0]["voice_id"]
+    plain = kling("delete", "custom-voice", voice_id)
+    assert plain.exit_code == 0, plain.output
+    assert plain.output.startswith(f"deleted voice {voice_id} (task ")
+    sent = len(wire.requests)
+    other = kling("delete", "text2video", "123")
+    assert other.exit_code == ExitCode.BAD_INPUT
+    assert "text2video has no delete; only custom-voice does" in other.output
+    empty = kling("--json", "delete", "custom-voice", "")
+    assert empty.exit_code == ExitCode.BAD_INPUT
+    [problem] = json.loads(empty.stdout)["problems"]
+    assert problem["option"] == "VOICE_ID"
+    assert len(wire.requests) == sent  # neither was sent
 
 
 def test_image_recognize_saves_one_png_per_type(wire: CountingTransport, tmp_path: Path) -> None:

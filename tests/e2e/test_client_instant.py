@@ -1,5 +1,6 @@
 """Calls answered at once, sync and async, against the fake gateway: text to speech, image
-recognize and the account's resource packs, with their files downloaded and checked by structure.
+recognize, the custom-voice delete and the account's resource packs, with their files
+downloaded and checked by structure.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from haoee_kling import AsyncKling, InvalidRequestError, Kling, TaskFailedError
+from haoee_kling import AsyncKling, InvalidRequestError, Kling, NotFoundError, TaskFailedError
 from haoee_kling.testing import FAIL_MARKER, FakeGateway, request_examples
 from haoee_kling.testing._clock import FAKE_EPOCH
 from tests.e2e.fake_support import assert_media
@@ -107,3 +108,45 @@ async def test_the_fake_refuses_what_the_client_refuses(
     async with gateway.async_client() as raw:
         answer = await raw.get("/account/costs", params={"start_time": 2, "end_time": 1})
     assert (answer.status_code, answer.json()["code"]) == (400, 1201)
+
+
+async def _finished_voice(kling: Kling | AsyncKling, gateway: FakeGateway) -> tuple[str, str]:
+    """A custom-voice task of the fake, finished: (its task id, the voice id it made)."""
+    task = await run(kling.custom_voice.create(**example("createCustomVoice")))
+    gateway.finish(task.task_id)
+    done = await run(kling.custom_voice.get(task.task_id))
+    [voice] = done.task_result.voices
+    return task.task_id, voice.voice_id
+
+
+async def test_a_deleted_voice_is_gone_for_a_second_delete_and_its_task_stays(
+    kling: Kling | AsyncKling, gateway: FakeGateway
+) -> None:
+    task_id, voice_id = await _finished_voice(kling, gateway)
+    deleted = await run(kling.custom_voice.delete(voice_id))
+    assert str(deleted.task_status) == "succeed"
+    assert deleted.task_id not in (task_id, voice_id)  # the delete's own task id
+    # A second delete finds no such voice: the first one took effect.
+    with pytest.raises(NotFoundError) as caught:
+        await run(kling.custom_voice.delete(voice_id))
+    assert caught.value.code == 1203
+    # The source says nothing about reading a deleted voice back: the fake keeps the task and
+    # its voice as they were (openapi/README.md, decision 37).
+    again = await run(kling.custom_voice.get(task_id))
+    assert [v.voice_id for v in again.task_result.voices] == [voice_id]
+    page = await run(kling.custom_voice.list())
+    assert [t.task_id for t in page] == [task_id]
+
+
+async def test_only_a_finished_voice_of_this_key_can_be_deleted(
+    kling: Kling | AsyncKling, gateway: FakeGateway
+) -> None:
+    """An id the key has no voice under is 404 1203: unknown, a preset (the TTS example's),
+    or a voice whose task has not finished yet."""
+    running = await run(kling.custom_voice.create(**example("createCustomVoice")))
+    unfinished = gateway.store.get(running.task_id)
+    assert unfinished is not None
+    for voice_id in ("829836802793406700", "genshin_vindi2", unfinished.voices[0]["voice_id"]):
+        with pytest.raises(NotFoundError, match="voice not found") as caught:
+            await run(kling.custom_voice.delete(voice_id))
+        assert caught.value.code == 1203

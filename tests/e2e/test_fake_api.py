@@ -52,6 +52,24 @@ async def test_several_keys_are_accepted_and_see_only_their_own_tasks() -> None:
         await create(client_b, "text2video", {"prompt": "theirs", "external_task_id": "e-1"})
 
 
+async def test_a_key_cannot_delete_another_keys_voice() -> None:
+    """Voices are per account like tasks: key-b's delete of key-a's voice is 404 1203, and
+    key-a can still delete it afterwards."""
+    gateway = FakeGateway(GatewayConfig(keys=("key-a", "key-b")))
+    async with gateway.async_client() as client_a:
+        body = {"voice_name": "Anna", "voice_url": "https://cdn.example.org/anna.mp3"}
+        task = await create(client_a, "custom_voice", body)
+        gateway.finish(task["task_id"])
+        voice_id = (await read(client_a, "custom_voice", task["task_id"]))["task_result"]["voices"][
+            0
+        ]["voice_id"]
+        async with gateway.async_client(headers=gateway.auth_headers("key-b")) as client_b:
+            theirs = await client_b.post("/v1/general/delete-voices", json={"voice_id": voice_id})
+        assert error_of(theirs) == (404, 1203)
+        mine = await client_a.post("/v1/general/delete-voices", json={"voice_id": voice_id})
+        assert (mine.status_code, mine.json()["data"]["task_status"]) == (200, "succeed")
+
+
 async def test_undeclared_method_is_405_with_the_spec_methods_in_allow(
     fake_gateway: FakeGateway,
 ) -> None:
@@ -249,7 +267,7 @@ async def test_the_spec_is_served_for_tools(fake_gateway: FakeGateway) -> None:
     ) as client:
         spec = (await client.get("/openapi.json")).json()
         assert spec["servers"][0]["url"] == "/kling"
-        assert len([m for item in spec["paths"].values() for m in item]) == 65  # 44 + 21 official
+        assert len([m for item in spec["paths"].values() for m in item]) == 66  # 44 + 22 official
         text = (await client.get("/openapi.yaml")).text
         assert text.startswith("openapi: 3.1.0")
 

@@ -33,6 +33,10 @@ speech = kling.tts.create(text="Hi", voice_id="v", voice_language="en", voice_sp
 kling.account.costs(start_time="yesterday", end_time=1)
 faces = kling.identify_face.create(video_id="1")
 print(speech.task_id, faces.session_id, speech.no_such_field)
+deleted = kling.custom_voice.delete("829836802793406700")
+kling.custom_voice.delete(voice_id=829836802793406700)
+kling.custom_voice.delete(voice="829836802793406700")
+print(deleted.task_status, deleted.no_such_field)
 """
 
 
@@ -59,6 +63,12 @@ def test_mypy_reports_a_misspelt_field_a_wrong_literal_and_a_wrong_type(tmp_path
     assert any(":11:" in line and '"start_time"' in line for line in lines), result.stdout
     assert not any(":12:" in line for line in lines), result.stdout
     assert any(":13:" in line and "no_such_field" in line for line in lines), result.stdout
+    # A method of a kind answered at once (the custom-voice delete): typed too.
+    assert not any(":14:" in line for line in lines), result.stdout
+    assert any(":15:" in line and '"voice_id"' in line for line in lines), result.stdout
+    assert any(":16:" in line and '"voice"' in line for line in lines), result.stdout
+    assert any(":17:" in line and "no_such_field" in line for line in lines), result.stdout
+    assert not any(":17:" in line and "task_status" in line for line in lines), result.stdout
 
 
 def create_fields(kind: str) -> set[str]:
@@ -153,8 +163,36 @@ def test_every_instant_operation_has_typed_calls_for_both_clients() -> None:
     marked = {
         op.raw["x-kling-instant"] for op in operations().values() if op.raw.get("x-kling-instant")
     }
-    assert set(INSTANT_CALLS) == set(ASYNC_INSTANT_CALLS) == marked
-    assert marked >= {"tts", "image_recognize"}
+    # `<kind>.<method>` is a method of the kind's class (next test), not a class of its own.
+    own = {name for name in marked if "." not in name}
+    assert set(INSTANT_CALLS) == set(ASYNC_INSTANT_CALLS) == own
+    assert own >= {"tts", "image_recognize"}
+
+
+def test_an_instant_method_of_a_kind_is_generated_on_both_of_its_classes() -> None:
+    """`x-kling-instant: custom_voice.delete` puts a typed `delete` on the custom-voice classes
+    (and on no other kind's), so `kling.custom_voice.delete` has its real return type."""
+    from haoee_kling_api.calls import (
+        ASYNC_CALLS,
+        CALLS,
+        AsyncCustomVoiceCalls,
+        CustomVoiceCalls,
+    )
+
+    assert (CALLS["custom_voice"], ASYNC_CALLS["custom_voice"]) == (
+        CustomVoiceCalls,
+        AsyncCustomVoiceCalls,
+    )
+    for table in (CALLS, ASYNC_CALLS):
+        with_delete = {kind for kind, calls in table.items() if hasattr(calls, "delete")}
+        assert with_delete == {"custom_voice"}
+    for method in (CustomVoiceCalls.delete, AsyncCustomVoiceCalls.delete):
+        signature = inspect.signature(method)
+        assert signature.return_annotation.strip("'") == "CustomVoiceDeleteResult"
+        assert list(signature.parameters)[:2] == ["self", "voice_id"]
+    assert inspect.iscoroutinefunction(AsyncCustomVoiceCalls.delete)
+    text = pydoc.plain(pydoc.render_doc(CustomVoiceCalls.delete))
+    assert "voice_id: The custom voice's `voice_id`" in text
 
 
 def test_every_kind_has_typed_calls_for_both_clients() -> None:

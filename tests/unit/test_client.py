@@ -20,7 +20,7 @@ from haoee_kling import (
 )
 from haoee_kling._namespaces import namespaces
 from haoee_kling._resource import generated_module, kind_operations
-from haoee_kling._spec import operations
+from haoee_kling._spec import operations, resolve
 from tests.unit.conftest import (
     BASE,
     CANARY_KEY,
@@ -199,7 +199,7 @@ def test_every_instant_operation_of_the_spec_has_a_namespace_with_a_typed_create
     marked = {
         op.raw["x-kling-instant"]: op.operation_id
         for op in operations().values()
-        if "x-kling-instant" in op.raw
+        if "." not in op.raw.get("x-kling-instant", ".")  # `<kind>.<method>`: the test below
     }
     assert marked == {plans.namespace: plans.operation_id for plans in INSTANT.values()}
     assert set(marked) == {"identify_face", "tts", "image_recognize"}
@@ -210,6 +210,33 @@ def test_every_instant_operation_of_the_spec_has_a_namespace_with_a_typed_create
             assert signature.return_annotation.strip("'") == plans.schema, name
             assert "Unpack[" in str(signature.parameters["fields"]), name
         assert inspect.iscoroutinefunction(getattr(asyn, name).create)
+    sync.close()
+
+
+def test_every_instant_method_of_a_kind_is_on_that_kinds_namespace_typed_from_the_spec() -> None:
+    """`x-kling-instant: <kind>.<method>` (the custom-voice delete) adds that method to the
+    kind's namespace on both clients: the body's required fields as its parameters, the model
+    of the answer's `data` as its return type."""
+    marked = {
+        op.raw["x-kling-instant"]: op
+        for op in operations().values()
+        if "." in op.raw.get("x-kling-instant", "")
+    }
+    assert set(marked) == {"custom_voice.delete"}
+    sync, asyn = Kling(api_key=CANARY_KEY), AsyncKling(api_key=CANARY_KEY)
+    for name, op in marked.items():
+        kind, method = name.split(".")
+        attribute = next(a for a, k in namespaces().items() if k == kind)
+        body = resolve(op.body_schema or {})
+        data = op.raw["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        answer = resolve({"$ref": data})["properties"]["data"]["$ref"].rsplit("/", 1)[-1]
+        for client in (sync, asyn):
+            call = getattr(getattr(client, attribute), method)
+            signature = inspect.signature(call)
+            given = [p for p in signature.parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+            assert [p.name for p in given] == list(body["required"]), name
+            assert signature.return_annotation.strip("'") == answer, name
+        assert inspect.iscoroutinefunction(getattr(getattr(asyn, attribute), method))
     sync.close()
 
 

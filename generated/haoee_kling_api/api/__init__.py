@@ -70,6 +70,7 @@ OPERATIONS: dict[str, str] = {
     "listCustomVoice": ".audio.list_custom_voice",
     "createCustomVoice": ".audio.create_custom_voice",
     "getCustomVoice": ".audio.get_custom_voice",
+    "deleteCustomVoice": ".audio.delete_custom_voice",
     "textToSpeech": ".audio.text_to_speech",
     "recognizeImage": ".videos.recognize_image",
     "getAccountCosts": ".account.get_account_costs",

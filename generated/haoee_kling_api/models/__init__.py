@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from .custom_element_envelope import CustomElementEnvelope
     from .custom_element_list_envelope import CustomElementListEnvelope
     from .custom_element_request import CustomElementRequest
+    from .custom_voice_delete_envelope import CustomVoiceDeleteEnvelope
+    from .custom_voice_delete_request import CustomVoiceDeleteRequest
+    from .custom_voice_delete_result import CustomVoiceDeleteResult
     from .custom_voice_request import CustomVoiceRequest
     from .dynamic_mask import DynamicMask
     from .effect_scene import EffectScene
@@ -161,6 +164,9 @@ _MODULES: dict[str, str] = {
     "CustomElementEnvelope": ".custom_element_envelope",
     "CustomElementListEnvelope": ".custom_element_list_envelope",
     "CustomElementRequest": ".custom_element_request",
+    "CustomVoiceDeleteEnvelope": ".custom_voice_delete_envelope",
+    "CustomVoiceDeleteRequest": ".custom_voice_delete_request",
+    "CustomVoiceDeleteResult": ".custom_voice_delete_result",
     "CustomVoiceRequest": ".custom_voice_request",
     "DynamicMask": ".dynamic_mask",
     "EffectScene": ".effect_scene",
@@ -303,6 +309,9 @@ __all__ = (
     "CustomElementEnvelope",
     "CustomElementListEnvelope",
     "CustomElementRequest",
+    "CustomVoiceDeleteEnvelope",
+    "CustomVoiceDeleteRequest",
+    "CustomVoiceDeleteResult",
     "CustomVoiceRequest",
     "DynamicMask",
     "EffectScene",

@@ -17,7 +17,7 @@ from ._callbacks import callbacks_group
 from ._commands import add_commands
 from ._fake import fake_server
 from ._group import KlingGroup
-from ._instant import account_group, instant_commands
+from ._instant import account_group, delete, instant_commands
 from ._models import models_command
 from ._render import ExitCode, Output
 
@@ -109,6 +109,7 @@ def cli(
 add_commands(cli)
 for _command in instant_commands():
     cli.add_command(_command)
+cli.add_command(delete)
 cli.add_command(account_group)
 cli.add_command(fake_server)
 cli.add_command(models_command)

@@ -1,9 +1,11 @@
-"""Commands whose call is answered at once: `kling tts`, `kling image-recognize`, and
-`kling account costs`.
+"""Commands whose call is answered at once: `kling tts`, `kling image-recognize`,
+`kling delete custom-voice VOICE_ID` and `kling account costs`.
 
 `tts` and `image-recognize` take their options from the spec's request schemas, like the create
 commands, and `--out DIR` saves the files of the answer (the speech's MP3, the masks' PNGs). There
-is no task to wait for. `account costs` lists the account's resource packs (official backend).
+is no task to wait for. `delete` is spelt like `status`, `wait` and `list` (verb, kind, id) and
+offers the kinds whose namespace has a delete in the spec (`x-kling-instant: <kind>.delete`).
+`account costs` lists the account's resource packs (official backend).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import click
 from rich.text import Text
 
 from ._commands import guard, save_files
+from ._kinds import KINDS, KindType
 from ._options import body_from_options, field_options
 from ._render import Output
 
-__all__ = ["account_group", "instant_commands"]
+__all__ = ["account_group", "delete", "instant_commands"]
 
 _OUT_HELP = "Save the result files into DIR"
 
@@ -68,6 +71,46 @@ def instant_commands() -> list[click.Command]:
             "image-recognize", "image_recognize", "recognizeImage", "one PNG mask per type"
         ),
     ]
+
+
+def _deletable() -> dict[str, str]:
+    """Dashed kind name -> client namespace, for the kinds whose namespace has a `delete`."""
+    from .._spec import operations
+
+    marked = {str(op.raw.get("x-kling-instant")) for op in operations().values()}
+    return {
+        name: namespace for name, (namespace, kind) in KINDS.items() if f"{kind}.delete" in marked
+    }
+
+
+@click.command("delete")
+@click.argument("kind", type=KindType())
+@click.argument("voice_id", metavar="VOICE_ID")
+@guard
+def delete(kind: str, voice_id: str) -> None:
+    """Delete a custom voice: kling delete custom-voice VOICE_ID. Answered at once, not billed.
+    Official API only."""
+    ctx = click.get_current_context()
+    deletable = _deletable()
+    if kind not in deletable:
+        raise click.BadParameter(
+            f"{kind} has no delete; only {', '.join(deletable)} does", ctx, ctx.command.params[0]
+        )
+    output: Output = ctx.obj.output
+    output.option_names = {"voice_id": "VOICE_ID"}
+    result = getattr(ctx.obj.client(), deletable[kind]).delete(voice_id)
+    answer = result.to_dict()
+    if output.as_json:
+        output.document({"voice_id": voice_id, "deleted": answer})
+        return
+    task = f"task {answer.get('task_id', 'without an id')}"
+    status = answer.get("task_status")
+    line = (
+        f"deleted voice {voice_id} ({task})"
+        if status == "succeed"
+        else f"delete of voice {voice_id} accepted ({task}, status {status or 'not sent'})"
+    )
+    output.out.print(Text(line), crop=False)
 
 
 class Moment(click.ParamType[int]):

@@ -2,8 +2,9 @@
 
 Task operations (create / get / list of every task kind) share three handlers; identify-face
 has its own, the element catalogues live in `_elements` and the other calls answered at once
-(text to speech, image recognize, account costs) in `_instant`. Handlers return the envelope's
-`data` or raise `KlingError`. Deterministic triggers, in any string field of a create body:
+(text to speech, image recognize, the custom-voice delete, account costs) in `_instant`.
+Handlers return the envelope's `data` or raise `KlingError`. Deterministic triggers, in any
+string field of a create body:
 
 - `FAIL_MARKER` (`[fake:fail]`): the task is accepted and later ends `failed` with a
   content-safety `task_status_msg`;
@@ -32,7 +33,7 @@ from ._elements import (
     owner,
 )
 from ._envelope import KlingError
-from ._instant import account_costs, recognize_image, text_to_speech
+from ._instant import account_costs, delete_voice, recognize_image, text_to_speech
 from ._lifecycle import KINDS, Outcome, plan_timeline
 from ._render import absolute_media, render_created, render_task
 from ._specdata import body_default, model_fields
@@ -215,6 +216,7 @@ _BY_ID: dict[str, Handler] = {
     "identifyFace": identify_face,
     "textToSpeech": speech,
     "recognizeImage": recognize_image,
+    "deleteCustomVoice": delete_voice,
     "getAccountCosts": account_costs,
     "createCustomElement": create_custom_element,
     "listCustomElements": list_custom_elements,

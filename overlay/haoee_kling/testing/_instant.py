@@ -1,4 +1,5 @@
-"""The fake's calls answered at once: text to speech, image recognize and the account's packs.
+"""The fake's calls answered at once: text to speech, image recognize, the custom-voice delete
+and the account's packs.
 
 Text to speech and image recognize answer with their results in the same response (real MP3
 and PNG files under `/media/`, served at once: nothing is left to finish); `_handlers` makes the
@@ -6,6 +7,12 @@ speech answer `failed`, as a task would, for `[fake:fail]` in the text. The acco
 resource packs, valid from 30 days before the fake's current day for a year; `account/costs`
 lists those whose validity overlaps the asked period (only the named one, with
 `resource_pack_name`).
+
+A delete removes a custom voice a key's succeeded task made and answers a finished task
+(`succeed`) at once; an id the key has no voice under (never made, still being made, a preset,
+another key's, or already deleted) is 404 code 1203. The voice's task is left as it was: its get
+and list answers still show the voice (no source says what Kling shows after a delete;
+openapi/README.md, decision 37).
 """
 
 from __future__ import annotations
@@ -13,12 +20,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._call import JSON, Call
+from ._envelope import KlingError
 from ._render import absolute_media
 
 if TYPE_CHECKING:
     from ._gateway import FakeGateway
 
-__all__ = ["RECOGNITION_TYPES", "account_costs", "recognize_image", "text_to_speech"]
+__all__ = [
+    "RECOGNITION_TYPES",
+    "account_costs",
+    "delete_voice",
+    "recognize_image",
+    "text_to_speech",
+]
 
 RECOGNITION_TYPES = ("object_seg", "head_seg", "face_seg", "cloth_seg")
 """The recognition types Kling documents, in its order (one mask each)."""
@@ -64,6 +78,14 @@ def recognize_image(gw: FakeGateway, call: Call) -> JSON:
         images.append({"type": kind, "is_contain": True, "url": f"/media/{name}"})
     data = {"final_unit_deduction": "0.01", "task_result": {"images": images}}
     return absolute_media(data, call.base)
+
+
+def delete_voice(gw: FakeGateway, call: Call) -> JSON:
+    """Delete one of this key's custom voices; 404 1203 for an id it has no voice under."""
+    voice_id = call.body["voice_id"]
+    if not gw.store.delete_voice(call.key, voice_id, call.now):
+        raise KlingError(404, 1203, f"voice not found: {voice_id}")
+    return {"task_id": gw.store.next_id(), "task_status": "succeed"}
 
 
 def _packs(now_ms: int) -> list[JSON]:

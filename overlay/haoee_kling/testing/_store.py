@@ -97,6 +97,7 @@ class Store:
             self._videos: dict[str, Video] = {}
             self._sessions: dict[str, Session] = {}
             self._custom_elements: defaultdict[str, list[JSON]] = defaultdict(list)
+            self._deleted_voices: set[tuple[str, str]] = set()
             self._media: dict[str, str | None] = {}
 
     def next_id(self) -> str:
@@ -200,6 +201,23 @@ class Store:
                 if task.key == key and task.timeline.status_at(now) == "succeed":
                     ids.update(int(e["element_id"]) for e in task.elements)
             return ids
+
+    def delete_voice(self, key: str, voice_id: str, now: float) -> bool:
+        """Delete a custom voice of this key: one its succeeded task made and not yet deleted.
+
+        Returns:
+            False when the key has no such voice (never made, not finished, or deleted).
+        """
+        with self._lock:
+            if (key, voice_id) in self._deleted_voices:
+                return False
+            for task in self._tasks.values():
+                if task.key != key or task.timeline.status_at(now) != "succeed":
+                    continue
+                if any(voice.get("voice_id") == voice_id for voice in task.voices):
+                    self._deleted_voices.add((key, voice_id))
+                    return True
+            return False
 
     # ------------------------------------------------------------------ media
     def add_media(self, name: str) -> None:
