@@ -127,52 +127,43 @@ class _Stepper:
 
 
 def _act(
-    stepper: _Stepper, action: Action, perform: Callable[[Any], Any], sleep: Callable[[float], None]
-) -> None:
-    """Carry out one action other than `Emit` with blocking I/O; its result goes back in."""
-    if isinstance(action, Call):  # first: nearly every action is one
-        try:
-            stepper.value = perform(action)
-        except KlingError as exc:
-            stepper.error = exc
-    elif isinstance(action, Sleep):
+    action: Action, perform: Callable[[Any], Any], sleep: Callable[[float], None]
+) -> tuple[Any, KlingError | None]:
+    """Carry out one action other than `Emit` with blocking I/O: (its result, its error)."""
+    if isinstance(action, Sleep):
         sleep(action.seconds)
     elif isinstance(action, Listen):
-        stepper.value = action.source.listen(action)
+        return action.source.listen(action), None
     elif isinstance(action, Notify):
         action.callback(action.argument)
-    else:  # an I/O action of the plan's own (a download)
+    else:  # a Call, or an I/O action of the plan's own (a download)
         try:
-            stepper.value = perform(action)
+            return perform(action), None
         except KlingError as exc:
-            stepper.error = exc
+            return None, exc
+    return None, None
 
 
 async def _aact(
-    stepper: _Stepper,
     action: Action,
     perform: Callable[[Any], Awaitable[Any]],
     sleep: Callable[[float], Awaitable[None]],
-) -> None:
+) -> tuple[Any, KlingError | None]:
     """Carry out one action other than `Emit` with async I/O (see `_act`)."""
-    if isinstance(action, Call):
-        try:
-            stepper.value = await perform(action)
-        except KlingError as exc:
-            stepper.error = exc
-    elif isinstance(action, Sleep):
+    if isinstance(action, Sleep):
         await sleep(action.seconds)
     elif isinstance(action, Listen):
-        stepper.value = await action.source.alisten(action)
+        return await action.source.alisten(action), None
     elif isinstance(action, Notify):
         result = action.callback(action.argument)
         if inspect.isawaitable(result):
             await result
     else:
         try:
-            stepper.value = await perform(action)
+            return await perform(action), None
         except KlingError as exc:
-            stepper.error = exc
+            return None, exc
+    return None, None
 
 
 def _steps(
@@ -183,7 +174,7 @@ def _steps(
             if isinstance(action, Emit):
                 yield action.value
             else:
-                _act(stepper, action, perform, sleep)
+                stepper.value, stepper.error = _act(action, perform, sleep)
     finally:
         stepper.plan.close()  # a plan left early (cancelled, or an error) runs its cleanup
 
@@ -198,7 +189,7 @@ async def _asteps(
             if isinstance(action, Emit):
                 yield action.value
             else:
-                await _aact(stepper, action, perform, sleep)
+                stepper.value, stepper.error = await _aact(action, perform, sleep)
     finally:
         stepper.plan.close()
 
@@ -215,16 +206,27 @@ def run(plan: Plan[T], perform: Callable[[Any], Any], sleep: Callable[[float], N
     Returns:
         The plan's return value. Emitted values are discarded.
     """
-    # A loop of its own rather than draining `_steps`: no generator between the plan and its
-    # I/O on the path every call takes (`make bench`, per-call overhead).
-    stepper = _Stepper(plan)
+    # A loop of its own rather than a `_Stepper` and `_act`: a `Call` is performed right here,
+    # and no other function runs between the plan and its I/O on the path every call takes
+    # (`make bench`, per-call overhead).
+    value: Any = None
+    error: KlingError | None = None
     try:
-        while (action := stepper.next()) is not None:
-            if not isinstance(action, Emit):
-                _act(stepper, action, perform, sleep)
+        while True:
+            try:
+                action = plan.send(value) if error is None else plan.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            value = error = None
+            if type(action) is Call:
+                try:
+                    value = perform(action)
+                except KlingError as exc:
+                    error = exc
+            elif not isinstance(action, Emit):
+                value, error = _act(action, perform, sleep)
     finally:
-        plan.close()
-    return stepper.result  # type: ignore[no-any-return]
+        plan.close()  # a plan left early (cancelled, or an error) runs its cleanup
 
 
 def iterate(
@@ -239,15 +241,25 @@ async def arun(
     perform: Callable[[Any], Awaitable[Any]],
     sleep: Callable[[float], Awaitable[None]],
 ) -> T:
-    """Run a plan to completion with async I/O; returns the plan's return value."""
-    stepper = _Stepper(plan)
+    """Run a plan to completion with async I/O; returns the plan's return value (see `run`)."""
+    value: Any = None
+    error: KlingError | None = None
     try:
-        while (action := stepper.next()) is not None:
-            if not isinstance(action, Emit):
-                await _aact(stepper, action, perform, sleep)
+        while True:
+            try:
+                action = plan.send(value) if error is None else plan.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            value = error = None
+            if type(action) is Call:
+                try:
+                    value = await perform(action)
+                except KlingError as exc:
+                    error = exc
+            elif not isinstance(action, Emit):
+                value, error = await _aact(action, perform, sleep)
     finally:
         plan.close()
-    return stepper.result  # type: ignore[no-any-return]
 
 
 def aiterate(

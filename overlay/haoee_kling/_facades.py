@@ -117,7 +117,10 @@ class AsyncRunner(_Facade):
 def _given(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Leave out the arguments the caller did not give (the generated calls' `UNSET`)."""
     unset = _unset()
-    return {name: value for name, value in kwargs.items() if value is not unset}
+    for name, value in kwargs.items():
+        if value is unset:  # rare: copied only then
+            return {name: value for name, value in kwargs.items() if value is not unset}
+    return kwargs
 
 
 @functools.cache

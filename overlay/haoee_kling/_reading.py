@@ -22,10 +22,11 @@ ever left as a raw dict.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 from ._errors import UnexpectedResponseError
 from ._results import Skipped
@@ -113,10 +114,15 @@ def read_model(
     Raises:
         UnexpectedResponseError: as `read_one`.
     """
-    step = shape_of(schema_name, query).builder(model)
+    step = _builder(schema_name, query, cast("type", model))
     built = _read(step, data, what, defaults, request_id, model)
     built.request_id = request_id
     return built  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _builder(schema_name: str, query: bool, model: type) -> Step:
+    return shape_of(schema_name, query).builder(model)
 
 
 def _read(
@@ -134,9 +140,10 @@ def _read(
             request_id=request_id,
         )
     if isinstance(data, dict) and defaults:
-        missing = {k: v for k, v in defaults.items() if data.get(k) in (None, "")}
-        if missing:  # copied only then: the caller's answer is never changed
-            data = {**data, **missing}
+        for key in defaults:
+            if data.get(key) in (None, ""):  # copied only then: the caller's answer is kept
+                data = {**data, **{k: v for k, v in defaults.items() if data.get(k) in (None, "")}}
+                break
     notes: list[SetAside] = []
     try:
         value = step(data, "", notes)

@@ -67,23 +67,6 @@ def kind_operations() -> dict[str, dict[str, str]]:
     return table
 
 
-def _request(module: ModuleType, call: Call) -> dict[str, Any]:
-    """The httpx request arguments for one call, built by the generated module."""
-    kwargs: dict[str, Any] = dict(call.query)
-    if call.task_id is not None:
-        kwargs["task_id"] = call.task_id
-    if call.model_name is not None:
-        kwargs["model_name"] = call.model_name
-    if call.body is not None:
-        kwargs["body"] = module.BODY.from_dict(dict(call.body))
-    request: dict[str, Any] = module.build_request(**kwargs)
-    if call.timeout is not None:
-        # As a request extension rather than `timeout=`: the same thing to httpx, and accepted
-        # by clients built on it that refuse per-request timeouts (Starlette's TestClient).
-        request["extensions"] = {"timeout": _timeouts(call.timeout)}
-    return request
-
-
 def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
     status = int(response.status_code)
     try:
@@ -92,7 +75,8 @@ def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
         request_id = getattr(error, "request_id", None)
         _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, request_id)
         raise
-    _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, reply.request_id)
+    if _log.isEnabledFor(logging.DEBUG):  # one call fewer than `debug` when it is off
+        _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, reply.request_id)
     return reply
 
 
@@ -110,10 +94,25 @@ class _Sender:
         self._http, self._base_url, self._auth, self._clock = http, base_url, auth, clock
 
     def _prepare(self, call: Call) -> dict[str, Any]:
-        request = _request(generated_module(call.operation_id), call)
+        """The httpx request arguments for one call, built by the generated module, sent to
+        an absolute URL under the base URL with the credentials as a header of this request
+        and no auth flow: the same bytes on the wire, a caller's client and its own auth left
+        alone, and less work per call."""
+        module = generated_module(call.operation_id)
+        kwargs: dict[str, Any] = dict(call.query)
+        if call.task_id is not None:
+            kwargs["task_id"] = call.task_id
+        if call.model_name is not None:
+            kwargs["model_name"] = call.model_name
+        if call.body is not None:
+            kwargs["body"] = module.BODY.from_dict(dict(call.body))
+        request: dict[str, Any] = module.build_request(**kwargs)
+        if call.timeout is not None:
+            # As a request extension rather than `timeout=`: the same thing to httpx, and
+            # accepted by clients built on it that refuse per-request timeouts (Starlette's
+            # TestClient).
+            request["extensions"] = {"timeout": _timeouts(call.timeout)}
         request["url"] = self._base_url + request["url"]
-        # The credentials as a header of this request, and no auth flow: the same bytes on the
-        # wire, a caller's client and its own auth left alone, and less work per call.
         request.setdefault("headers", {})["Authorization"] = self._auth.header()
         request["auth"] = None
         return request

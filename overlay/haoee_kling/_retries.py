@@ -14,12 +14,11 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._engine import Call, Plan, Sleep
+from ._engine import Plan, Sleep
 from ._errors import APIConnectionError, APIError, DownloadError, KlingError
 
 if TYPE_CHECKING:
     from ._clock import Clock
-    from ._translate import Reply
 
 __all__ = [
     "RetryPolicy",
@@ -138,36 +137,6 @@ def retry_delay(
     return delay
 
 
-def request_plan(
-    call: Call,
-    policy: RetryPolicy,
-    clock: Clock,
-    *,
-    deadline: float | None = None,
-    idempotent: bool = True,
-    rng: random.Random | None = None,
-) -> Plan[Reply]:
-    """Send one request (a get or a list), retrying what `retry_delay` allows.
-
-    Args:
-        call: the request.
-        policy: the retry policy.
-        clock: for the deadline.
-        deadline: a monotonic time after which no retry starts, or None.
-        idempotent: False for a billed request with no external id: it is retried only when
-            it provably did not start.
-        rng: random source for jitter.
-
-    Returns:
-        The reply of the first attempt that worked.
-
-    Raises:
-        KlingError: the last attempt's error when no retry is left or allowed.
-    """
-    # The retry plan itself, not a plan around it: one generator fewer on every call's path.
-    return retry_plan(call, policy, clock, deadline=deadline, idempotent=idempotent, rng=rng)
-
-
 def retry_plan(
     action: object,
     policy: RetryPolicy,
@@ -177,10 +146,22 @@ def retry_plan(
     idempotent: bool = True,
     rng: random.Random | None = None,
 ) -> Plan[Any]:
-    """Perform one I/O action (a `Call`, a download, ...) with retries; see `request_plan`.
+    """Perform one I/O action (a `Call`, a download, ...), retrying what `retry_delay` allows.
+
+    Args:
+        action: the request (or download).
+        policy: the retry policy.
+        clock: for the deadline.
+        deadline: a monotonic time after which no retry starts, or None.
+        idempotent: False for a billed request with no external id: it is retried only when
+            it provably did not start.
+        rng: random source for jitter.
 
     Returns:
         The result of the first attempt that worked.
+
+    Raises:
+        KlingError: the last attempt's error when no retry is left or allowed.
     """
     attempt, slept = 0, 0.0
     while True:
@@ -202,3 +183,8 @@ def retry_plan(
             )
             yield Sleep(delay)
             attempt, slept = attempt + 1, slept + delay
+
+
+# Sending one request (a get, a list) is the retry plan of its `Call` itself, not a plan
+# around it: one function and one generator fewer on every call's path (`make bench`).
+request_plan = retry_plan

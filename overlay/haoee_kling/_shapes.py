@@ -268,17 +268,19 @@ class _Object(_Shape):
         plan: _Plan = {}
         for name, shape in self.properties.items():
             attribute, class_name = fields[name]
-            step = _model_step(shape, class_name)
+            entry = functools.partial(_settle, plan, name, attribute, shape.as_is)
+            step = _model_step(shape, class_name, entry)
             if step is None:
                 return None
-            plan[name] = (attribute, shape.as_is, step)
+            entry(step)
         required = tuple((name, fields[name][0]) for name in self.required)
 
         def build(value: Any, path: str, notes: list[SetAside]) -> Any:
             found: dict[str, Any] = {}
             unnamed: dict[str, Any] = {}
             _walk_object(value, path, notes, plan, found, unnamed)
-            _check_required(found, required)
+            if required:
+                _check_required(found, required)
             built = model(**found)
             built.additional_properties = unnamed
             return built
@@ -307,42 +309,64 @@ def _models() -> Any:
     return models
 
 
-def _model_step(shape: _Shape, class_name: str | None) -> Step | None:
+def _settle(plan: _Plan, name: str, attribute: str, fits: frozenset[type], step: Step) -> None:
+    plan[name] = (attribute, fits, step)
+
+
+def _model_step(
+    shape: _Shape, class_name: str | None, settle: Callable[[Step], None]
+) -> Step | None:
     """How a property's value that does not fit as it is becomes what the model holds, the
-    way `from_dict` would make it from the read value; None when only `from_dict` can."""
+    way `from_dict` would make it from the read value; None when only `from_dict` can.
+    A step bound later (a nested model's) hands itself to `settle` once bound, which puts
+    it where the walk finds it: later answers call it directly."""
     shape = _inner(shape)  # null fits as it is: the step sees the other values
     if class_name == "?":  # a union of several classes: the model's own from_dict decides
         return None
     if isinstance(shape, _Array):
-        item = _model_step(shape.items, class_name)
+        fits = shape.items.as_is
+        items: list[Step] = []
+        item = _model_step(shape.items, class_name, functools.partial(_replace, items))
         if item is None:
             return None
-        fits = shape.items.as_is
-        return lambda value, path, notes: _walk_list(value, path, notes, fits, item)
+        items.append(item)
+        return lambda value, path, notes: _walk_list(value, path, notes, fits, items[0])
     if class_name is None:  # kept as read: text, numbers, lists of them, any JSON
         return None if isinstance(shape, _Object | _OneOf) else shape.read
     if isinstance(shape, _Object):
-        return _later(lambda: shape.builder(getattr(_models(), class_name)))
+        return _later(lambda: shape.builder(getattr(_models(), class_name)), settle)
     if isinstance(shape, _Scalar) and shape.enum:
-        read = shape.read
-
-        def bind_enum() -> Step:
-            enum = getattr(_models(), class_name)
-            return lambda value, path, notes: enum(read(value, path, notes))
-
-        return _later(bind_enum)
+        # The model's module has imported its own enums already: bound now.
+        return _enum_step(shape, getattr(_models(), class_name))
     return None
 
 
-def _later(bind: Callable[[], Step]) -> Step:
-    """A step bound at its first use: a model's classes load only once an answer holds one,
-    as `from_dict` loads them (`tests/unit/test_resource.py`, the models one call loads)."""
-    bound: list[Step] = []
+def _replace(cell: list[Step], step: Step) -> None:
+    cell[:] = [step]
+
+
+def _enum_step(shape: _Scalar, enum: Any) -> Step:
+    """An enum's member for a value: a value spelt as the spec spells it is looked up
+    directly (nearly every answer); any other goes the reader's way, then through the enum
+    class, as `from_dict` would take it (unknown values become the enum's pseudo-members)."""
+    members = {spelt: enum(spelt) for spelt in shape.enum.values() if isinstance(spelt, str)}
+    read = shape.read
 
     def step(value: Any, path: str, notes: list[SetAside]) -> Any:
-        if not bound:
-            bound.append(bind())
-        return bound[0](value, path, notes)
+        member = members.get(value) if type(value) is str else None
+        return enum(read(value, path, notes)) if member is None else member
+
+    return step
+
+
+def _later(bind: Callable[[], Step], settle: Callable[[Step], None]) -> Step:
+    """A step bound at its first use: a model's classes load only once an answer holds one,
+    as `from_dict` loads them (`tests/unit/test_resource.py`, the models one call loads)."""
+
+    def step(value: Any, path: str, notes: list[SetAside]) -> Any:
+        bound = bind()
+        settle(bound)
+        return bound(value, path, notes)
 
     return step
 

@@ -174,9 +174,15 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     # the bytes they arrived as, and only a hit is decoded: a miss, the usual case, decodes
     # nothing (`make bench`, per-call overhead; `Headers.get` raises and catches a KeyError).
     if isinstance(headers, httpx.Headers):
+        pairs = headers.raw
+        for key, _ in pairs:
+            if key.lower() in _RETRY_HEADER_BYTES:
+                break
+        else:
+            return None
         lowered = {
             k.lower().decode("latin-1"): v.decode(headers.encoding)
-            for k, v in headers.raw
+            for k, v in pairs
             if k.lower() in _RETRY_HEADER_BYTES
         }
     else:
