@@ -117,10 +117,11 @@ class AsyncRunner(_Facade):
 def _given(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Leave out the arguments the caller did not give (the generated calls' `UNSET`)."""
     unset = _unset()
-    for name, value in kwargs.items():
-        if value is unset:  # rare: copied only then
-            return {name: value for name, value in kwargs.items() if value is not unset}
-    return kwargs
+    given = {}
+    for name, value in kwargs.items():  # a loop, not a comprehension: no function call
+        if value is not unset:
+            given[name] = value
+    return given
 
 
 @functools.cache

@@ -203,9 +203,11 @@ def _walk_object(
     plan: _Plan,
     found: dict[str, Any],
     unnamed: dict[str, Any],
+    required: tuple[tuple[str, str], ...],
 ) -> None:
     """Reads an object's properties into `found` (along `plan`) and the properties the spec
-    does not name, as they are, into `unnamed`; what cannot be read is set aside."""
+    does not name, as they are, into `unnamed`; what cannot be read is set aside. Raises
+    `UnfitError` when a `required` (name, key) is missing or empty in `found`."""
     if not isinstance(value, dict):
         raise UnfitError(f"is {kind_of(value)}, not an object")
     for name, item in value.items():
@@ -222,13 +224,14 @@ def _walk_object(
             found[key] = step(item, where, notes)
         except UnfitError as unfit:
             notes.append(SetAside(where, str(unfit)))
-
-
-def _check_required(found: dict[str, Any], required: tuple[tuple[str, str], ...]) -> None:
     for _, key in required:
         if found.get(key) in (None, ""):
-            missing = [name for name, key in required if found.get(key) in (None, "")]
-            raise UnfitError(f"has no {' or '.join(missing)}")
+            raise _unfit_for_missing(found, required)
+
+
+def _unfit_for_missing(found: dict[str, Any], required: tuple[tuple[str, str], ...]) -> UnfitError:
+    missing = [name for name, key in required if found.get(key) in (None, "")]
+    return UnfitError(f"has no {' or '.join(missing)}")
 
 
 class _Object(_Shape):
@@ -247,8 +250,7 @@ class _Object(_Shape):
 
     def read(self, value: Any, path: str, notes: list[SetAside]) -> Any:
         kept = Read()  # made as the reader's output, so never copied again
-        _walk_object(value, path, notes, self._plan, kept, kept)
-        _check_required(kept, self._required)
+        _walk_object(value, path, notes, self._plan, kept, kept, self._required)
         return kept
 
     def builder(self, model: type) -> Step:
@@ -278,9 +280,7 @@ class _Object(_Shape):
         def build(value: Any, path: str, notes: list[SetAside]) -> Any:
             found: dict[str, Any] = {}
             unnamed: dict[str, Any] = {}
-            _walk_object(value, path, notes, plan, found, unnamed)
-            if required:
-                _check_required(found, required)
+            _walk_object(value, path, notes, plan, found, unnamed, required)
             built = model(**found)
             built.additional_properties = unnamed
             return built

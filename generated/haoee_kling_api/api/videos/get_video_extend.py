@@ -35,7 +35,9 @@ def build_request(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/videos/video-extend/{task_id}".format(
-            task_id=quote(str(task_id), safe=""),
+            task_id=_text
+            if (_text := str(task_id)).isascii() and _text.isalnum()
+            else quote(_text, safe=""),
         ),
     }
 
