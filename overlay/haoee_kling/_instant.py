@@ -18,7 +18,7 @@ from ._core import Core
 from ._engine import Call, Plan
 from ._errors import APIError, InvalidRequestError, TaskFailedError
 from ._polling import classify_status
-from ._reading import build_model, read_one
+from ._reading import build_model, read_model, read_one
 from ._retries import request_plan
 from ._translate import Reply
 from ._validation import Problem, validate_parameters
@@ -102,8 +102,9 @@ class _InstantPlans(Generic[M]):
             idempotent=False,
             model_name_header=model_name_header,
         )
-        data = read_one(self.schema, reply.data, what=what, request_id=reply.request_id)
-        return build_model(self.model(), data, what=what)
+        return read_model(
+            self.model(), self.schema, reply.data, what=what, request_id=reply.request_id
+        )
 
 
 class IdentifyFacePlans(_InstantPlans["IdentifyFaceResult"]):

@@ -19,7 +19,7 @@ from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
 from ._instant import send
 from ._push import pushed, with_safety_net
-from ._reading import build_model, read_items, read_one
+from ._reading import build_model, read_items, read_model
 from ._resource import kind_operations
 from ._results import Page
 from ._retries import request_plan
@@ -334,10 +334,13 @@ class ElementPlans(KindPlans):
         """
         body = prepare_body("createCustomElement", fields)
         reply = yield from send(self.core, "createCustomElement", body=body, idempotent=False)
-        element = read_one(
-            "CustomElement", reply.data, what="the new element", request_id=reply.request_id
+        return read_model(
+            _element_type(),
+            "CustomElement",
+            reply.data,
+            what="the new element",
+            request_id=reply.request_id,
         )
-        return build_model(_element_type(), element, what="the new element")
 
     def list_legacy(self, *, page_num: int = 1, page_size: int = 30) -> Plan[Elements]:
         """One page of legacy custom elements (`listCustomElements`)."""

@@ -17,7 +17,7 @@ from ._errors import TaskFailedError
 from ._instant import send
 from ._namespaces import KindPlans
 from ._polling import classify_status
-from ._reading import build_model, read_one
+from ._reading import read_model
 
 if TYPE_CHECKING:
     from haoee_kling_api.models import CustomVoiceDeleteResult
@@ -62,10 +62,13 @@ class CustomVoicePlans(KindPlans):
         reply = yield from send(
             self.core, _DELETE, body=body, idempotent=True, model_name_header=model_name_header
         )
-        data = read_one(
-            "CustomVoiceDeleteResult", reply.data, what=what, request_id=reply.request_id
+        result = read_model(
+            _deletion_type(),
+            "CustomVoiceDeleteResult",
+            reply.data,
+            what=what,
+            request_id=reply.request_id,
         )
-        result = build_model(_deletion_type(), data, what=what)
         status = result.task_status  # a TaskStatus (a str), or unset when not sent
         if isinstance(status, str) and classify_status(status) == "failed":
             task_id = result.task_id if isinstance(result.task_id, str) else None
