@@ -70,7 +70,7 @@ def kind_operations() -> dict[str, dict[str, str]]:
 def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
     status = int(response.status_code)
     try:
-        reply = translate_response(status, response.headers, response.content, now=clock.wall())
+        reply = translate_response(status, response.headers, response.content, now=clock.wall)
     except KlingError as error:
         request_id = getattr(error, "request_id", None)
         _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, request_id)
@@ -92,6 +92,9 @@ class _Sender:
 
     def __init__(self, http: Any, base_url: str, auth: BearerAuth | JwtAuth, clock: Clock) -> None:
         self._http, self._base_url, self._auth, self._clock = http, base_url, auth, clock
+        # A fixed key's header is the same on every request: made once. A JWT is re-signed
+        # before it expires, so it is asked for each time.
+        self._authorization = auth.header() if isinstance(auth, BearerAuth) else None
 
     def _prepare(self, call: Call) -> dict[str, Any]:
         """The httpx request arguments for one call, built by the generated module, sent to
@@ -113,7 +116,8 @@ class _Sender:
             # TestClient).
             request["extensions"] = {"timeout": _timeouts(call.timeout)}
         request["url"] = self._base_url + request["url"]
-        request.setdefault("headers", {})["Authorization"] = self._auth.header()
+        authorization = self._authorization or self._auth.header()
+        request.setdefault("headers", {})["Authorization"] = authorization
         request["auth"] = None
         return request
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from http import HTTPStatus
 from typing import Any, NamedTuple
@@ -210,7 +210,11 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
 
 
 def translate_response(
-    status_code: int, headers: Mapping[str, str], content: bytes, *, now: float
+    status_code: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    *,
+    now: float | Callable[[], float],
 ) -> Reply:
     """Turn one HTTP answer into its `data`, or raise.
 
@@ -222,7 +226,8 @@ def translate_response(
         status_code: the HTTP status (any integer, IANA or not).
         headers: the response headers.
         content: the raw body.
-        now: Unix time in seconds, to read an HTTP-date `Retry-After`.
+        now: Unix time in seconds, or what tells it (asked only when an HTTP-date
+            `Retry-After` is there to read).
 
     Returns:
         The unwrapped answer when the status is 2xx and the envelope's `code` is 0 (or "0").
@@ -237,10 +242,10 @@ def translate_response(
         # on the path of every answer (`make bench`, per-call overhead).
         for key, _ in headers.raw:
             if key.lower() in _RETRY_HEADER_BYTES:
-                retry_after = parse_retry_after(headers, now)
+                retry_after = parse_retry_after(headers, now() if callable(now) else now)
                 break
     else:
-        retry_after = parse_retry_after(headers, now)
+        retry_after = parse_retry_after(headers, now() if callable(now) else now)
     try:
         body: Any = json.loads(content)  # an empty body raises too: it is not JSON
     except (ValueError, UnicodeDecodeError):
