@@ -8,6 +8,13 @@ same per-request timeout); the bare client also parses the JSON, the overlay add
 translates the envelope and builds the generated `Task` model. Calls alternate (overlay, bare,
 overlay, ...); wall time (perf_counter) and this process's CPU time (process_time) are taken
 per call. Spread: the ratio of medians in each of `blocks` consecutive blocks, min and max.
+
+The cyclic garbage collector is paused while calls are timed, as `timeit` does, and run
+between blocks of 250 pairs. Both clients leave the same cyclic garbage per call (httpx's
+request/response pairs), but a collection comes due inside whichever call allocates when the
+young generation fills: with the collector running, that was the client's call in nearly every
+case, so the client was charged for collecting the bare client's garbage too. The figures with
+the collector running, and where its collections fell, are measured too (`gc_running`).
 """
 
 from __future__ import annotations
@@ -30,6 +37,38 @@ from ._common import ROOT, Server, create_body, fake_server, percentile, summary
 KIND_PATH = "/v1/videos/text2video"
 MODEL_NAME = "kling-video-v2-6"
 TIMEOUT = 60.0
+
+
+class _Collections:
+    """Pauses the cyclic collector while calls are timed (`paused`), or counts where its
+    collections fall (in which side's calls) while it runs."""
+
+    def __init__(self, paused: bool) -> None:
+        self.paused = paused
+        self.side = ""
+        self.during: dict[str, int] = {"client": 0, "bare": 0}
+
+    def _count(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start" and self.side:
+            self.during[self.side] += 1
+
+    def __enter__(self) -> _Collections:
+        gc.collect()
+        if self.paused:
+            gc.disable()
+        else:
+            gc.callbacks.append(self._count)
+        return self
+
+    def between(self, pair: int) -> None:
+        """Called before each pair of calls, outside the timing."""
+        if self.paused and pair % 250 == 0:
+            gc.collect()
+
+    def __exit__(self, *exc: object) -> None:
+        gc.enable()
+        if self._count in gc.callbacks:
+            gc.callbacks.remove(self._count)
 
 
 def _prepare(server: Server) -> tuple[str, dict[str, str]]:
@@ -73,7 +112,9 @@ def _figures(
     }
 
 
-def _sync(server: Server, task_id: str, headers: dict[str, str], calls: int) -> dict[str, Any]:
+def _sync(
+    server: Server, task_id: str, headers: dict[str, str], calls: int, *, gc_paused: bool
+) -> dict[str, Any]:
     wall: dict[str, list[float]] = {"client": [], "bare": []}
     cpu: dict[str, list[float]] = {"client": [], "bare": []}
     bare = httpx.Client(base_url=server.base_url, headers=headers, timeout=TIMEOUT)
@@ -93,18 +134,21 @@ def _sync(server: Server, task_id: str, headers: dict[str, str], calls: int) -> 
         for _ in range(200):
             overlay()
             raw()
-        gc.collect()
-        for _ in range(calls):
-            for name, call in calls_by_name.items():
-                c0, t0 = time.process_time(), time.perf_counter()
-                call()
-                wall[name].append(time.perf_counter() - t0)
-                cpu[name].append(time.process_time() - c0)
-    return {"wall": wall, "cpu": cpu}
+        with _Collections(gc_paused) as collections:
+            for pair in range(calls):
+                collections.between(pair)
+                for name, call in calls_by_name.items():
+                    collections.side = name
+                    c0, t0 = time.process_time(), time.perf_counter()
+                    call()
+                    wall[name].append(time.perf_counter() - t0)
+                    cpu[name].append(time.process_time() - c0)
+                    collections.side = ""
+    return {"wall": wall, "cpu": cpu, "collections": collections.during}
 
 
 async def _async(
-    server: Server, task_id: str, headers: dict[str, str], calls: int
+    server: Server, task_id: str, headers: dict[str, str], calls: int, *, gc_paused: bool
 ) -> dict[str, Any]:
     wall: dict[str, list[float]] = {"client": [], "bare": []}
     cpu: dict[str, list[float]] = {"client": [], "bare": []}
@@ -124,14 +168,17 @@ async def _async(
         for _ in range(200):
             await overlay()
             await raw()
-        gc.collect()
-        for _ in range(calls):
-            for name, call in (("client", overlay), ("bare", raw)):
-                c0, t0 = time.process_time(), time.perf_counter()
-                await call()
-                wall[name].append(time.perf_counter() - t0)
-                cpu[name].append(time.process_time() - c0)
-    return {"wall": wall, "cpu": cpu}
+        with _Collections(gc_paused) as collections:
+            for pair in range(calls):
+                collections.between(pair)
+                for name, call in (("client", overlay), ("bare", raw)):
+                    collections.side = name
+                    c0, t0 = time.process_time(), time.perf_counter()
+                    await call()
+                    wall[name].append(time.perf_counter() - t0)
+                    cpu[name].append(time.process_time() - c0)
+                    collections.side = ""
+    return {"wall": wall, "cpu": cpu, "collections": collections.during}
 
 
 def client_only(
@@ -198,15 +245,26 @@ def run(calls: int = 4000, blocks: int = 8) -> dict[str, Any]:
     with fake_server() as server:
         task_id, headers = _prepare(server)
         cpu0 = server.cpu_seconds()
-        sync = _sync(server, task_id, headers, calls)
-        asyn = asyncio.run(_async(server, task_id, headers, calls))
+        sync = _sync(server, task_id, headers, calls, gc_paused=True)
+        asyn = asyncio.run(_async(server, task_id, headers, calls, gc_paused=True))
         server_cpu = server.cpu_seconds() - cpu0
+        running = calls // 2
+        sync_gc = _sync(server, task_id, headers, running, gc_paused=False)
+        async_gc = asyncio.run(_async(server, task_id, headers, running, gc_paused=False))
         alone = client_only(server, task_id, headers)
     result: dict[str, Any] = {
         "method": "GET one text2video task (succeeded), fake under uvicorn in a separate "
-        "process on 127.0.0.1, one keep-alive connection per client, calls interleaved",
+        "process on 127.0.0.1, one keep-alive connection per client, calls interleaved; "
+        "cyclic GC paused while timing and run every 250 pairs",
         "sync": _figures(sync["wall"], sync["cpu"], blocks),
         "async": _figures(asyn["wall"], asyn["cpu"], blocks),
+        "gc_running": {
+            mode: {
+                **_figures(measured["wall"], measured["cpu"], blocks // 2),
+                "collections_during": measured["collections"],
+            }
+            for mode, measured in (("sync", sync_gc), ("async", async_gc))
+        },
         "server_cpu_us_per_request": round(server_cpu / (4 * calls) * 1e6, 1),
         "client_only_sync": alone,
         "seconds": round(time.perf_counter() - started, 1),

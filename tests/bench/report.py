@@ -16,6 +16,14 @@ def _overhead(data: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for mode, bare in (("sync", "httpx.Client"), ("async", "httpx.AsyncClient")):
         d = data[mode]
+        running = data.get("gc_running", {}).get(mode)
+        with_gc = (
+            f"; with the cyclic GC running {running['ratio_p50']:.3f}x (collections during "
+            f"{running['collections_during']['client']} client calls vs "
+            f"{running['collections_during']['bare']} bare ones)"
+            if running
+            else ""
+        )
         client = "Kling" if mode == "sync" else "AsyncKling"
         spread = d["block_ratio_p50"]
         rows.append((
@@ -26,7 +34,8 @@ def _overhead(data: dict[str, Any]) -> list[Row]:
             _met(d["ratio_p50"] <= 1.05),
             f"median ratio per block of {d['calls_each'] // spread['blocks']}: "
             f"{spread['min']:.3f}-{spread['max']:.3f}; client CPU {d['cpu_ratio_mean']:.2f}x "
-            f"({d['cpu_us']['client']['mean']:.0f} vs {d['cpu_us']['bare']['mean']:.0f} us)",
+            f"({d['cpu_us']['client']['mean']:.0f} vs {d['cpu_us']['bare']['mean']:.0f} us)"
+            + with_gc,
         ))  # fmt: skip
     alone = data["client_only_sync"]
     rows.append((
