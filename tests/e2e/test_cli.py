@@ -325,6 +325,36 @@ def test_delete_prints_one_line_and_refuses_kinds_without_a_delete(
     assert len(wire.requests) == sent  # neither was sent
 
 
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (
+            {"task_id": "9", "task_status": "submitted"},
+            "delete of voice v-1 accepted (task 9, status submitted)",
+        ),
+        ({}, "delete of voice v-1 accepted (task without an id, status not sent)"),
+    ],
+)
+def test_a_delete_not_done_at_once_says_it_was_accepted_and_with_what_status(
+    data: dict[str, Any], says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake deletes at once; a gateway may answer that it has only taken the delete on.
+    answer = {"code": 0, "message": "SUCCEED", "request_id": "r", "data": data}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+
+    def client(state: State) -> Kling:
+        if state._client is None:
+            state._client = Kling(api_key=state.api_key, transport=transport)
+            state.output.base_url = state._client.config.base_url
+        return state._client  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(State, "client", client)
+    monkeypatch.setenv("HAOEE_API_KEY", CANARY_KEY)
+    result = kling("delete", "custom-voice", "v-1")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == says
+
+
 def test_image_recognize_saves_one_png_per_type(wire: CountingTransport, tmp_path: Path) -> None:
     image = str(sample_image_path())
     result = kling("--json", "image-recognize", "--image", image, "--out", str(tmp_path))
