@@ -10,7 +10,7 @@ anything is sent; answers are read tolerantly and built into the generated model
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._bodies import merged_fields, prepare_body
 from ._config import NOT_GIVEN
@@ -20,6 +20,7 @@ from ._errors import APIError, InvalidRequestError, TaskFailedError
 from ._polling import classify_status
 from ._reading import build_model, read_model, read_one
 from ._retries import request_plan
+from ._shapes import generated_model
 from ._translate import Reply
 from ._validation import Problem, validate_parameters
 
@@ -77,8 +78,8 @@ M = TypeVar("M")
 class _InstantPlans(Generic[M]):
     """A synchronous, billed POST: its body checked, its answer's `data` read as one model.
 
-    Subclasses name the operation, their namespace and the schema of the answer's `data`, and
-    import its generated model in `model()` (on the first call, not with `import haoee_kling`).
+    Subclasses name the operation, their namespace and the schema of the answer's `data`,
+    whose generated model has the schema's name.
     """
 
     operation_id: str
@@ -88,9 +89,8 @@ class _InstantPlans(Generic[M]):
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    @staticmethod
-    def model() -> type[M]:
-        raise NotImplementedError
+    def model(self) -> type[M]:
+        return cast("type[M]", generated_model(self.schema))
 
     def _create(self, body: Any, fields: dict[str, Any], model_name_header: Any) -> Plan[M]:
         what = f"{self.namespace}.create"
@@ -112,12 +112,6 @@ class IdentifyFacePlans(_InstantPlans["IdentifyFaceResult"]):
 
     operation_id, namespace, schema = "identifyFace", "identify_face", "IdentifyFaceResult"
 
-    @staticmethod
-    def model() -> type[IdentifyFaceResult]:
-        from haoee_kling_api.models import IdentifyFaceResult
-
-        return IdentifyFaceResult
-
     def create(
         self, body: Any = None, /, *, model_name_header: Any = NOT_GIVEN, **fields: Any
     ) -> Plan[IdentifyFaceResult]:
@@ -132,12 +126,6 @@ class TtsPlans(_InstantPlans["TtsResult"]):
     """`kling.tts`: text to speech, answered with the finished audio."""
 
     operation_id, namespace, schema = "textToSpeech", "tts", "TtsResult"
-
-    @staticmethod
-    def model() -> type[TtsResult]:
-        from haoee_kling_api.models import TtsResult
-
-        return TtsResult
 
     def create(
         self, body: Any = None, /, *, model_name_header: Any = NOT_GIVEN, **fields: Any
@@ -166,12 +154,6 @@ class ImageRecognizePlans(_InstantPlans["ImageRecognizeResult"]):
     """`kling.image_recognize`: the subject, head, face and clothing masks of an image."""
 
     operation_id, namespace, schema = "recognizeImage", "image_recognize", "ImageRecognizeResult"
-
-    @staticmethod
-    def model() -> type[ImageRecognizeResult]:
-        from haoee_kling_api.models import ImageRecognizeResult
-
-        return ImageRecognizeResult
 
     def create(
         self, body: Any = None, /, *, model_name_header: Any = NOT_GIVEN, **fields: Any
@@ -241,9 +223,9 @@ class AccountPlans:
             reason = data.get("msg") or "no message"
             message = f"{what}: the account answered code {inner}: {reason}"
             raise APIError(message, status_code=200, code=inner, request_id=reply.request_id)
-        from haoee_kling_api.models import AccountCosts  # with the first call, not on import
-
-        return build_model(AccountCosts, data, what=what)
+        return build_model(
+            cast("type[AccountCosts]", generated_model("AccountCosts")), data, what=what
+        )
 
 
 def _check_query(operation_id: str, query: dict[str, Any]) -> None:

@@ -140,10 +140,9 @@ def _read(
             request_id=request_id,
         )
     if isinstance(data, dict) and defaults:
-        for key in defaults:
-            if data.get(key) in (None, ""):  # copied only then: the caller's answer is kept
-                data = {**data, **{k: v for k, v in defaults.items() if data.get(k) in (None, "")}}
-                break
+        missing = {k: v for k, v in defaults.items() if data.get(k) in (None, "")}
+        if missing:  # copied only then: the caller's answer is never changed
+            data = {**data, **missing}
     notes: list[SetAside] = []
     try:
         value = step(data, "", notes)

@@ -23,6 +23,7 @@ __all__ = [
     "SetAside",
     "Step",
     "UnfitError",
+    "generated_model",
     "kind_of",
     "shape_of",
     "traced",
@@ -303,10 +304,13 @@ def _inner(shape: _Shape) -> _Shape:
     return shape.inner if isinstance(shape, _Nullable) else shape
 
 
-def _models() -> Any:
-    from haoee_kling_api import models  # the generated models load with the first answer
+@functools.cache
+def generated_model(name: str) -> Any:
+    """A class of the generated models by name (`Task`, `TtsResult`, ...); the models load
+    with the first answer that needs them, not with `import haoee_kling`."""
+    from haoee_kling_api import models
 
-    return models
+    return getattr(models, name)
 
 
 def _settle(plan: _Plan, name: str, attribute: str, fits: frozenset[type], step: Step) -> None:
@@ -334,10 +338,10 @@ def _model_step(
     if class_name is None:  # kept as read: text, numbers, lists of them, any JSON
         return None if isinstance(shape, _Object | _OneOf) else shape.read
     if isinstance(shape, _Object):
-        return _later(lambda: shape.builder(getattr(_models(), class_name)), settle)
+        return _later(lambda: shape.builder(generated_model(class_name)), settle)
     if isinstance(shape, _Scalar) and shape.enum:
         # The model's module has imported its own enums already: bound now.
-        return _enum_step(shape, getattr(_models(), class_name))
+        return _enum_step(shape, generated_model(class_name))
     return None
 
 

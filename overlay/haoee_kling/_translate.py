@@ -160,12 +160,13 @@ _RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
 _RETRY_HEADER_BYTES = frozenset(name.encode() for name in _RETRY_HEADERS)
 
 
-def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+def parse_retry_after(headers: Mapping[str, str], now: float | Callable[[], float]) -> float | None:
     """Read the server's wait hint.
 
     Args:
         headers: response headers (case-insensitive mapping, as httpx gives).
-        now: the current Unix time in seconds, for HTTP-date values.
+        now: the current Unix time in seconds, or what tells it: asked only for an
+            HTTP-date value.
 
     Returns:
         The requested wait in seconds (>= 0), or None when absent or unreadable.
@@ -174,15 +175,9 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     # the bytes they arrived as, and only a hit is decoded: a miss, the usual case, decodes
     # nothing (`make bench`, per-call overhead; `Headers.get` raises and catches a KeyError).
     if isinstance(headers, httpx.Headers):
-        pairs = headers.raw
-        for key, _ in pairs:
-            if key.lower() in _RETRY_HEADER_BYTES:
-                break
-        else:
-            return None
         lowered = {
             k.lower().decode("latin-1"): v.decode(headers.encoding)
-            for k, v in pairs
+            for k, v in headers.raw
             if k.lower() in _RETRY_HEADER_BYTES
         }
     else:
@@ -206,7 +201,7 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, when.timestamp() - now)
+    return max(0.0, when.timestamp() - (now() if callable(now) else now))
 
 
 def translate_response(
@@ -236,16 +231,7 @@ def translate_response(
         APIError: the class `error_class` picks; UnexpectedResponseError for a 1xx, 2xx or 3xx
             answer that is not a success envelope.
     """
-    retry_after = None
-    if isinstance(headers, httpx.Headers):
-        # Read only when one is there: most answers have none, and this skips a call
-        # on the path of every answer (`make bench`, per-call overhead).
-        for key, _ in headers.raw:
-            if key.lower() in _RETRY_HEADER_BYTES:
-                retry_after = parse_retry_after(headers, now() if callable(now) else now)
-                break
-    else:
-        retry_after = parse_retry_after(headers, now() if callable(now) else now)
+    retry_after = parse_retry_after(headers, now)
     try:
         body: Any = json.loads(content)  # an empty body raises too: it is not JSON
     except (ValueError, UnicodeDecodeError):
