@@ -979,7 +979,7 @@ def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(KlingGroup, "get_help", closed_pipe)
     result = kling("--help")
-    assert result.exit_code == ExitCode.FAILURE
+    assert result.exit_code == ExitCode.CLOSED_PIPE
     assert "Traceback" not in result.output
 
 

@@ -149,7 +149,7 @@ class KlingGroup(click.Group):
         except OSError as exc:  # a closed pipe (`kling list ... | head`) is not an error
             if exc.errno != errno.EPIPE:
                 raise
-            code = ExitCode.FAILURE
+            code = ExitCode.CLOSED_PIPE
         raise SystemExit(code if isinstance(code, int) else 0)
 
 
