@@ -203,22 +203,29 @@ class Ledger:
         db = self._db
         db.executemany("DELETE FROM jobs WHERE key = ?", [(key,) for key in found.dropped])
         db.executemany("UPDATE jobs SET present = 0 WHERE key = ?", [(k,) for k in found.absent])
+        states = dict(db.execute("SELECT key, state FROM jobs").fetchall())
+        # Files on disk keep their names; a job that would take one (`line-1` after a line
+        # was inserted above) gets `line-1.2`, so no download ever replaces another job's.
+        taken = {o for (o,) in db.execute("SELECT output FROM jobs WHERE state = 'downloaded'")}
         for key, job in found.claimed.items():
+            output = None if states[key] == "downloaded" else _free(job.output, taken)
             db.execute(
                 "UPDATE jobs SET key = ?, id = ?, line = ?, present = 1, "
-                "output = CASE WHEN state = 'downloaded' THEN output ELSE ? END, "
+                "output = COALESCE(?, output), "
                 # A pending job was never sent: it is sent as the file has it now.
                 "fingerprint = CASE WHEN state = 'pending' THEN ? ELSE fingerprint END "
                 "WHERE key = ?",
-                (found.rekeyed.get(key, key), job.id, job.line, job.output, job.fingerprint, key),
+                (found.rekeyed.get(key, key), job.id, job.line, output, job.fingerprint, key),
             )
-        for changed in found.changed:
-            db.execute(
-                "UPDATE jobs SET present = 1 WHERE key = ?", (changed.row_key,)
-            )  # fmt: skip
+        db.executemany(
+            "UPDATE jobs SET present = 1 WHERE key = ?", [(c.row_key,) for c in found.changed]
+        )
         db.executemany(
             "INSERT INTO jobs (key, id, line, kind, output, fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
-            [(j.key, j.id, j.line, j.kind, j.output, j.fingerprint) for j in found.new],
+            [
+                (j.key, j.id, j.line, j.kind, _free(j.output, taken), j.fingerprint)
+                for j in found.new
+            ],
         )
         self._new = ()
 
@@ -384,6 +391,16 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _free(output: str, taken: set[str]) -> str:
+    """`output`, or `output.2`, `output.3`, ... when files of another job have that name."""
+    name, n = output, 1
+    while name in taken:
+        n += 1
+        name = f"{output}.{n}"
+    taken.add(name)
+    return name
 
 
 def _unsent(job: Job) -> Row:

@@ -19,6 +19,7 @@ from haoee_kling.cli._batch import _display
 from haoee_kling.cli._render import Output
 from haoee_kling.testing import FakeGateway, RealClock, serve_in_thread
 from tests.e2e.fake_support import assert_media
+from tests.e2e.printed import replay
 
 
 @pytest.fixture
@@ -27,12 +28,19 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, s
     gateway = FakeGateway(clock=RealClock(500.0))
     server = serve_in_thread(gateway)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(_FAKES, "tasks", gateway.tasks)
     yield {"HAOEE_BASE_URL": server.base_url, "HAOEE_API_KEY": gateway.key}
     server.stop()
 
 
+_FAKES: dict[str, Any] = {}  # the running test's fake (set by `env`, undone after the test)
+
+
 def kling(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    """Run the command line, then every command it printed (each must run as printed)."""
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    replay(result, _FAKES["tasks"], env)
+    return result
 
 
 def jobs_file(*jobs: dict[str, Any]) -> Path:

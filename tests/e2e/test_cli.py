@@ -25,6 +25,7 @@ from haoee_kling.cli._render import ExitCode
 from haoee_kling.testing import FakeGateway, request_examples, sample_image_path
 from tests.e2e.conftest import LinkedClock
 from tests.e2e.fake_support import assert_media
+from tests.e2e.printed import replay
 
 CANARY_KEY = "canary-KEY-7f3e9a1c5b2d4e6f8a0b"
 
@@ -67,15 +68,23 @@ def wire(gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[Coun
         return state._client  # type: ignore[no-any-return]
 
     monkeypatch.setattr(State, "client", client)
+    monkeypatch.setitem(_FAKES, "tasks", gateway.tasks)
     monkeypatch.setenv("HAOEE_API_KEY", gateway.key)
     monkeypatch.delenv("HAOEE_BASE_URL", raising=False)
     yield transport
     test_client.close()
 
 
+_FAKES: dict[str, Any] = {}  # the running test's fake (set by `wire`, undone after the test)
+
+
 def kling(*args: str, env: dict[str, str] | None = None) -> Result:
-    """Run the command line in-process."""
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    """Run the command line in-process, then every command it printed (each must run as
+    printed: `tests/e2e/printed.py`)."""
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    if "tasks" in _FAKES:
+        replay(result, _FAKES["tasks"], env)
+    return result
 
 
 def assert_valid(schema: str, value: Any) -> None:
@@ -519,7 +528,9 @@ def test_ctrl_c_during_wait_prints_the_resume_command(wire: CountingTransport) -
         stopped
         == f"stopped waiting (Ctrl-C); task {created.split()[-1]} keeps running on the server"
     )
-    assert resume == f"resume with: kling wait text2video {created.split()[-1]} --out somewhere"
+    task_id = created.split()[-1]
+    # The wait's deadline (the model's) goes with it: the resumed wait ends when this one would.
+    assert resume == f"resume with: kling wait text2video {task_id} --out somewhere --timeout 900"
 
 
 def test_fake_server_help() -> None:
@@ -864,7 +875,7 @@ def test_a_404_route_suggests_the_missing_kling_prefix(
 ) -> None:
     origin = gateway.base_url.removesuffix("/kling")
     result = kling("--base-url", origin, "list", "text2video")
-    assert result.exit_code == ExitCode.API_ERROR
+    assert result.exit_code == ExitCode.AUTH  # configuration: the base URL, as the README says
     message, hint = error_lines(result)
     assert "no such route" in message
     assert hint == (
@@ -1002,7 +1013,7 @@ def test_a_json_timeout_carries_the_resume_command(wire: CountingTransport) -> N
     result = kling("--json", "text2video", "--prompt", "A fox", "--wait", "--timeout", "3")
     assert result.exit_code == ExitCode.TIMEOUT
     document = json.loads(result.stdout)
-    assert document["resume"] == f"kling wait text2video {document['task_id']}"
+    assert document["resume"] == f"kling wait text2video {document['task_id']} --timeout 3"
     assert document["problems"] == []
 
 

@@ -150,6 +150,9 @@ class KlingGroup(click.Group):
             if exc.errno != errno.EPIPE:
                 raise
             code = ExitCode.CLOSED_PIPE
+        except SystemExit as exc:
+            # click ends a closed pipe with exit(1) itself; `kling` never exits 1 otherwise.
+            code = ExitCode.CLOSED_PIPE if exc.code == 1 else exc.code
         raise SystemExit(code if isinstance(code, int) else 0)
 
 
