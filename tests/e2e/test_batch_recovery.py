@@ -270,3 +270,26 @@ def test_status_lists_the_skipped_lines_and_names_the_manifest(fake: FakeGateway
     document = json.loads(kling(fake, "batch", "status", "jobs.jsonl", "--json").stdout)
     assert document["manifest"] == str(Path("renders/manifest.jsonl").absolute())
     assert document["skipped"][0].startswith("jobs.jsonl:2: promt")
+
+
+def test_a_ledger_that_fails_mid_run_exits_7_with_the_resume_command(
+    fake: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from haoee_kling._batch_jobs import BatchError
+    from haoee_kling._batch_ledger import Ledger
+
+    write(*SEVEN[:1])
+    real = Ledger.downloaded
+
+    def full_disk(self: Ledger, key: str, files: Any) -> None:
+        raise BatchError(f"cannot write the ledger {self.path}: the disk is full")
+
+    monkeypatch.setattr(Ledger, "downloaded", full_disk)
+    result = CliRunner().invoke(cli, list(RUN), env=fake.env, catch_exceptions=False)  # type: ignore[attr-defined]
+    assert result.exit_code == 7
+    assert "the disk is full" in result.stderr
+    assert result.stderr.rstrip().endswith("resume with: kling batch run jobs.jsonl --out renders")
+    monkeypatch.setattr(Ledger, "downloaded", real)  # room again: the printed command finishes
+    replay(result, fake.tasks, fake.env)  # type: ignore[attr-defined]
+    assert len(fake.tasks()) == 1
+    assert json.loads(Path("renders/manifest.jsonl").read_text())["status"] == "downloaded"

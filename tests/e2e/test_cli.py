@@ -1062,3 +1062,159 @@ def test_ctrl_c_while_held_by_the_concurrency_limit_names_the_lookup(
     assert lines[0].startswith("waiting for a concurrency slot (code 1303)")
     assert lines[1] == "interrupted (Ctrl-C)"
     assert lines[2].startswith("if it was sent, see: kling status text2video --external-id hk-")
+
+
+# ---------------------------------------------------------------- recovery (issue 24)
+
+
+@pytest.mark.parametrize("timeout", ["-1", "0", "nan", "inf", "soon"])
+def test_a_bad_timeout_is_refused_before_the_task_is_created(
+    wire: CountingTransport, timeout: str
+) -> None:
+    result = kling("text2video", "--prompt", "A fox", "--wait", "--timeout", timeout)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "--timeout" in result.stderr
+    assert wire.requests == []
+
+
+def test_an_out_folder_that_cannot_be_made_is_refused_before_the_task_is_created(
+    wire: CountingTransport, tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("")
+    out = str(tmp_path / "afile" / "sub")
+    result = kling("text2video", "--prompt", "A fox", "--wait", "--out", out)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "--out" in result.stderr
+    assert "afile is a file, not a folder" in result.stderr
+    assert wire.requests == []
+    for command in (["wait", "text2video", "1"], ["download", "text2video", "1"]):
+        assert kling(*command, "--out", out).exit_code == ExitCode.BAD_INPUT
+    assert wire.requests == []
+
+
+def test_files_that_cannot_be_saved_after_the_task_name_it_and_how_to_finish(
+    wire: CountingTransport, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    import errno
+
+    from haoee_kling.cli import _commands
+
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "videos"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_commands, "save_files", full_disk)
+        args = ["text2video", "--prompt", "A fox", "--out", str(out)]
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    replay(result, gateway.tasks)  # the disk has room again: the printed command finishes
+    [task] = gateway.tasks()
+    assert result.exit_code == ExitCode.NOT_SAVED
+    error, finish = result.stderr.splitlines()[-2:]
+    assert error == (
+        f"error: task {task.task_id} finished, but its files could not be saved in {out}: "
+        "No space left on device"
+    )
+    assert finish == f"finish with: kling download text2video {task.task_id} --out {out}"
+    assert len(gateway.tasks()) == 1  # the replayed `kling download` saved it; no new task
+    assert sorted(p.suffix for p in out.iterdir()) == [".mp4"]
+
+
+def test_a_resume_waits_as_long_as_the_model_needs(wire: CountingTransport) -> None:
+    from contextlib import contextmanager
+
+    from haoee_kling._capabilities import default_deadline
+    from haoee_kling.cli._render import Output
+
+    @contextmanager
+    def pressed_ctrl_c(self: Output, title: str) -> Iterator[Any]:
+        def on_progress(event: Any) -> None:
+            raise KeyboardInterrupt
+
+        yield on_progress
+
+    body = {"model_name": "kling-v3", "duration": "10", "prompt": "A fox"}
+    deadline = default_deadline("createText2Video", body)
+    assert deadline is not None
+    assert deadline > 900
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Output, "live_status", pressed_ctrl_c)
+        result = kling(
+            "text2video", "--model-name", "kling-v3", "--duration", "10", "--prompt", "A fox",
+            "--wait",
+        )  # fmt: skip
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert result.stderr.rstrip().endswith(f"--timeout {deadline:g}")
+
+
+def test_a_request_never_sent_shows_no_external_id(
+    wire: CountingTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invalid = json.loads(kling("--json", "text2video", "--prompt", "").stdout)
+    assert invalid["exit_code"] == ExitCode.BAD_INPUT
+    assert "external_task_id" not in invalid
+
+    def unreachable(state: State) -> Kling:
+        state._client = state._client or Kling("k", base_url="http://127.0.0.1:9/kling")
+        state.output.base_url = state._client.config.base_url
+        return state._client  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(State, "client", unreachable)
+    refused = kling("--json", "text2video", "--prompt", "A fox")
+    document = json.loads(refused.stdout)
+    assert document["exit_code"] == ExitCode.AUTH
+    assert "external_task_id" not in document
+    assert "external_task_id" not in document["message"]
+    assert document["message"].endswith("nothing was sent")
+
+
+def _readme_exit_codes() -> dict[int, str]:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| `")]
+    return {int(code.strip().strip("`")): meaning.strip() for code, meaning in rows}
+
+
+def test_one_exit_code_table_in_code_help_and_readme_and_no_exit_1() -> None:
+    from haoee_kling.cli._failures import EXIT_CODES
+
+    assert 1 not in {int(code) for code in ExitCode}
+    assert set(EXIT_CODES) == set(ExitCode)
+    assert _readme_exit_codes() == {int(code): meaning for code, meaning in EXIT_CODES.items()}
+    help_text = " ".join(kling("--help").stdout.split())
+    for code, meaning in EXIT_CODES.items():
+        assert f"{int(code)} {' '.join(meaning.split())}" in help_text
+
+
+def test_every_failure_path_exits_with_its_documented_code(
+    wire: CountingTransport, gateway: FakeGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One run per failure path of the command line; each code is in the table (never 1)."""
+    monkeypatch.chdir(tmp_path)
+    created = json.loads(kling("--json", "text2video", "--prompt", "A fox").stdout)["task_id"]
+    # First, while the task runs (the replayed resume commands then wait it out).
+    assert kling("wait", "text2video", created, "--timeout", "0.001").exit_code == ExitCode.TIMEOUT
+    assert kling("download", "text2video", created, "--out", "o").exit_code == ExitCode.TIMEOUT
+    failed = json.loads(kling("--json", "text2video", "--prompt", "x [fake:fail]").stdout)
+    gateway.finish(failed["task_id"])
+    Path("jobs.jsonl").write_text('{"kind": "text2video", "id": "fox", "prompt": "a fox"}\n')
+    origin = gateway.base_url.removesuffix("/kling")
+    paths: list[tuple[list[str], dict[str, str] | None, ExitCode]] = [
+        (["text2video", "--promt", "x"], None, ExitCode.BAD_INPUT),
+        (["text2video", "--prompt", "x", "--timeout", "-1"], None, ExitCode.BAD_INPUT),
+        (["list", "text2video", "--page-size", "600"], None, ExitCode.BAD_INPUT),
+        (["batch", "run", "missing.jsonl", "--out", "o"], None, ExitCode.BAD_INPUT),
+        (["batch", "run", "jobs.jsonl"], None, ExitCode.BAD_INPUT),  # no --out, first run
+        (["status", "text2video", created], {"HAOEE_API_KEY": "wrong"}, ExitCode.AUTH),
+        (["--base-url", origin, "list", "text2video"], None, ExitCode.AUTH),
+        (["--base-url", "maas.haoee.com", "list", "text2video"], None, ExitCode.AUTH),
+        (["wait", "text2video", failed["task_id"]], None, ExitCode.TASK_FAILED),
+        (["status", "text2video", "999999999999999999"], None, ExitCode.API_ERROR),
+        (["status", "text2video", "--external-id", "nobody"], None, ExitCode.API_ERROR),
+    ]
+    seen = set()
+    for args, env, code in paths:
+        result = kling(*args, env=env)
+        assert result.exit_code == code, (args, result.output)
+        seen.add(code)
+    assert seen <= set(ExitCode)

@@ -186,3 +186,35 @@ def test_a_failed_write_rolls_back_and_says_why(tmp_path: Path, message: str, sh
         ledger.submitting(jobs.jobs[0], "hk-1", None, 1)
     ledger.close()
     assert committed(path)["line-1"] == ("pending", None, None)
+
+
+def test_a_reader_sees_the_files_new_jobs_as_pending_and_writes_nothing(tmp_path: Path) -> None:
+    jobs = jobs_file(tmp_path)
+    path = tmp_path / "l"
+    with Ledger.open(path, jobs) as run:  # a run holds the ledger
+        edited = jobs_file(tmp_path, prompts=("a", "b", "appended"))
+        with Ledger.open(path, edited, lock=False) as reader:
+            assert [r.id for r in reader.rows()] == ["line-1", "line-2", "line-3"]
+            assert reader.counts()["pending"] == 3
+        assert len(committed(path)) == 2  # only the run adds jobs, when it opens the file
+        assert len(run.rows()) == 2
+
+
+def test_a_resend_keeps_the_earlier_task_and_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    jobs = jobs_file(tmp_path)
+    with Ledger.open(tmp_path / "l", jobs) as ledger:
+        first = jobs.jobs[0]
+        ledger.submitting(first, "hk-1", None, 1)
+        with pytest.raises(BatchError, match="whether its create made a task is not known"):
+            ledger.resend(["line-1"], jobs)
+        ledger.submitted(first.key, "T1")
+        with pytest.raises(BatchError, match="line-2: the job was never sent"):
+            ledger.resend(["line-2"], jobs)
+        assert ledger.resend(["line-1"], jobs) == ["line-1"]
+        row = ledger.rows()[0]
+        assert (row.state, row.task_id, row.external_task_id, row.replaced) == (
+            "pending",
+            None,
+            None,
+            ("T1",),
+        )

@@ -68,7 +68,7 @@ EXIT_CODES: dict[ExitCode, str] = {
         "task id and the command that finishes are printed"
     ),
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C): the command that resumes is printed",
-    ExitCode.CLOSED_PIPE: "the reader of the output went away (`kling list ... | head`)",
+    ExitCode.CLOSED_PIPE: "the reader of the output went away (a closed pipe)",
 }
 
 
@@ -226,7 +226,7 @@ def describe(
     elif problems:
         message = f"{len(problems)} problems: " + "; ".join(p.message for p in problems)
     elif _cannot_connect(exc) and base_url:
-        message = f"cannot reach {base_url}: {exc}"
+        message = f"cannot reach {base_url}: {exc}; nothing was sent"
     else:
         message = str(exc) or type(exc).__name__
     return Failure(
