@@ -24,6 +24,7 @@ from typing import Any
 
 from ._batch_jobs import BatchError, Job, JobsFile
 from ._batch_match import Changed, Match, match
+from ._batch_migrate import migrate
 
 __all__ = ["FORMAT", "STATES", "Ledger", "Row", "default_ledger_path"]
 
@@ -186,7 +187,7 @@ class Ledger:
                     f"the ledger {self.path} was written by an earlier haoee-kling; the next "
                     f"`kling batch run` of the same jobs file upgrades it (nothing is sent twice)"
                 )
-            _migrate(self, meta, jobs)
+            migrate(db, self.path, meta, jobs, _SCHEMA, FORMAT)
         if not meta and write:
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
@@ -409,52 +410,6 @@ def _unsent(job: Job) -> Row:
         job.key, job.id, job.line, job.kind, job.output, job.fingerprint, True, "pending",
         None, None, None, None, (), None, None,
     )  # fmt: skip
-
-
-def _migrate(ledger: Ledger, meta: dict[str, str], jobs: JobsFile) -> None:
-    """Rewrite a format-1 ledger (rows keyed by id; bound to the file's sha256) as format 2.
-
-    Every sent row must be matched to its job for sure: by id, when the file is unchanged
-    (the sha256 still matches) or the job gives that id itself. Otherwise nothing is written
-    and the error says how to carry on without sending anything twice.
-    """
-    db = ledger._db
-    old = db.execute(
-        "SELECT id, line, kind, state, external_task_id, task_id, model_header, sent_ms, "
-        "files, units, error FROM jobs"
-    ).fetchall()
-    same_file = meta.get("jobs_sha256") == jobs.sha256
-    by_id = {job.id: job for job in jobs.jobs}
-    rows: list[tuple[Any, ...]] = []
-    for ident, line, kind, state, external, *rest in old:
-        if state == "pending":
-            continue  # never made a task: the file's job is added again as it is now
-        job = by_id.get(ident)
-        if job is not None and (same_file or job.given_id):
-            fp = job.fingerprint if same_file else None  # what was sent then is unknown
-            rows.append((job.key, ident, job.line, kind, job.output, fp, 1, state, external, *rest))
-        elif same_file:  # its job is skipped now: keep its task, out of the file
-            rows.append((f"id:{ident}", ident, line, kind, ident, None, 0, state, external, *rest))
-        else:
-            raise BatchError(
-                f"the ledger {ledger.path} was written by an earlier haoee-kling for "
-                f"{jobs.path} as it was then (sha256 {meta.get('jobs_sha256', '')[:12]}), and "
-                f"its job {ident} (line {line}), sent then, cannot be matched for sure with the "
-                f"file as it is now. Nothing was sent. Give that job its id in the file "
-                f'("id": "{ident}"), or run once with the file as it was: the ledger is '
-                f"then upgraded, and edits are safe from then on"
-            )
-    db.execute("DROP TABLE jobs")
-    for statement in filter(str.strip, _SCHEMA.split(";")):
-        db.execute(statement)
-    db.executemany(
-        "INSERT INTO jobs (key, id, line, kind, output, fingerprint, present, state, "
-        "external_task_id, task_id, model_header, sent_ms, files, units, error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    db.execute("DELETE FROM meta WHERE key = 'jobs_sha256'")
-    db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
 
 
 def _lock(path: Path) -> Any:

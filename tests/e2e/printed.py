@@ -2,7 +2,7 @@
 
 `replay(result, ...)` finds each `kling ...` command an invocation printed (the lines after
 "resume with:", "retry the failed jobs with:", "look it up with:", "finish with:", ..., and
-the `resume` field of a `--json` error) and runs it at once against the same fake, in the same
+the `resume`, `retry` and `resend` fields of a `--json` document) and runs it at once against the same fake, in the same
 folder and environment. It must not be refused as bad input (exit 2), and it must not bill a
 job again: a command that waits, looks up or downloads creates no task at all, and a batch
 command creates at most one task per job that has none (plus the failed ones for `retry
@@ -35,8 +35,8 @@ def printed_commands(result: Result) -> list[str]:
             document = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(document, dict) and isinstance(document.get("resume"), str):
-            found.append(document["resume"])
+        if isinstance(document, dict):  # --json: the commands are fields of the document
+            found += [document[k] for k in ("resume", "retry", "resend") if k in document]
     return list(dict.fromkeys(found))
 
 

@@ -293,3 +293,23 @@ def test_a_ledger_that_fails_mid_run_exits_7_with_the_resume_command(
     replay(result, fake.tasks, fake.env)  # type: ignore[attr-defined]
     assert len(fake.tasks()) == 1
     assert json.loads(Path("renders/manifest.jsonl").read_text())["status"] == "downloaded"
+
+
+def test_json_names_the_commands_and_they_carry_the_base_url_typed(fake: FakeGateway) -> None:
+    url = fake.env["HAOEE_BASE_URL"]  # type: ignore[attr-defined]
+    env = {"HAOEE_API_KEY": fake.key}
+    write(SEVEN[0], {"kind": "text2video", "id": "bad", "prompt": "x [fake:fail]"})
+    args = ["--json", "--base-url", url, *RUN]
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == 4
+    assert document["retry"] == f"kling --base-url {url} batch retry jobs.jsonl --failed"
+    assert replay(result, fake.tasks, env) == [(document["retry"], 4)]  # fails again, as asked
+    assert len(fake.tasks()) == 3
+    write(
+        {**SEVEN[0], "prompt": "changed"},
+        {"kind": "text2video", "id": "bad", "prompt": "x [fake:fail]"},
+    )
+    changed = json.loads(CliRunner().invoke(cli, args, env=env).stdout)
+    assert changed["changed"] == [{"job": "shot0", "task_id": fake.tasks()[0].task_id}]
+    assert changed["resend"].endswith("batch run jobs.jsonl --resend shot0 --out renders")

@@ -90,20 +90,26 @@ def _command(verb: str, jobs: Path, options: dict[str, Any], *extra: str) -> str
     return command(*words)
 
 
+def _resend(result: BatchResult, jobs: Path, options: dict[str, Any]) -> str | None:
+    """The command that sends the changed jobs as they are now, or None."""
+    ids = [arg for job, _ in result.changed for arg in ("--resend", job)]
+    return _command("run", jobs, options, *ids) if ids else None
+
+
 def _changed(output: Output, result: BatchResult, jobs: Path, options: dict[str, Any]) -> None:
     for job, task_id in result.changed:
         output.note(
             f"changed {job}: its fields changed after it was sent; it keeps task "
             f"{task_id or '(being looked up)'} and is not sent again"
         )
-    if result.changed:
-        ids = [arg for job, _ in result.changed for arg in ("--resend", job)]
-        output.note(
-            f"to send them as they are now (billed again): {_command('run', jobs, options, *ids)}"
-        )
+    resend = _resend(result, jobs, options)
+    if resend is not None:
+        output.note(f"to send them as they are now (billed again): {resend}")
 
 
-def _summary(output: Output, result: BatchResult, resume: str, retry: str) -> ExitCode:
+def _summary(
+    output: Output, result: BatchResult, resume: str, retry: str, resend: str | None = None
+) -> ExitCode:
     """Print how the run ended; the exit code says it too (4: some failed, 5: unresolved)."""
     code = ExitCode.OK
     if result.failed:
@@ -111,7 +117,11 @@ def _summary(output: Output, result: BatchResult, resume: str, retry: str) -> Ex
     if result.unresolved or result.counts["pending"] or result.counts["submitted"]:
         code = ExitCode.TIMEOUT
     if output.as_json:
-        sys.stdout.write(json.dumps({**result.to_dict(), "exit_code": int(code)}) + "\n")
+        commands = {"retry": retry} if result.failed else {}
+        commands |= {"resume": resume} if code == ExitCode.TIMEOUT else {}
+        commands |= {"resend": resend} if resend else {}
+        document = {**result.to_dict(), "exit_code": int(code), **commands}
+        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
         return code
     counts = ", ".join(f"{n} {state}" for state, n in result.counts.items() if n)
     units = result.units if result.units is not None else "not reported"
@@ -178,7 +188,7 @@ def _run(ctx: click.Context, jobs: Path, retry_failed: bool, **options: Any) -> 
         ctx.exit(output.error(exc, resume))
     if not output.as_json:
         _changed(output, result, jobs, options)
-    ctx.exit(_summary(output, result, resume, retry))
+    ctx.exit(_summary(output, result, resume, retry, _resend(result, jobs, options)))
 
 
 _JOBS = click.argument("jobs", type=click.Path(dir_okay=False, path_type=Path))
@@ -295,4 +305,5 @@ def status_command(ctx: click.Context, jobs: Path, ledger: Path | None) -> None:
         output.out.print(Text(f"manifest {result.manifest}"), crop=False)
     for problem in result.skipped:
         output.note(f"skipped {problem}")
-    _changed(output, result, jobs, {"ledger": ledger})
+    # A file with invalid lines runs only with --skip-invalid: the printed command says so.
+    _changed(output, result, jobs, {"ledger": ledger, "skip_invalid": bool(result.skipped)})
