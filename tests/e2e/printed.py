@@ -3,10 +3,11 @@
 `replay(result, ...)` finds each `kling ...` command an invocation printed (the lines after
 "resume with:", "retry the failed jobs with:", "look it up with:", "finish with:", ..., and
 the `resume`, `retry` and `resend` fields of a `--json` document) and runs it at once against
-the same fake, in the same folder and environment. It must not be refused as bad input (exit 2), and it must not bill a
-job again: a command that waits, looks up or downloads creates no task at all, and a batch
-command creates at most one task per job that has none (plus the failed ones for `retry
---failed`, and the ones it names with `--resend`). The CLI tests call it on every invocation.
+the same fake, in the same folder and environment. It must not be refused as bad input (exit
+2), and it must not bill a job again: a command that waits, looks up or downloads creates no
+task at all, and a batch command creates at most one task per job that has none (plus the
+failed ones for `retry --failed`, and the ones it names with `--resend`). The CLI tests call
+it on every invocation.
 """
 
 from __future__ import annotations
