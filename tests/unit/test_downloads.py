@@ -163,7 +163,7 @@ async def test_a_destination_that_cannot_be_made_is_refused_naming_the_task(
     kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
 ) -> None:
     (tmp_path / "afile").write_text("")
-    task = {"task_id": "T9", "task_status": "succeed"}
+    task: dict[str, Any] = {"task_id": "T9", "task_status": "succeed"}
     task["task_result"] = {"videos": [{"id": "v", "url": "https://cdn.example.org/a.mp4"}]}
     with pytest.raises(DownloadError, match="afile is a file, not a folder") as caught:
         await run(kling.download(task, tmp_path / "afile" / "sub"))
