@@ -213,10 +213,20 @@ class Ledger:
             db.execute(
                 "UPDATE jobs SET key = ?, id = ?, line = ?, present = 1, "
                 "output = COALESCE(?, output), "
-                # A pending job was never sent: it is sent as the file has it now.
-                "fingerprint = CASE WHEN state = 'pending' THEN ? ELSE fingerprint END "
+                # A pending job was never sent: it is sent as the file has it now. A sent one
+                # keeps the kind its task was made by (its status is read by that kind).
+                "fingerprint = CASE WHEN state = 'pending' THEN ? ELSE fingerprint END, "
+                "kind = CASE WHEN state = 'pending' THEN ? ELSE kind END "
                 "WHERE key = ?",
-                (found.rekeyed.get(key, key), job.id, job.line, output, job.fingerprint, key),
+                (
+                    found.rekeyed.get(key, key),
+                    job.id,
+                    job.line,
+                    output,
+                    job.fingerprint,
+                    job.kind,
+                    key,
+                ),  # fmt: skip
             )
         db.executemany(
             "UPDATE jobs SET present = 1 WHERE key = ?", [(c.row_key,) for c in found.changed]
@@ -370,11 +380,11 @@ class Ledger:
             for row, job in plan:
                 replaced = [*row.replaced, *([row.task_id] if row.task_id else [])]
                 self._db.execute(
-                    "UPDATE jobs SET key = ?, id = ?, line = ?, output = ?, fingerprint = ?, "
-                    "present = 1, state = 'pending', external_task_id = NULL, task_id = NULL, "
-                    "sent_ms = NULL, files = NULL, units = NULL, error = NULL, replaced = ? "
-                    "WHERE key = ?",
-                    (job.key, job.id, job.line, job.output, job.fingerprint,
+                    "UPDATE jobs SET key = ?, id = ?, line = ?, kind = ?, output = ?, "
+                    "fingerprint = ?, present = 1, state = 'pending', external_task_id = NULL, "
+                    "task_id = NULL, sent_ms = NULL, files = NULL, units = NULL, error = NULL, "
+                    "replaced = ? WHERE key = ?",
+                    (job.key, job.id, job.line, job.kind, job.output, job.fingerprint,
                      json.dumps(replaced), row.key),
                 )  # fmt: skip
         resent = {job.id for _, job in plan}

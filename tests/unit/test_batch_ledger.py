@@ -218,3 +218,26 @@ def test_a_resend_keeps_the_earlier_task_and_refuses_what_it_cannot_do(tmp_path:
             None,
             ("T1",),
         )
+
+
+def test_an_unsent_job_is_sent_as_the_file_has_it_now_a_sent_one_keeps_its_kind(
+    tmp_path: Path,
+) -> None:
+    def one(kind: str, **fields: Any) -> JobsFile:
+        path = tmp_path / "jobs.jsonl"
+        path.write_text(json.dumps({"kind": kind, "id": "j", **fields}) + "\n")
+        return read_jobs(path)
+
+    path = tmp_path / "l"
+    Ledger.open(path, one("text2video", prompt="rain")).close()
+    audio = one("text_to_audio", prompt="rain", duration=3)
+    with Ledger.open(path, audio) as ledger:
+        assert (ledger.rows()[0].kind, ledger.rows()[0].fingerprint) == (
+            "text_to_audio",
+            audio.jobs[0].fingerprint,
+        )
+        ledger.submitting(audio.jobs[0], "hk-1", None, 1)
+        ledger.submitted(audio.jobs[0].key, "T1")
+    with Ledger.open(path, one("text2video", prompt="rain")) as ledger:
+        assert ledger.rows()[0].kind == "text_to_audio"  # its task is read as what it is
+        assert [c.job.id for c in ledger.changed] == ["j"]
