@@ -10,6 +10,7 @@ import datetime
 import json
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from haoee_kling import Kling
 from haoee_kling._validation import _validator
 from haoee_kling.cli import State, cli
 from haoee_kling.cli._commands import KINDS
-from haoee_kling.cli._render import ExitCode
+from haoee_kling.cli._render import ExitCode, Output
 from haoee_kling.testing import FakeGateway, request_examples, sample_image_path
 from tests.e2e.conftest import LinkedClock
 from tests.e2e.fake_support import assert_media
@@ -505,18 +506,17 @@ def test_timeout_prints_how_to_resume(wire: CountingTransport) -> None:
     assert "resume with: kling wait text2video " in result.stderr
 
 
+@contextmanager
+def pressed_ctrl_c(self: Output, title: str) -> Iterator[Any]:
+    """`Output.live_status` as if Ctrl-C were pressed at the wait's first progress event."""
+
+    def on_progress(event: Any) -> None:
+        raise KeyboardInterrupt
+
+    yield on_progress
+
+
 def test_ctrl_c_during_wait_prints_the_resume_command(wire: CountingTransport) -> None:
-    from contextlib import contextmanager
-
-    from haoee_kling.cli._render import Output
-
-    @contextmanager
-    def pressed_ctrl_c(self: Output, title: str) -> Iterator[Any]:
-        def on_progress(event: Any) -> None:
-            raise KeyboardInterrupt
-
-        yield on_progress
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Output, "live_status", pressed_ctrl_c)
         result = kling("text2video", "--prompt", "A fox", "--out", "somewhere")
@@ -1121,17 +1121,7 @@ def test_files_that_cannot_be_saved_after_the_task_name_it_and_how_to_finish(
 
 
 def test_a_resume_waits_as_long_as_the_model_needs(wire: CountingTransport) -> None:
-    from contextlib import contextmanager
-
     from haoee_kling._capabilities import default_deadline
-    from haoee_kling.cli._render import Output
-
-    @contextmanager
-    def pressed_ctrl_c(self: Output, title: str) -> Iterator[Any]:
-        def on_progress(event: Any) -> None:
-            raise KeyboardInterrupt
-
-        yield on_progress
 
     body = {"model_name": "kling-v3", "duration": "10", "prompt": "A fox"}
     deadline = default_deadline("createText2Video", body)
