@@ -107,7 +107,6 @@ class Ledger:
         path: the SQLite file.
         seconds: wall time spent in ledger writes so far (the batch's bookkeeping cost).
         changed: the jobs whose fields changed after they were sent (kept, not sent again).
-        fresh: whether this opening created the ledger.
     """
 
     def __init__(self, path: Path, connection: sqlite3.Connection, lock: Any) -> None:
@@ -116,7 +115,6 @@ class Ledger:
         self._lock = lock
         self.seconds = 0.0
         self.changed: tuple[Changed, ...] = ()
-        self.fresh = False
         self._new: tuple[Job, ...] = ()
 
     @classmethod
@@ -138,7 +136,6 @@ class Ledger:
                 written by an earlier version and cannot be matched with the file as it is.
         """
         held = _lock(path) if lock else None
-        fresh = not path.exists()
         try:
             where = path.absolute().as_uri() + ("" if lock else "?mode=ro")
             db = sqlite3.connect(where, isolation_level=None, timeout=5.0, uri=True)
@@ -147,7 +144,6 @@ class Ledger:
                 held.close()
             raise BatchError(f"cannot open the ledger {path}: {_reason(exc)}") from None
         ledger = cls(path, db, held)
-        ledger.fresh = fresh
         try:
             if lock:
                 # WAL: a reader never blocks the writer; FULL: a commit survives power loss
@@ -226,7 +222,7 @@ class Ledger:
                     job.fingerprint,
                     job.kind,
                     key,
-                ),  # fmt: skip
+                ),
             )
         db.executemany(
             "UPDATE jobs SET present = 1 WHERE key = ?", [(c.row_key,) for c in found.changed]
