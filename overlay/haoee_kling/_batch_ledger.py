@@ -335,17 +335,28 @@ class Ledger:
 
     def retry_failed(self) -> int:
         """failed -> pending with a fresh external id (a new, billed task), for the failed jobs
-        still in the file and unchanged (a changed one is sent by `resend`); returns how many."""
-        held = [c.row_key for c in self.changed]
-        marks = ", ".join("?" * len(held))
+        still in the file and unchanged (a changed one is sent by `resend`); the failed task
+        is kept in `replaced`. Returns how many."""
+        held = {c.row_key for c in self.changed}
+        again = [r for r in self.rows("failed") if r.present and r.key not in held]
+        self._again([(row, None) for row in again])
+        return len(again)
+
+    def _again(self, plan: Sequence[tuple[Row, Job | None]]) -> None:
+        """Rows to send again (as the job now is, when given): pending, no task, the earlier
+        task recorded in `replaced`. One transaction."""
         with self._write():
-            cursor = self._db.execute(
-                "UPDATE jobs SET state = 'pending', external_task_id = NULL, task_id = NULL, "
-                "sent_ms = NULL, units = NULL, error = NULL "
-                f"WHERE state = 'failed' AND present = 1 AND key NOT IN ({marks})",
-                held,
-            )
-        return int(cursor.rowcount)
+            for row, job in plan:
+                now: Row | Job = job or row
+                replaced = [*row.replaced, *([row.task_id] if row.task_id else [])]
+                self._db.execute(
+                    "UPDATE jobs SET key = ?, id = ?, line = ?, kind = ?, output = ?, "
+                    "fingerprint = ?, present = 1, state = 'pending', external_task_id = NULL, "
+                    "task_id = NULL, sent_ms = NULL, files = NULL, units = NULL, error = NULL, "
+                    "replaced = ? WHERE key = ?",
+                    (now.key, now.id, now.line, now.kind, now.output, now.fingerprint,
+                     json.dumps(replaced), row.key),
+                )  # fmt: skip
 
     def resend(self, ids: Sequence[str], jobs: JobsFile) -> list[str]:
         """Send these jobs again as the file has them now: new, billed tasks. The tasks of the
@@ -372,17 +383,7 @@ class Ledger:
                     f"without --resend first (it is looked up, not sent again)"
                 )
             plan.append((row, job))
-        with self._write():
-            for row, job in plan:
-                replaced = [*row.replaced, *([row.task_id] if row.task_id else [])]
-                self._db.execute(
-                    "UPDATE jobs SET key = ?, id = ?, line = ?, kind = ?, output = ?, "
-                    "fingerprint = ?, present = 1, state = 'pending', external_task_id = NULL, "
-                    "task_id = NULL, sent_ms = NULL, files = NULL, units = NULL, error = NULL, "
-                    "replaced = ? WHERE key = ?",
-                    (job.key, job.id, job.line, job.kind, job.output, job.fingerprint,
-                     json.dumps(replaced), row.key),
-                )  # fmt: skip
+        self._again(plan)
         resent = {job.id for _, job in plan}
         self.changed = tuple(c for c in self.changed if c.job.id not in resent)
         return [job.id for _, job in plan]

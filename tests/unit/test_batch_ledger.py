@@ -84,11 +84,12 @@ def test_retry_failed_makes_failed_jobs_pending_with_no_external_id(tmp_path: Pa
         ledger.finished(jobs.jobs[0].key, "failed", None, "content safety")
         assert ledger.retry_failed() == 1
         [row] = ledger.rows("pending")[:1]
-        assert (row.id, row.external_task_id, row.task_id, row.error) == (
+        assert (row.id, row.external_task_id, row.task_id, row.error, row.replaced) == (
             "line-1",
             None,
             None,
             None,
+            ("T1",),  # the failed task stays on record
         )
 
 
