@@ -276,6 +276,11 @@ def test_tts_prints_the_speech_and_saves_it_as_a_real_mp3(
     assert plain.exit_code == 0, plain.output
     assert "status succeed" in plain.output
     assert "audio http" in plain.output
+    (tmp_path / "afile").write_text("")
+    before = len(wire.requests)
+    refused = kling(*args, "--out", str(tmp_path / "afile" / "speech"))
+    assert refused.exit_code == ExitCode.BAD_INPUT  # before the (billed) speech is asked for
+    assert len(wire.requests) == before
 
 
 def test_tts_problems_name_its_options_and_nothing_is_sent(wire: CountingTransport) -> None:
