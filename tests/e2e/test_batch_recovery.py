@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +23,33 @@ from haoee_kling.testing import FakeGateway, RealClock, serve_in_thread
 from tests.e2e.printed import replay
 
 
+@dataclass
+class Fake:
+    """The fake gateway on loopback, its tasks, and the environment that reaches it."""
+
+    gateway: FakeGateway
+    env: dict[str, str]
+    key: str
+
+    def tasks(self) -> list[Any]:
+        return self.gateway.tasks()
+
+
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGateway]:
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
     gateway = FakeGateway(clock=RealClock(500.0))
     server = serve_in_thread(gateway)
-    gateway.env = {"HAOEE_BASE_URL": server.base_url, "HAOEE_API_KEY": gateway.key}  # type: ignore[attr-defined]
     monkeypatch.chdir(tmp_path)
-    yield gateway
+    yield Fake(
+        gateway, {"HAOEE_BASE_URL": server.base_url, "HAOEE_API_KEY": gateway.key}, gateway.key
+    )
     server.stop()
 
 
-def kling(fake: FakeGateway, *args: str) -> Result:
+def kling(fake: Fake, *args: str) -> Result:
     """Run the command line, then every command it printed (each must run as printed)."""
-    env = fake.env  # type: ignore[attr-defined]
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-    replay(result, fake.tasks, env)
+    result = CliRunner().invoke(cli, list(args), env=fake.env, catch_exceptions=False)
+    replay(result, fake.tasks, fake.env)
     return result
 
 
@@ -55,7 +68,7 @@ def mtimes() -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in Path("renders").glob("*.mp4")}
 
 
-def test_a_fixed_line_is_sent_and_nothing_done_is_billed_again(fake: FakeGateway) -> None:
+def test_a_fixed_line_is_sent_and_nothing_done_is_billed_again(fake: Fake) -> None:
     write(*SEVEN, BAD)
     first = kling(fake, *RUN, "--skip-invalid")
     assert first.exit_code == 0, first.output
@@ -74,7 +87,7 @@ def test_a_fixed_line_is_sent_and_nothing_done_is_billed_again(fake: FakeGateway
 
 
 def test_a_job_changed_after_it_was_sent_is_reported_and_resent_only_by_name(
-    fake: FakeGateway,
+    fake: Fake,
 ) -> None:
     write(*SEVEN[:2])
     assert kling(fake, *RUN).exit_code == 0
@@ -98,7 +111,7 @@ def test_a_job_changed_after_it_was_sent_is_reported_and_resent_only_by_name(
     assert "remove" not in again.stderr  # no advice that sends every job again
 
 
-def test_id_less_lines_are_matched_by_content_when_lines_move(fake: FakeGateway) -> None:
+def test_id_less_lines_are_matched_by_content_when_lines_move(fake: Fake) -> None:
     write({"kind": "text2video", "prompt": "a fox"}, {"kind": "text2video", "prompt": "an owl"})
     assert kling(fake, *RUN).exit_code == 0
     # A line inserted above moves the others: the fox is found by its content, not its line.
@@ -115,11 +128,11 @@ def test_id_less_lines_are_matched_by_content_when_lines_move(fake: FakeGateway)
     assert {p.name for p in Path("renders").glob("*.mp4")} == before | {"line-1.2-0.mp4"}
 
 
-def test_an_id_less_line_edited_in_place_is_reported_not_resent(fake: FakeGateway) -> None:
+def test_an_id_less_line_edited_in_place_is_reported_not_resent(fake: Fake) -> None:
     write({"kind": "text2video", "prompt": "a fox"}, {"kind": "text2video", "prompt": "an owl"})
     assert kling(fake, *RUN).exit_code == 0
     write({"kind": "text2video", "prompt": "a fox"}, {"kind": "text2video", "prompt": "an owl!"})
-    result = CliRunner().invoke(cli, list(RUN), env=fake.env, catch_exceptions=False)  # type: ignore[attr-defined]
+    result = CliRunner().invoke(cli, list(RUN), env=fake.env, catch_exceptions=False)
     assert result.exit_code == 0
     assert len(fake.tasks()) == 2
     assert "changed line-2" in result.stderr
@@ -128,7 +141,7 @@ def test_an_id_less_line_edited_in_place_is_reported_not_resent(fake: FakeGatewa
     assert len(fake.tasks()) == 3
 
 
-def test_a_job_taken_out_of_the_file_keeps_its_task_and_files(fake: FakeGateway) -> None:
+def test_a_job_taken_out_of_the_file_keeps_its_task_and_files(fake: Fake) -> None:
     write(*SEVEN[:2])
     assert kling(fake, *RUN).exit_code == 0
     write(SEVEN[1])
@@ -140,7 +153,7 @@ def test_a_job_taken_out_of_the_file_keeps_its_task_and_files(fake: FakeGateway)
 
 
 def test_resend_of_a_job_never_sent_or_unknown_is_refused_before_sending(
-    fake: FakeGateway,
+    fake: Fake,
 ) -> None:
     write(*SEVEN[:1])
     refused = kling(fake, *RUN, "--resend", "nope")
@@ -177,7 +190,7 @@ def _old_ledger(path: Path, jobs: Path, rows: list[tuple[Any, ...]]) -> None:
     db.close()
 
 
-def test_a_ledger_of_the_earlier_format_is_upgraded_without_sending(fake: FakeGateway) -> None:
+def test_a_ledger_of_the_earlier_format_is_upgraded_without_sending(fake: Fake) -> None:
     write({"kind": "text2video", "prompt": "a fox"}, SEVEN[0])
     first = kling(fake, *RUN)
     assert first.exit_code == 0
@@ -206,7 +219,7 @@ def test_a_ledger_of_the_earlier_format_is_upgraded_without_sending(fake: FakeGa
     assert len(fake.tasks()) == 2
 
 
-def test_a_new_ledger_never_writes_over_another_batchs_folder(fake: FakeGateway) -> None:
+def test_a_new_ledger_never_writes_over_another_batchs_folder(fake: Fake) -> None:
     write(*SEVEN[:1])
     assert kling(fake, *RUN).exit_code == 0
     Path("jobs.jsonl.ledger").unlink()  # what the old advice led to
@@ -216,7 +229,7 @@ def test_a_new_ledger_never_writes_over_another_batchs_folder(fake: FakeGateway)
     assert len(fake.tasks()) == 1
 
 
-def test_retry_printed_after_skip_invalid_runs_as_printed(fake: FakeGateway) -> None:
+def test_retry_printed_after_skip_invalid_runs_as_printed(fake: Fake) -> None:
     write(SEVEN[0], {"kind": "text2video", "id": "bad", "prompt": "x [fake:fail]"}, BAD)
     result = kling(fake, *RUN, "--skip-invalid")
     assert result.exit_code == 4
@@ -227,7 +240,7 @@ def test_retry_printed_after_skip_invalid_runs_as_printed(fake: FakeGateway) -> 
     assert len(fake.tasks()) == 3  # the replay ran the retry: one new task, for `bad` only
 
 
-def test_local_mistakes_are_refused_before_anything_is_sent(fake: FakeGateway) -> None:
+def test_local_mistakes_are_refused_before_anything_is_sent(fake: Fake) -> None:
     write(*SEVEN[:1])
     Path("afile").write_text("")
     no_out = kling(fake, "batch", "run", "jobs.jsonl")
@@ -245,7 +258,7 @@ def test_local_mistakes_are_refused_before_anything_is_sent(fake: FakeGateway) -
 
 
 def test_unicode_ids_work_and_csv_records_are_reported_where_they_start(
-    fake: FakeGateway,
+    fake: Fake,
 ) -> None:
     write({"kind": "text2video", "id": "雪狐", "prompt": "a snow fox"})
     result = kling(fake, *RUN)
@@ -260,7 +273,7 @@ def test_unicode_ids_work_and_csv_records_are_reported_where_they_start(
     assert once.stderr.count("must be 1-64 letters") == 1  # the id only, not an output too
 
 
-def test_status_lists_the_skipped_lines_and_names_the_manifest(fake: FakeGateway) -> None:
+def test_status_lists_the_skipped_lines_and_names_the_manifest(fake: Fake) -> None:
     write(SEVEN[0], BAD)
     assert kling(fake, *RUN, "--skip-invalid").exit_code == 0
     status = kling(fake, "batch", "status", "jobs.jsonl")
@@ -273,7 +286,7 @@ def test_status_lists_the_skipped_lines_and_names_the_manifest(fake: FakeGateway
 
 
 def test_a_ledger_that_fails_mid_run_exits_7_with_the_resume_command(
-    fake: FakeGateway, monkeypatch: pytest.MonkeyPatch
+    fake: Fake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from haoee_kling._batch_jobs import BatchError
     from haoee_kling._batch_ledger import Ledger
@@ -285,18 +298,18 @@ def test_a_ledger_that_fails_mid_run_exits_7_with_the_resume_command(
         raise BatchError(f"cannot write the ledger {self.path}: the disk is full")
 
     monkeypatch.setattr(Ledger, "downloaded", full_disk)
-    result = CliRunner().invoke(cli, list(RUN), env=fake.env, catch_exceptions=False)  # type: ignore[attr-defined]
+    result = CliRunner().invoke(cli, list(RUN), env=fake.env, catch_exceptions=False)
     assert result.exit_code == 7
     assert "the disk is full" in result.stderr
     assert result.stderr.rstrip().endswith("resume with: kling batch run jobs.jsonl --out renders")
     monkeypatch.setattr(Ledger, "downloaded", real)  # room again: the printed command finishes
-    replay(result, fake.tasks, fake.env)  # type: ignore[attr-defined]
+    replay(result, fake.tasks, fake.env)
     assert len(fake.tasks()) == 1
     assert json.loads(Path("renders/manifest.jsonl").read_text())["status"] == "downloaded"
 
 
-def test_json_names_the_commands_and_they_carry_the_base_url_typed(fake: FakeGateway) -> None:
-    url = fake.env["HAOEE_BASE_URL"]  # type: ignore[attr-defined]
+def test_json_names_the_commands_and_they_carry_the_base_url_typed(fake: Fake) -> None:
+    url = fake.env["HAOEE_BASE_URL"]
     env = {"HAOEE_API_KEY": fake.key}
     write(SEVEN[0], {"kind": "text2video", "id": "bad", "prompt": "x [fake:fail]"})
     args = ["--json", "--base-url", url, *RUN]
