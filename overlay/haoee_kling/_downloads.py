@@ -15,6 +15,7 @@ without files, is an error too, never an empty list.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -44,6 +45,7 @@ __all__ = [
     "Fetch",
     "ResultFile",
     "adownload",
+    "destination_problem",
     "download",
     "download_plan",
     "result_files",
@@ -327,11 +329,36 @@ class _Writer:
 Progress = Callable[[DownloadProgress], Any] | None
 
 
+def destination_problem(folder: str | Path) -> str | None:
+    """What would stop files being saved into `folder` (created if missing), else None.
+
+    Cheap and local, so callers ask before a task is created: a file where a folder must be,
+    or a folder that cannot be written, costs nothing when found first.
+    """
+    probe = Path(folder).expanduser().absolute()
+    while not probe.exists():
+        if probe.is_symlink():
+            return f"{probe} is a broken link"
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is a file, not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{probe} is not writable"
+    return None
+
+
 def _prepare(
     task_or_result: Any, dest_dir: str | Path, watermarked: bool, base_url: str | None
 ) -> tuple[list[ResultFile], Path]:
     files = result_files(task_or_result, watermarked=watermarked, base_url=base_url)
     folder = Path(dest_dir)
+    problem = destination_problem(folder)
+    if problem is not None:  # named with the task, which is fine: save it elsewhere
+        data = _plain(task_or_result)
+        task = str(data.get("task_id") or "") if isinstance(data, Mapping) else ""
+        error = DownloadError(f"cannot save the files into {folder}: {problem}", url="")
+        error.attach(task_id=task or None)
+        raise error
     folder.mkdir(parents=True, exist_ok=True)
     return files, folder
 

@@ -9,11 +9,12 @@ blocking on `Kling` and awaited on `AsyncKling`. Task kinds come from the spec's
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._bodies import merged_fields, page_query, prepare_body
-from ._config import NOT_GIVEN
+from ._config import NOT_GIVEN, NotGiven
 from ._core import Core
 from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
@@ -23,7 +24,7 @@ from ._reading import build_model, read_items, read_model
 from ._resource import kind_operations
 from ._results import Page
 from ._retries import request_plan
-from ._submit import create_plan, new_external_task_id
+from ._submit import create_plan, never_sent, new_external_task_id
 from ._translate import Reply
 from ._validation import Problem
 from ._waiting import read_task, status_plan, wait_plan
@@ -94,7 +95,8 @@ def _task(
         task_id = str(result["task_id"])
         return to_task(result)
     except KlingError as error:
-        error.attach(task_id=task_id, external_task_id=external_task_id)
+        sent = task_id is not None or not never_sent(error)
+        error.attach(task_id=task_id, external_task_id=external_task_id if sent else None)
         raise
 
 
@@ -295,6 +297,7 @@ class KindPlans:
         With `via` (a `CallbackReceiver`), a create without `callback_url` gets the receiver's
         `url` (when it has one), and the wait ends on the task's callback.
         """
+        _check_deadline(timeout)  # before the create: a wait that cannot wait costs nothing
         fields = merged_fields(body, fields)
         if via is not None and not fields.get("callback_url"):
             fields["callback_url"] = _callback_url(via)
@@ -310,6 +313,16 @@ class KindPlans:
                 external_task_id=external_id,
             )
         )
+
+
+def _check_deadline(timeout: Any) -> None:
+    """Refuse a `create_and_wait` deadline that is not a positive, finite number of seconds."""
+    if isinstance(timeout, NotGiven) or timeout is None:
+        return
+    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool)
+    if not ok or not math.isfinite(timeout) or timeout <= 0:
+        message = f"timeout: must be a positive number of seconds (got {timeout!r})"
+        raise InvalidRequestError([Problem("timeout", "exclusiveMinimum", message)])
 
 
 def _callback_url(via: Any) -> str:

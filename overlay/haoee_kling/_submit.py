@@ -24,6 +24,7 @@ from ._errors import (
     APIError,
     BadRequestError,
     ConcurrencyLimitError,
+    InvalidRequestError,
     KlingError,
     NotFoundError,
     RateLimitError,
@@ -40,6 +41,7 @@ __all__ = [
     "create_plan",
     "decide",
     "lookup_plan",
+    "never_sent",
     "new_external_task_id",
 ]
 
@@ -52,6 +54,15 @@ _CONCURRENCY = RetryPolicy(base=1.0, cap=30.0)
 
 Decision = Literal["retry", "lookup", "raise"]
 Found = Literal["absent", "unknown"]
+
+
+def never_sent(error: KlingError) -> bool:
+    """Whether a request provably never left this process: a local check refused it, or the
+    connection failed before sending. Such an error names no `external_task_id`, so "nothing
+    was sent" never reads as "a task may exist"."""
+    if isinstance(error, APIConnectionError):
+        return not error.maybe_sent
+    return isinstance(error, InvalidRequestError)
 
 
 def new_external_task_id() -> str:
@@ -233,7 +244,8 @@ def create_plan(
             )
             break
         except KlingError as error:
-            error.attach(external_task_id=external_id)
+            if ambiguous or not never_sent(error):  # else no task can exist: no id to show
+                error.attach(external_task_id=external_id)
             action = decide(error, after_ambiguous=ambiguous)
             if action == "lookup":
                 ambiguous = True

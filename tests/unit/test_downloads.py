@@ -157,3 +157,15 @@ async def test_one_download_client_serves_every_download_and_closes_with_the_cli
     assert not first.is_closed  # a copy leaves the shared pool open
     await run(client.close())
     assert first.is_closed
+
+
+async def test_a_destination_that_cannot_be_made_is_refused_naming_the_task(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("")
+    task: dict[str, Any] = {"task_id": "T9", "task_status": "succeed"}
+    task["task_result"] = {"videos": [{"id": "v", "url": "https://cdn.example.org/a.mp4"}]}
+    with pytest.raises(DownloadError, match="afile is a file, not a folder") as caught:
+        await run(kling.download(task, tmp_path / "afile" / "sub"))
+    assert caught.value.task_id == "T9"
+    assert not raw_router.calls  # refused before any file was fetched

@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from haoee_kling import (
+    APIConnectionError,
     APITimeoutError,
     AsyncKling,
     ConcurrencyLimitError,
@@ -18,7 +19,7 @@ from haoee_kling import (
     ServerError,
     SubmitProgress,
 )
-from haoee_kling._submit import decide, new_external_task_id
+from haoee_kling._submit import decide, never_sent, new_external_task_id
 from tests.unit.conftest import list_answer, response_example, run, task_answer
 
 CREATE = "/v1/videos/text2video"
@@ -268,3 +269,24 @@ async def test_a_create_held_by_the_concurrency_limit_says_so_before_each_wait(
     ]
     assert all("concurrency slot (code 1303)" in e.reason for e in seen)
     assert [e.retry_in for e in seen] == clock.sleeps
+
+
+def test_only_a_request_that_never_left_counts_as_never_sent() -> None:
+    from haoee_kling import InvalidRequestError
+    from haoee_kling._validation import Problem
+
+    assert never_sent(InvalidRequestError([Problem("prompt", "required", "prompt: required")]))
+    assert never_sent(APIConnectionError("could not connect", maybe_sent=False))
+    assert not never_sent(APIConnectionError("request failed", maybe_sent=True))
+    assert not never_sent(ServerError("boom", status_code=502))
+
+
+async def test_a_create_refused_before_sending_names_no_external_id(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    create = router.post(CREATE).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as caught:
+        await run(kling.text2video.create(prompt="a fox"))
+    assert create.call_count >= 1
+    assert caught.value.external_task_id is None
+    assert "external_task_id" not in str(caught.value)

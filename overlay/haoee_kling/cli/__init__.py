@@ -15,6 +15,7 @@ import click
 from ._batch import batch_group
 from ._callbacks import callbacks_group
 from ._commands import add_commands
+from ._failures import EXIT_CODES
 from ._fake import fake_server
 from ._group import KlingGroup
 from ._instant import account_group, delete, instant_commands
@@ -24,10 +25,9 @@ from ._render import ExitCode, Output
 __all__ = ["cli", "main"]
 
 _EPILOG = (
-    "The options above may also follow the command (kling text2video --json ...). "
-    "Exit codes: 0 success, 2 bad input, 3 authentication or configuration (also: cannot "
-    "connect), 4 task failed, 5 wait timed out or task not finished, 6 other API error, "
-    "130 interrupted."
+    "The options above may also follow the command (kling text2video --json ...). Exit codes: "
+    + "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODES.items())
+    + "."
 )
 
 

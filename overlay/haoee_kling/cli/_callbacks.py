@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from ._failures import ExitCode
+
 __all__ = ["callbacks_group"]
 
 
@@ -62,7 +64,7 @@ def listen(port: int, host: str, secret: str | None, count: int) -> None:
         import uvicorn
     except ImportError:
         click.echo("kling callbacks listen needs: pip install 'haoee-kling[receiver]'", err=True)
-        sys.exit(3)
+        sys.exit(ExitCode.AUTH)
     config = uvicorn.Config(
         receiver, host=host, port=port, lifespan="off", log_config=None, log_level="critical"
     )
@@ -74,4 +76,4 @@ def listen(port: int, host: str, secret: str | None, count: int) -> None:
         server.started = False
     if not server.started:
         click.echo(f"could not listen on {host}:{port} (is the port busy?)", err=True)
-        sys.exit(3)
+        sys.exit(ExitCode.AUTH)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,13 @@ from .._errors import APIConnectionError, KlingError, ServerError, UnexpectedRes
 from .._polling import SubmitProgress
 from .._spec import resolve
 from .._submit import new_external_task_id
-from ._failures import WaitInterruptedError
+from ._failures import NotSavedError, WaitInterruptedError
 from ._kinds import KINDS, KindType, create_operation, get_operation, list_operation
 from ._kinds import namespace_name as _namespace_name
 from ._lookup import find_by_external_id
 from ._models import models_help
 from ._names import check_parameters
+from ._next import Seconds, command, wait_command, writable_folder
 from ._options import body_from_options, field_options
 from ._render import Output
 
@@ -41,19 +41,27 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
-def _resume(kind: str, task_id: str, out_dir: Path | None) -> str:
-    words = ["kling", "wait", kind, task_id]
-    return shlex.join(words + (["--out", str(out_dir)] if out_dir else []))
+def _resume(kind: str, task_id: str, out_dir: Path | None, timeout: float | None = None) -> str:
+    return wait_command("wait", kind, task_id, out_dir, timeout)
 
 
 def _wait_and_save(
-    ctx: click.Context, kind: str, task_id: str, out_dir: Path | None, timeout: float | None
+    ctx: click.Context,
+    kind: str,
+    task_id: str,
+    out_dir: Path | None,
+    timeout: float | None,
+    deadline: float | None = None,
 ) -> None:
-    """Wait for a task with a live status line, then download its files when asked."""
+    """Wait for a task with a live status line, then download its files when asked.
+
+    `deadline` is what a printed resume command waits (the model's, when the wait used it).
+    """
     state = ctx.obj
     output: Output = state.output
     client = state.client()
     namespace = getattr(client, _namespace_name(kind))
+    deadline = timeout if timeout is not None else deadline
     try:
         with output.live_status(f"{kind} {task_id}") as on_progress:
             kwargs: dict[str, Any] = {"on_progress": on_progress}
@@ -61,14 +69,12 @@ def _wait_and_save(
                 kwargs["timeout"] = timeout
             task = namespace.wait(task_id, **kwargs)
     except KeyboardInterrupt:
-        ctx.exit(
-            output.error(WaitInterruptedError(task_id), resume=_resume(kind, task_id, out_dir))
-        )
+        resume = _resume(kind, task_id, out_dir, deadline)
+        ctx.exit(output.error(WaitInterruptedError(task_id), resume=resume))
     except Exception as exc:
-        ctx.exit(
-            output.error(exc, resume=_resume(kind, task_id, out_dir) if _resumable(exc) else None)
-        )
-    paths = save_files(output, client, task, out_dir) if out_dir is not None else []
+        again = _resume(kind, task_id, out_dir, deadline) if _resumable(exc) else None
+        ctx.exit(output.error(exc, resume=again))
+    paths = _save(ctx, kind, task, out_dir) if out_dir is not None else []
     output.document(
         {"task": task, "files": paths} if out_dir is not None and output.as_json else task
     )
@@ -81,6 +87,18 @@ def save_files(output: Output, client: Any, task: Any, out_dir: Path) -> list[Pa
     with output.download_progress() as on_progress:
         paths: list[Path] = client.download(task, out_dir, on_progress=on_progress)
     return paths
+
+
+def _save(ctx: click.Context, kind: str, task: Any, out_dir: Path) -> list[Path]:
+    """Save a finished task's files; when that fails, name the task and print the command
+    that finishes the job (the task is paid for: it is never created again)."""
+    output: Output = ctx.obj.output
+    try:
+        return save_files(output, ctx.obj.client(), task, out_dir)
+    except (OSError, KlingError) as exc:
+        error = NotSavedError(task.task_id, out_dir, exc) if isinstance(exc, OSError) else exc
+        finish = wait_command("download", kind, task.task_id, out_dir, None)
+        ctx.exit(output.error(error, resume=finish, label="finish with"))
 
 
 def _resumable(exc: BaseException) -> bool:
@@ -151,13 +169,16 @@ def _create_command(name: str, namespace: str) -> click.Command:
             _interrupted_create(ctx, name, created, body.get("external_task_id"))
         except KlingError as exc:
             if exc.task_id is None and exc.external_task_id and _maybe_created(exc):
-                lookup = ["kling", "status", name, "--external-id", exc.external_task_id]
-                ctx.exit(output.error(exc, resume=shlex.join(lookup), label="look it up with"))
+                lookup = command("status", name, "--external-id", exc.external_task_id)
+                ctx.exit(output.error(exc, resume=lookup, label="look it up with"))
             raise
         if not (wait or out is not None):
             output.document(task)
             return
-        _wait_and_save(ctx, name, task.task_id, out, timeout)
+        from .._capabilities import default_deadline  # the map loads when a wait needs it
+
+        deadline = default_deadline(operation.operation_id, body)
+        _wait_and_save(ctx, name, task.task_id, out, timeout, deadline)
 
     params: list[click.Parameter] = [opt.param for opt in options]
     params += [
@@ -167,11 +188,12 @@ def _create_command(name: str, namespace: str) -> click.Command:
         click.Option(
             ["--out"],
             type=click.Path(file_okay=False, path_type=Path),
+            callback=writable_folder,
             help="Download the results into DIR (implies --wait).",
         ),
         click.Option(
             ["--timeout"],
-            type=float,
+            type=Seconds(),
             help="Give up waiting after this many seconds (default: the model's, 900 for most).",
         ),
     ]
@@ -194,7 +216,7 @@ def _interrupted_create(
         )
     lookup = None
     if isinstance(external_id, str) and external_id:
-        lookup = shlex.join(["kling", "status", kind, "--external-id", external_id])
+        lookup = command("status", kind, "--external-id", external_id)
     ctx.exit(output.error(WaitInterruptedError(), resume=lookup, label="if it was sent, see"))
 
 
@@ -255,8 +277,13 @@ def status(kind: str, task_id: str | None, external_id: str | None) -> None:
 @click.argument("kind", type=_KIND)
 @click.argument("task_id", required=False)
 @_EXTERNAL_ID
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
-@click.option("--timeout", type=float, help=_TIMEOUT_HELP)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    callback=writable_folder,
+    help=_OUT_HELP,
+)
+@click.option("--timeout", type=Seconds(), help=_TIMEOUT_HELP)
 @guard
 def wait(
     kind: str,
@@ -319,6 +346,7 @@ list_tasks = click.Command(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
+    callback=writable_folder,
     help="Folder for the files.",
 )
 @guard
@@ -334,6 +362,9 @@ def download(kind: str, task_id: str | None, external_id: str | None, out: Path)
         paths = save_files(ctx.obj.output, client, task, out)
     except TaskNotFinishedError as exc:
         ctx.exit(ctx.obj.output.error(exc, resume=_resume(kind, found, out)))
+    except OSError as exc:
+        again = wait_command("download", kind, found, out, None)
+        ctx.exit(ctx.obj.output.error(NotSavedError(found, out, exc), resume=again))
     ctx.obj.output.document({"task_id": found, "files": paths} if ctx.obj.output.as_json else task)
     ctx.obj.output.files(paths)
 
@@ -342,5 +373,5 @@ def add_commands(group: click.Group) -> None:
     """Register every command on the `kling` group."""
     for name, (namespace, _spec_kind) in KINDS.items():
         group.add_command(_create_command(name, namespace))
-    for command in (identify_face, status, wait, list_tasks, download):
-        group.add_command(command)
+    for each in (identify_face, status, wait, list_tasks, download):
+        group.add_command(each)

@@ -149,7 +149,10 @@ class KlingGroup(click.Group):
         except OSError as exc:  # a closed pipe (`kling list ... | head`) is not an error
             if exc.errno != errno.EPIPE:
                 raise
-            code = ExitCode.FAILURE
+            code = ExitCode.CLOSED_PIPE
+        except SystemExit as exc:
+            # click ends a closed pipe with exit(1) itself; `kling` never exits 1 otherwise.
+            code = ExitCode.CLOSED_PIPE if exc.code == 1 else exc.code
         raise SystemExit(code if isinstance(code, int) else 0)
 
 
