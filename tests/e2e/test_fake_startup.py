@@ -89,6 +89,35 @@ def test_importing_the_fake_without_its_extra_says_what_to_install() -> None:
     assert "ModuleNotFoundError" not in done.stderr
 
 
+def test_the_fake_without_pyyaml_names_the_extra_too() -> None:
+    # PyYAML is imported before Starlette: its absence alone used to surface as a raw
+    # "No module named 'yaml'".
+    without_yaml = "import sys; sys.modules['yaml'] = None; "
+    done = subprocess.run(
+        [sys.executable, "-c", without_yaml + "from haoee_kling.testing import FakeGateway"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == (
+        "ImportError: haoee_kling.testing.FakeGateway needs the 'fake' extra "
+        "(yaml is not installed): pip install 'haoee-kling[fake]'"
+    )
+
+
+@pytest.mark.parametrize("speed", ["-1", "0", "nan", "inf", "fast"])
+def test_a_bad_speed_is_one_line_and_exit_2(speed: str) -> None:
+    result = CliRunner().invoke(cli, ["fake-server", "--port", "0", "--speed", speed])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    message, hint = result.stderr.splitlines()
+    assert message.startswith("kling fake-server: argument --speed: must be a ")
+    assert f"'{speed}'" in message
+    assert hint == "Try 'kling fake-server --help'."
+    assert "Traceback" not in result.output
+
+
 def test_serving_the_fake_without_its_extra_is_one_line_and_exit_3() -> None:
     run = "from haoee_kling.testing.__main__ import main; raise SystemExit(main(['--port', '0']))"
     done = subprocess.run(

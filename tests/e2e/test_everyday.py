@@ -1,0 +1,135 @@
+"""The everyday paths of a new user, end to end against the fake (issue 24, items 5-10).
+
+Consumer fixtures that do not stall, the fake started from a shell and its callbacks verified
+with the secret it prints, and what a user looks for: tasks of every kind, configuration from
+the environment, debug logs, one spelling of each kind.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from haoee_kling import AsyncKling, Kling, SystemClock
+from haoee_kling.cli import cli
+from haoee_kling.testing import (
+    DEMO_KEY,
+    FAKE_WEBHOOK_SECRET,
+    FakeGateway,
+    LinkedClock,
+    RunningServer,
+    link_default_clock,
+)
+
+# ---------------------------------------------------------------- consumer fixtures (item 5)
+
+
+def test_fake_kling_waits_minutes_of_fake_time_in_one_call(
+    fake_kling: Kling, fake_gateway: FakeGateway
+) -> None:
+    start = fake_gateway.clock.now()
+    done = fake_kling.text2video.create_and_wait(prompt="A red fox in fresh snow")
+    assert done.task_status == "succeed"
+    # The client slept through the task's whole duration, and the gateway's time moved with it.
+    assert isinstance(fake_kling._clock, LinkedClock)
+    slept = sum(fake_kling._clock.sleeps)
+    assert slept >= fake_gateway.task(done.task_id).timeline.finished - start
+    assert fake_gateway.clock.now() - start == pytest.approx(slept)
+
+
+async def test_fake_async_kling_waits_the_same_way(
+    fake_async_kling: AsyncKling, fake_gateway: FakeGateway
+) -> None:
+    done = await fake_async_kling.text_to_audio.create_and_wait(
+        prompt="Rain on a tin roof", duration=5
+    )
+    assert done.task_status == "succeed"
+    assert fake_gateway.status(done.task_id) == "succeed"
+    assert isinstance(fake_async_kling._clock, LinkedClock)
+
+
+def test_fake_gateway_server_links_clients_the_code_under_test_builds(
+    fake_gateway_server: RunningServer,
+) -> None:
+    # Code under test that makes its own client, with the default clock, over a real socket.
+    with Kling(DEMO_KEY, base_url=fake_gateway_server.base_url) as kling:
+        done = kling.text2video.create_and_wait(prompt="A red fox in fresh snow")
+    assert fake_gateway_server.gateway.status(done.task_id) == "succeed"
+
+
+def test_link_default_clock_puts_the_system_clock_back() -> None:
+    before = {name: SystemClock.__dict__[name] for name in ("monotonic", "wall", "sleep")}
+    gateway = FakeGateway()
+    with link_default_clock(gateway) as clock:
+        SystemClock().sleep(30)
+        assert clock.sleeps == [30]
+        assert SystemClock().wall() == gateway.clock.now()
+    assert {name: SystemClock.__dict__[name] for name in before} == before
+
+
+# ---------------------------------------------- the fake from a shell, and its secret (item 6)
+
+
+@pytest.fixture
+def fake_from_a_shell() -> Iterator[dict[str, str]]:
+    """`python -m haoee_kling.testing --port 0 --speed 1000`: what it printed, by label."""
+    command = [sys.executable, "-m", "haoee_kling.testing", "--port", "0", "--speed", "1000"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        printed = {}
+        for _ in range(4):
+            label, _, value = process.stdout.readline().partition(": ")
+            printed[label] = value.strip()
+        try:
+            yield printed
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
+
+
+def test_callbacks_listen_verifies_the_fake_with_the_secret_it_printed(
+    fake_from_a_shell: dict[str, str],
+) -> None:
+    secret = fake_from_a_shell["webhook secret"]
+    assert secret == FAKE_WEBHOOK_SECRET
+    port = _free_port()
+    result: list[Any] = []
+    listen = ["callbacks", "listen", "--port", str(port), "--secret", secret, "--count", "1"]
+    thread = threading.Thread(
+        target=lambda: result.append(CliRunner().invoke(cli, listen)), daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while True:  # until the listener is up
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "kling callbacks listen did not start"
+            time.sleep(0.05)
+    with Kling(fake_from_a_shell["key"], base_url=fake_from_a_shell["haoee fake gateway"]) as k:
+        task = k.text2video.create(
+            prompt="A red fox in fresh snow", callback_url=f"http://127.0.0.1:{port}/"
+        )
+    thread.join(20)
+    [outcome] = result
+    assert outcome.exit_code == 0, outcome.output
+    [printed] = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert printed["task_id"] == task.task_id  # verified with the printed secret, then shown
