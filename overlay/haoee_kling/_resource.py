@@ -17,6 +17,7 @@ import functools
 import logging
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -67,17 +68,59 @@ def kind_operations() -> dict[str, dict[str, str]]:
     return table
 
 
-def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
+def _started(clock: Clock) -> float | None:
+    """When a request left, for its latency in the debug log; None when the log is off (one
+    clock read fewer per call)."""
+    return clock.monotonic() if _log.isEnabledFor(logging.DEBUG) else None
+
+
+def _logged(
+    call: Call, request: dict[str, Any], outcome: str, started: float | None, clock: Clock
+) -> None:
+    """One debug record per attempt: method, path (never the query: signed links and
+    parameters stay out), outcome, latency, attempt and request id. The redacting filter on
+    the logger still masks any secret."""
+    if started is None:
+        return
+    path = urlsplit(str(request["url"])).path
+    millis = (clock.monotonic() - started) * 1000
+    _log.debug(
+        "%s %s -> %s in %.0f ms (%s, attempt %d)",
+        request["method"].upper(),
+        path,
+        outcome,
+        millis,
+        call.operation_id,
+        call.attempt,
+    )
+
+
+def _finish(
+    call: Call,
+    request: dict[str, Any],
+    response: httpx.Response,
+    clock: Clock,
+    started: float | None,
+) -> Reply:
     status = int(response.status_code)
     try:
         reply = translate_response(status, response.headers, response.content, now=clock.wall)
     except KlingError as error:
         request_id = getattr(error, "request_id", None)
-        _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, request_id)
+        _logged(call, request, f"HTTP {status}, request_id {request_id}", started, clock)
         raise
-    if _log.isEnabledFor(logging.DEBUG):  # one call fewer than `debug` when it is off
-        _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, reply.request_id)
+    if started is not None:
+        _logged(call, request, f"HTTP {status}, request_id {reply.request_id}", started, clock)
     return reply
+
+
+def _failed(
+    call: Call, request: dict[str, Any], exc: Exception, started: float | None, clock: Clock
+) -> KlingError:
+    """The error of a request that got no answer, logged like an answer."""
+    error = map_transport_error(exc)
+    _logged(call, request, type(error).__name__, started, clock)
+    return error
 
 
 class _Sender:
@@ -128,11 +171,12 @@ class SyncSender(_Sender):
     def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
         request = self._prepare(call)
+        started = _started(self._clock)
         try:
             response = self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise map_transport_error(exc) from exc
-        return _finish(call, response, self._clock)
+            raise _failed(call, request, exc, started, self._clock) from exc
+        return _finish(call, request, response, self._clock, started)
 
 
 class AsyncSender(_Sender):
@@ -141,8 +185,9 @@ class AsyncSender(_Sender):
     async def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
         request = self._prepare(call)
+        started = _started(self._clock)
         try:
             response = await self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise map_transport_error(exc) from exc
-        return _finish(call, response, self._clock)
+            raise _failed(call, request, exc, started, self._clock) from exc
+        return _finish(call, request, response, self._clock, started)

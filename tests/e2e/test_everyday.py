@@ -8,6 +8,8 @@ the environment, debug logs, one spelling of each kind.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +31,7 @@ from haoee_kling.testing import (
     LinkedClock,
     RunningServer,
     link_default_clock,
+    parse_fault,
 )
 
 # ---------------------------------------------------------------- consumer fixtures (item 5)
@@ -133,3 +136,26 @@ def test_callbacks_listen_verifies_the_fake_with_the_secret_it_printed(
     assert outcome.exit_code == 0, outcome.output
     [printed] = [json.loads(line) for line in outcome.stdout.splitlines()]
     assert printed["task_id"] == task.task_id  # verified with the printed secret, then shown
+
+
+# ------------------------------------------------------------------------ debug logs (item 9)
+
+
+def test_debug_records_say_method_path_status_latency_attempt_and_request_id(
+    fake_kling: Kling, fake_gateway: FakeGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_gateway.faults.add(parse_fault("status:status=503,count=1,match=listText2Video"))
+    caplog.set_level(logging.DEBUG, logger="haoee_kling")
+    fake_kling.text2video.list(page_num=2, page_size=5)
+    sent = [r.getMessage() for r in caplog.records if " ms (" in r.getMessage()]
+    assert len(sent) == 2, sent
+    first, second = sent
+    assert first.startswith("GET /kling/v1/videos/text2video -> HTTP 503, request_id ")
+    assert first.endswith("(listText2Video, attempt 1)")
+    assert re.fullmatch(
+        r"GET /kling/v1/videos/text2video -> HTTP 200, request_id \S+ in \d+ ms "
+        r"\(listText2Video, attempt 2\)",
+        second,
+    ), second
+    assert "request_id None" not in second
+    assert not [m for m in sent if "pageNum" in m or "?" in m or DEMO_KEY in m]
