@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from ._auth import BearerAuth, JwtAuth
 from ._clock import Clock
 from ._engine import Call
 from ._errors import KlingError
+from ._proxies import proxy_for
 from ._spec import operations
 from ._translate import Reply, map_transport_error, translate_response
 
@@ -115,11 +117,17 @@ def _finish(
 
 
 def _failed(
-    call: Call, request: dict[str, Any], exc: Exception, started: float | None, clock: Clock
+    call: Call,
+    request: dict[str, Any],
+    exc: Exception,
+    started: float | None,
+    sender: _Sender,
 ) -> KlingError:
-    """The error of a request that got no answer, logged like an answer."""
-    error = map_transport_error(exc)
-    _logged(call, request, type(error).__name__, started, clock)
+    """The error of a request that got no answer (naming the proxy it went through), logged
+    like an answer."""
+    proxy = proxy_for(str(request["url"]), os.environ) if sender.env_proxies else None
+    error = map_transport_error(exc, proxy)
+    _logged(call, request, type(error).__name__, started, sender._clock)
     return error
 
 
@@ -131,10 +139,19 @@ class _Sender:
         base_url: the gateway base URL; every request is sent to an absolute URL under it.
         auth: the credentials, passed with each request rather than set on `http`.
         clock: wall time for Retry-After dates.
+        env_proxies: whether `http` takes its proxies from the environment (errors name them).
     """
 
-    def __init__(self, http: Any, base_url: str, auth: BearerAuth | JwtAuth, clock: Clock) -> None:
+    def __init__(
+        self,
+        http: Any,
+        base_url: str,
+        auth: BearerAuth | JwtAuth,
+        clock: Clock,
+        env_proxies: bool = False,
+    ) -> None:
         self._http, self._base_url, self._auth, self._clock = http, base_url, auth, clock
+        self.env_proxies = env_proxies
         # A fixed key's header is the same on every request: made once. A JWT is re-signed
         # before it expires, so it is asked for each time.
         self._authorization = auth.header() if isinstance(auth, BearerAuth) else None
@@ -175,7 +192,7 @@ class SyncSender(_Sender):
         try:
             response = self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise _failed(call, request, exc, started, self._clock) from exc
+            raise _failed(call, request, exc, started, self) from exc
         return _finish(call, request, response, self._clock, started)
 
 
@@ -189,5 +206,5 @@ class AsyncSender(_Sender):
         try:
             response = await self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise _failed(call, request, exc, started, self._clock) from exc
+            raise _failed(call, request, exc, started, self) from exc
         return _finish(call, request, response, self._clock, started)

@@ -32,6 +32,7 @@ from haoee_kling.testing import (
     RunningServer,
     link_default_clock,
     parse_fault,
+    serve_in_thread,
 )
 
 # ---------------------------------------------------------------- consumer fixtures (item 5)
@@ -159,3 +160,81 @@ def test_debug_records_say_method_path_status_latency_attempt_and_request_id(
     ), second
     assert "request_id None" not in second
     assert not [m for m in sent if "pageNum" in m or "?" in m or DEMO_KEY in m]
+
+
+# --------------------------------------------------------------------- configuration (item 8)
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[RunningServer, LinkedClock]]:
+    """A fake on loopback, and the linked clock every default client sleeps on meanwhile."""
+    gateway = FakeGateway()
+    server = serve_in_thread(gateway)
+    try:
+        with link_default_clock(gateway) as clock:
+            yield server, clock
+    finally:
+        server.stop()
+
+
+def _env(server: RunningServer, **more: str) -> dict[str, str]:
+    return {"HAOEE_BASE_URL": server.base_url, "HAOEE_API_KEY": DEMO_KEY, **more}
+
+
+def test_the_poll_interval_option_sets_the_waits_schedule(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, clock = served
+    command = ["--poll-interval", "2", "text2video", "--prompt", "A red fox", "--wait"]
+    result = CliRunner().invoke(cli, command, env=_env(server))
+    assert result.exit_code == 0, result.output
+    polls = [s for s in clock.sleeps if s > 0]
+    assert polls and all(1.5 <= s <= 2.5 for s in polls), polls  # 2 s, with jitter
+
+
+def test_a_wait_deadline_from_the_environment_ends_the_wait(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, clock = served
+    command = ["text2video", "--prompt", "A red fox", "--wait"]
+    result = CliRunner().invoke(cli, command, env=_env(server, HAOEE_WAIT_TIMEOUT="30"))
+    assert result.exit_code == 5, result.output  # a video takes minutes: 30 s is not enough
+    assert sum(clock.sleeps) <= 30
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ({"HAOEE_TIMEOUT": "nan"}, "HAOEE_TIMEOUT: must be a finite number of seconds above 0"),
+        ({"HAOEE_MAX_RETRIES": "-1"}, "HAOEE_MAX_RETRIES: must be a whole number >= 0"),
+        ({"--request-timeout": "inf"}, "--request-timeout: must be a finite number of seconds"),
+        ({"--wait-timeout": "soon"}, "--wait-timeout: must be a number of seconds or 'none'"),
+    ],
+)
+def test_a_bad_setting_is_named_before_anything_is_sent(
+    served: tuple[RunningServer, LinkedClock], where: dict[str, str], says: str
+) -> None:
+    server, _ = served
+    options = [part for item in where.items() if item[0].startswith("--") for part in item]
+    env = {k: v for k, v in where.items() if not k.startswith("--")}
+    command = [*options, "text2video", "--prompt", "A red fox", "--wait"]
+    result = CliRunner().invoke(cli, command, env=_env(server, **env))
+    assert result.exit_code == 3, result.output
+    assert says in result.stderr
+    assert server.gateway.tasks() == []  # nothing billed
+
+
+def test_a_dead_proxy_is_named_without_its_credentials(
+    fake_gateway_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = f"http://someone:pr0xy-pass@127.0.0.1:{_free_port()}"
+    for variable in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    command = ["--max-retries", "0", "status", "text2video", "123"]
+    result = CliRunner().invoke(
+        cli, command, env={**_env(fake_gateway_server), "HTTP_PROXY": dead}
+    )
+    assert result.exit_code == 3, result.output
+    assert "through the proxy http://[REDACTED]@127.0.0.1:" in result.stderr
+    assert "from HTTP_PROXY" in result.stderr
+    assert "pr0xy-pass" not in result.output
