@@ -18,6 +18,7 @@ from ._core import Core
 from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
 from ._instant import send
+from ._kind_names import user_kind
 from ._push import pushed, with_safety_net
 from ._reading import build_model, read_items, read_model
 from ._resource import kind_operations
@@ -247,7 +248,7 @@ class KindPlans:
         return (
             yield from _tasks(
                 request_plan(call, self.core.config.retry, self.core.clock),
-                what=f"{self.kind} tasks",
+                what=f"{user_kind(self.kind)} tasks",
             )
         )
 

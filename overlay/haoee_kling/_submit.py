@@ -30,6 +30,7 @@ from ._errors import (
     ServerError,
     UnexpectedResponseError,
 )
+from ._kind_names import user_kind
 from ._polling import SubmitProgress
 from ._reading import read_items, read_one
 from ._retries import RetryPolicy, provably_not_started, request_plan, retry_delay
@@ -229,7 +230,10 @@ def create_plan(
         try:
             reply = yield create
             task = read_one(
-                "Task", reply.data, what=f"the new {kind} task", request_id=reply.request_id
+                "Task",
+                reply.data,
+                what=f"the new {user_kind(kind)} task",
+                request_id=reply.request_id,
             )
             break
         except KlingError as error:

@@ -9,6 +9,7 @@ from ._config import NOT_GIVEN
 from ._core import Core
 from ._cost import total_cost
 from ._engine import Plan
+from ._kind_names import spec_kind
 from ._namespaces import Callback, KindPlans, to_task
 from ._push import pushed, with_safety_net
 from ._results import WaitManyResult
@@ -28,12 +29,12 @@ class TasksPlans:
         self.kinds = dict(kinds)
 
     def _kind(self, kind: str) -> KindPlans:
-        try:
-            return self.kinds[kind]
-        except KeyError:
-            raise ValueError(
-                f"unknown task kind {kind!r}; known: {', '.join(sorted(self.kinds))}"
-            ) from None
+        """The plans of a kind named in any spelling ("text-to-audio", "text_to_audio").
+
+        Raises:
+            UnknownKindError: (a ValueError) not a kind; the message has "did you mean".
+        """
+        return self.kinds[spec_kind(kind)]
 
     def get(self, kind: str, task_id: str) -> Plan[Task]:
         """Read one task of a kind ("text2video", ...)."""

@@ -189,7 +189,8 @@ def test_the_poll_interval_option_sets_the_waits_schedule(
     result = CliRunner().invoke(cli, command, env=_env(server))
     assert result.exit_code == 0, result.output
     polls = [s for s in clock.sleeps if s > 0]
-    assert polls and all(1.5 <= s <= 2.5 for s in polls), polls  # 2 s, with jitter
+    assert polls
+    assert all(1.5 <= s <= 2.5 for s in polls), polls  # 2 s, with jitter
 
 
 def test_a_wait_deadline_from_the_environment_ends_the_wait(
@@ -231,9 +232,7 @@ def test_a_dead_proxy_is_named_without_its_credentials(
     for variable in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(variable, raising=False)
     command = ["--max-retries", "0", "status", "text2video", "123"]
-    result = CliRunner().invoke(
-        cli, command, env={**_env(fake_gateway_server), "HTTP_PROXY": dead}
-    )
+    result = CliRunner().invoke(cli, command, env={**_env(fake_gateway_server), "HTTP_PROXY": dead})
     assert result.exit_code == 3, result.output
     assert "through the proxy http://[REDACTED]@127.0.0.1:" in result.stderr
     assert "from HTTP_PROXY" in result.stderr
