@@ -17,22 +17,41 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
-from haoee_kling import AsyncKling, Kling, SystemClock
+from haoee_kling import (
+    AsyncKling,
+    InvalidRequestError,
+    Kling,
+    SystemClock,
+    WaitTimeoutError,
+)
+from haoee_kling._listing import served_kinds
 from haoee_kling.cli import cli
 from haoee_kling.testing import (
     DEMO_KEY,
+    FAIL_MARKER,
     FAKE_WEBHOOK_SECRET,
     FakeGateway,
     LinkedClock,
     RunningServer,
     link_default_clock,
     parse_fault,
+    sample_image_path,
     serve_in_thread,
+)
+
+SAMPLE = str(sample_image_path())
+RATIOS = (
+    "up_expansion_ratio",
+    "down_expansion_ratio",
+    "left_expansion_ratio",
+    "right_expansion_ratio",
 )
 
 # ---------------------------------------------------------------- consumer fixtures (item 5)
@@ -135,8 +154,10 @@ def test_callbacks_listen_verifies_the_fake_with_the_secret_it_printed(
     thread.join(20)
     [outcome] = result
     assert outcome.exit_code == 0, outcome.output
-    [printed] = [json.loads(line) for line in outcome.stdout.splitlines()]
-    assert printed["task_id"] == task.task_id  # verified with the printed secret, then shown
+    # At 1000x, more states may arrive before the listener stops: each is this task's.
+    printed = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert printed  # verified with the printed secret, then shown
+    assert {state["task_id"] for state in printed} == {task.task_id}
 
 
 # ------------------------------------------------------------------------ debug logs (item 9)
@@ -237,3 +258,192 @@ def test_a_dead_proxy_is_named_without_its_credentials(
     assert "through the proxy http://[REDACTED]@127.0.0.1:" in result.stderr
     assert "from HTTP_PROXY" in result.stderr
     assert "pr0xy-pass" not in result.output
+
+
+# ---------------------------------------------------------------- tasks across kinds (item 7)
+
+
+def _made(kling: Kling, gateway: FakeGateway) -> dict[str, str]:
+    """Five tasks of three kinds, ten fake seconds apart; name -> task id."""
+    made = {}
+    jobs: list[tuple[str, str, dict[str, Any]]] = [
+        ("fox", "text2video", {"prompt": "A red fox"}),
+        ("rain", "text_to_audio", {"prompt": "Rain", "duration": 5}),
+        ("cat", "text2video", {"prompt": f"{FAIL_MARKER} A cat"}),
+        ("sea", "image_expand", {"image": SAMPLE, **dict.fromkeys(RATIOS, 0.2)}),
+        ("owl", "text2video", {"prompt": "An owl"}),
+    ]
+    for name, kind, fields in jobs:
+        made[name] = getattr(kling, kind).create(**fields).task_id
+        gateway.advance(10)
+    gateway.advance(3600)  # every task has finished
+    return made
+
+
+def test_tasks_list_merges_every_kind_newest_first_naming_each_kind(
+    fake_kling: Kling, fake_gateway: FakeGateway
+) -> None:
+    made = _made(fake_kling, fake_gateway)
+    listed = list(fake_kling.tasks.list(page_size=1))  # one task a page: paging is automatic
+    assert [t.task_id for t in listed] == [made[n] for n in ("owl", "sea", "cat", "rain", "fox")]
+    assert [t.kind for t in listed] == [
+        "text2video",
+        "image-expand",
+        "text2video",
+        "text-to-audio",
+        "text2video",
+    ]
+    assert listed[1].to_dict()["kind"] == "image-expand"
+
+
+def test_tasks_list_filters_by_kind_status_and_time_and_stops_at_the_limit(
+    fake_kling: Kling, fake_gateway: FakeGateway
+) -> None:
+    made = _made(fake_kling, fake_gateway)
+    created = {t.task_id: t.created_at for t in fake_kling.tasks.list()}
+
+    def ids(**filters: Any) -> list[str]:
+        return [t.task_id for t in fake_kling.tasks.list(page_size=2, **filters)]
+
+    assert ids(kinds=["text-to-audio", "image_expand"]) == [made["sea"], made["rain"]]
+    assert ids(status="failed") == [made["cat"]]
+    assert ids(status=["succeed"], kinds="text2video") == [made["owl"], made["fox"]]
+    assert ids(since=created[made["cat"]]) == [made["owl"], made["sea"], made["cat"]]
+    assert ids(until=created[made["cat"]]) == [made["rain"], made["fox"]]
+    assert ids(limit=2) == [made["owl"], made["sea"]]
+
+
+def test_tasks_list_refuses_bad_filters_before_sending(fake_kling: Kling) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        list(fake_kling.tasks.list(kinds="Text2Video", status="success", limit=0, since=-1))
+    assert [p.message for p in caught.value.problems] == [
+        "kinds: 'Text2Video' is not a task kind; did you mean 'text2video'?",
+        "status: 'success' is not one; did you mean 'succeed'?",
+        "limit: must be 1 or more (got 0)",
+        "since: must be Unix milliseconds or a datetime (got -1)",
+    ]
+
+
+async def test_async_tasks_list_is_an_async_iterator_of_the_same_tasks(
+    fake_async_kling: AsyncKling, fake_gateway: FakeGateway
+) -> None:
+    created = await fake_async_kling.text2video.create(prompt="A red fox")
+    listed = [task async for task in fake_async_kling.tasks.list(kinds="text2video")]
+    assert [(t.task_id, t.kind) for t in listed] == [(created.task_id, "text2video")]
+
+
+def test_haoee_lists_no_official_only_kind_unless_named() -> None:
+    kinds = served_kinds(["text2video", "omni_image", "custom_voice"], "haoee")
+    assert kinds == ["text2video"]
+    assert served_kinds(["text2video", "omni_image"], "kling") == ["text2video", "omni_image"]
+
+
+def test_kling_list_without_a_kind_shows_every_kind_with_its_name(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, _ = served
+    with Kling(DEMO_KEY, base_url=server.base_url) as kling:
+        made = _made(kling, server.gateway)
+    result = CliRunner().invoke(cli, ["list", "--limit", "3"], env=_env(server))
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.splitlines()
+    assert header.split()[:5] == ["TASK", "ID", "KIND", "STATUS", "CREATED"]
+    assert [row.split()[:3] for row in rows] == [
+        [made["owl"], "text2video", "succeed"],
+        [made["sea"], "image-expand", "succeed"],
+        [made["cat"], "text2video", "failed"],
+    ]
+    as_json = CliRunner().invoke(
+        cli, ["--json", "list", "--status", "succeed", "--since", "0"], env=_env(server)
+    )
+    assert as_json.exit_code == 0, as_json.output
+    document = json.loads(as_json.stdout)
+    assert [(t["task_id"], t["kind"]) for t in document] == [
+        (made["owl"], "text2video"),
+        (made["sea"], "image-expand"),
+        (made["rain"], "text-to-audio"),
+        (made["fox"], "text2video"),
+    ]
+
+
+def test_kling_list_pages_one_kind_by_page_num_and_by_its_old_name(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, _ = served
+    with Kling(DEMO_KEY, base_url=server.base_url) as kling:
+        made = _made(kling, server.gateway)
+    for flag in ("--page-num", "--page"):
+        command = ["--json", "list", "text2video", flag, "2", "--page-size", "1"]
+        result = CliRunner().invoke(cli, command, env=_env(server))
+        assert result.exit_code == 0, result.output
+        assert [(t["task_id"], t["kind"]) for t in json.loads(result.stdout)] == [
+            (made["cat"], "text2video")
+        ]
+    mixed = CliRunner().invoke(cli, ["list", "--page-num", "2"], env=_env(server))
+    assert mixed.exit_code == 2
+    assert "--page-num shows one page of one KIND's list" in mixed.stderr
+
+
+# ------------------------------------------------------------- one spelling of kinds (item 10)
+
+
+def test_every_spelling_of_a_kind_is_accepted_and_one_is_shown(
+    fake_kling: Kling, fake_gateway: FakeGateway
+) -> None:
+    task = fake_kling.text_to_audio.create(prompt="Rain", duration=5)
+    for spelling in ("text-to-audio", "text_to_audio"):
+        assert fake_kling.tasks.get(spelling, task.task_id).task_id == task.task_id
+    with pytest.raises(ValueError, match="did you mean 'text-to-audio'"):
+        fake_kling.tasks.get("Text-To-Audio", task.task_id)
+    with pytest.raises(WaitTimeoutError, match=f"^text-to-audio task {task.task_id} not "):
+        fake_kling.tasks.wait("text_to_audio", task.task_id, timeout=1)
+    element = fake_kling.elements
+    assert element.kind == "advanced_custom_element"  # the spec's name stays in the code
+
+
+def test_the_cli_accepts_every_spelling_and_suggests_for_a_near_miss(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, _ = served
+    for spelling in ("elements", "advanced_custom_element", "advanced-custom-element"):
+        result = CliRunner().invoke(cli, ["list", spelling], env=_env(server))
+        assert result.exit_code == 0, result.output
+    wrong = CliRunner().invoke(cli, ["status", "Text2Video", "123"], env=_env(server))
+    assert wrong.exit_code == 2
+    assert "unknown task kind 'Text2Video'; did you mean 'text2video'?" in wrong.stderr
+
+
+def test_the_manifest_and_the_fakes_task_list_show_the_kind_as_typed_in_commands(
+    served: tuple[RunningServer, LinkedClock], tmp_path: Path
+) -> None:
+    server, _ = served
+    jobs = tmp_path / "jobs.jsonl"
+    job = {"kind": "text_to_audio", "id": "rain", "prompt": "Rain", "duration": 5}
+    jobs.write_text(json.dumps(job) + "\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["batch", "run", str(jobs), "--out", str(out)], env=_env(server)
+    )
+    assert result.exit_code == 0, result.output
+    [line] = (out / "manifest.jsonl").read_text().splitlines()
+    assert json.loads(line)["kind"] == "text-to-audio"
+    control = httpx.get(
+        server.base_url.removesuffix("/kling") + "/_fake/tasks",
+        headers={"Authorization": f"Bearer {DEMO_KEY}"},
+    )
+    assert [t["kind"] for t in control.json()] == ["text-to-audio"]
+
+
+def test_a_misspelt_kind_in_a_jobs_file_gets_did_you_mean(
+    served: tuple[RunningServer, LinkedClock], tmp_path: Path
+) -> None:
+    server, _ = served
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"kind": "Text2Video", "prompt": "A fox"}) + "\n")
+    command = ["batch", "run", str(jobs), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, command, env=_env(server))
+    assert result.exit_code == 2, result.output
+    assert "kind: must be a task kind; got 'Text2Video'; did you mean 'text2video'?" in (
+        result.output
+    )
+    assert server.gateway.tasks() == []

@@ -9,7 +9,6 @@ and parameters are checked against the spec's limits here, before anything is se
 from __future__ import annotations
 
 import functools
-import re
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -19,10 +18,9 @@ import click
 
 from .._errors import APIConnectionError, KlingError, ServerError, UnexpectedResponseError
 from .._polling import SubmitProgress
-from .._spec import resolve
 from .._submit import new_external_task_id
 from ._failures import WaitInterruptedError
-from ._kinds import KINDS, KindType, create_operation, get_operation, list_operation
+from ._kinds import KINDS, KindType, create_operation, get_operation
 from ._kinds import namespace_name as _namespace_name
 from ._lookup import find_by_external_id
 from ._models import models_help
@@ -33,12 +31,6 @@ from ._render import Output
 __all__ = ["KINDS", "add_commands", "guard", "save_files"]
 
 _KIND = KindType()
-# The list's query parameters keep the short flags they always had; any other takes its name.
-_QUERY_FLAGS = {"pageNum": "--page", "pageSize": "--page-size"}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def _resume(kind: str, task_id: str, out_dir: Path | None) -> str:
@@ -270,47 +262,6 @@ def wait(
     _wait_and_save(click.get_current_context(), kind, found, out, timeout)
 
 
-def _query_options() -> dict[str, click.Option]:
-    """The list command's options, one per query parameter of the spec's list operations."""
-    options: dict[str, click.Option] = {}
-    for param in list_operation(next(iter(KINDS))).parameters:
-        if param["in"] != "query":
-            continue
-        schema = resolve(param.get("schema", {}))
-        limits = f" ({schema['minimum']}-{schema['maximum']})" if "maximum" in schema else ""
-        flag = _QUERY_FLAGS.get(param["name"], "--" + _snake(param["name"]).replace("_", "-"))
-        options[param["name"]] = click.Option(
-            [flag, _snake(param["name"])],
-            type=click.INT if schema.get("type") == "integer" else click.STRING,
-            default=schema.get("default"),
-            show_default=True,
-            help=" ".join(str(param.get("description", "")).split()).rstrip(".") + limits + ".",
-        )
-    return options
-
-
-_QUERY = _query_options()
-
-
-@guard
-def _list(kind: str, **values: Any) -> None:
-    ctx = click.get_current_context()
-    output: Output = ctx.obj.output
-    output.option_names = {name: option.opts[0] for name, option in _QUERY.items()}
-    query = {name: values[_snake(name)] for name in _QUERY}
-    check_parameters(list_operation(kind).operation_id, {"query": query})
-    namespace = getattr(ctx.obj.client(), _namespace_name(kind))
-    output.document(namespace.list(**{_snake(name): value for name, value in query.items()}))
-
-
-list_tasks = click.Command(
-    "list",
-    callback=_list,
-    params=[click.Argument(["kind"], type=_KIND), *_QUERY.values()],
-    help="List tasks of one kind, newest first.",
-)
-
-
 @click.command("download")
 @click.argument("kind", type=_KIND)
 @click.argument("task_id", required=False)
@@ -342,5 +293,7 @@ def add_commands(group: click.Group) -> None:
     """Register every command on the `kling` group."""
     for name, (namespace, _spec_kind) in KINDS.items():
         group.add_command(_create_command(name, namespace))
+    from ._listing import list_tasks  # it builds on `guard`, defined here
+
     for command in (identify_face, status, wait, list_tasks, download):
         group.add_command(command)
