@@ -447,3 +447,61 @@ def test_a_misspelt_kind_in_a_jobs_file_gets_did_you_mean(
         result.output
     )
     assert server.gateway.tasks() == []
+
+
+# ---------------------------------------------------------------- a CLI wait by push (item 10)
+
+
+def test_a_wait_via_callbacks_ends_when_the_callback_arrives(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, clock = served
+    url = f"http://127.0.0.1:{_free_port()}/kling-callback"
+    command = ["--json", "text2video", "--prompt", "A red fox", "--via-callbacks", url]
+    env = _env(server, KLING_WEBHOOK_SECRET=FAKE_WEBHOOK_SECRET)
+    result = CliRunner().invoke(cli, command, env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["task_status"] == "succeed"
+    [task] = server.gateway.tasks()
+    deliveries = server.gateway.callbacks.deliveries
+    assert deliveries
+    assert {d.status_code for d in deliveries} == {200}  # verified by the receiver
+    # Polling alone would see the end up to 9.5 s late; the push ends the wait at once.
+    assert server.gateway.clock.now() - task.timeline.finished < 1.0
+    assert clock.sleeps
+
+
+def test_a_wait_via_callbacks_on_a_busy_port_bills_nothing(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, _ = served
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        url = f"http://127.0.0.1:{busy.getsockname()[1]}/"
+        command = ["text2video", "--prompt", "A red fox", "--via-callbacks", url]
+        result = CliRunner().invoke(cli, command, env=_env(server))
+    assert result.exit_code == 3, result.output
+    assert "--via-callbacks: cannot receive callbacks on 127.0.0.1:" in result.stderr
+    assert server.gateway.tasks() == []
+    bad = CliRunner().invoke(
+        cli, ["text2video", "--prompt", "x", "--via-callbacks", "ftp://x"], env=_env(server)
+    )
+    assert bad.exit_code == 2
+    assert "must be an http(s) URL with a host (got 'ftp://x')" in bad.stderr
+
+
+def test_kling_wait_via_callbacks_resumes_a_task_created_with_that_url(
+    served: tuple[RunningServer, LinkedClock],
+) -> None:
+    server, _ = served
+    url = f"http://127.0.0.1:{_free_port()}/"
+    create = ["text2video", "--prompt", "A red fox", "--callback-url", url]
+    created = CliRunner().invoke(cli, ["--json", *create], env=_env(server))
+    assert created.exit_code == 0, created.output
+    task_id = json.loads(created.stdout)["task_id"]
+    waited = CliRunner().invoke(
+        cli, ["wait", "text2video", task_id, "--via-callbacks", url], env=_env(server)
+    )
+    assert waited.exit_code == 0, waited.output
+    [task] = server.gateway.tasks()
+    assert server.gateway.clock.now() - task.timeline.finished < 1.0
+    assert {d.status_code for d in server.gateway.callbacks.deliveries} == {200}

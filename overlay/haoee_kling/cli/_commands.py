@@ -26,6 +26,7 @@ from ._lookup import find_by_external_id
 from ._models import models_help
 from ._names import check_parameters
 from ._options import body_from_options, field_options
+from ._push import PUSH_OPTIONS, callback_receiver
 from ._render import Output
 
 __all__ = ["KINDS", "add_commands", "guard", "save_files"]
@@ -39,9 +40,15 @@ def _resume(kind: str, task_id: str, out_dir: Path | None) -> str:
 
 
 def _wait_and_save(
-    ctx: click.Context, kind: str, task_id: str, out_dir: Path | None, timeout: float | None
+    ctx: click.Context,
+    kind: str,
+    task_id: str,
+    out_dir: Path | None,
+    timeout: float | None,
+    via: Any = None,
 ) -> None:
-    """Wait for a task with a live status line, then download its files when asked."""
+    """Wait for a task with a live status line (by push `via` a receiver, when given), then
+    download its files when asked."""
     state = ctx.obj
     output: Output = state.output
     client = state.client()
@@ -51,6 +58,8 @@ def _wait_and_save(
             kwargs: dict[str, Any] = {"on_progress": on_progress}
             if timeout is not None:
                 kwargs["timeout"] = timeout
+            if via is not None:
+                kwargs["via"] = via
             task = namespace.wait(task_id, **kwargs)
     except KeyboardInterrupt:
         ctx.exit(
@@ -114,13 +123,24 @@ def _create_command(name: str, namespace: str) -> click.Command:
     summary = operation.raw.get("summary", name)
 
     @guard
-    def run(wait: bool, out: Path | None, timeout: float | None, **values: Any) -> None:
+    def run(
+        wait: bool,
+        out: Path | None,
+        timeout: float | None,
+        via_callbacks: str | None,
+        callback_port: int | None,
+        **values: Any,
+    ) -> None:
         ctx = click.get_current_context()
         state = ctx.obj
         output: Output = state.output
         output.option_names = {opt.field: opt.param.opts[0] for opt in options}
         body = body_from_options(options, values)
         client = state.client()
+        # Listening before the create is sent: a busy port or a missing extra costs nothing.
+        receiver = ctx.with_resource(callback_receiver(via_callbacks, callback_port))
+        if receiver is not None:
+            body["callback_url"] = _push_url(ctx, body.get("callback_url"), receiver.url)
         created: list[str] = []
 
         def submitted(task: Any) -> None:
@@ -146,10 +166,10 @@ def _create_command(name: str, namespace: str) -> click.Command:
                 lookup = ["kling", "status", name, "--external-id", exc.external_task_id]
                 ctx.exit(output.error(exc, resume=shlex.join(lookup), label="look it up with"))
             raise
-        if not (wait or out is not None):
+        if not (wait or out is not None or receiver is not None):
             output.document(task)
             return
-        _wait_and_save(ctx, name, task.task_id, out, timeout)
+        _wait_and_save(ctx, name, task.task_id, out, timeout, via=receiver)
 
     params: list[click.Parameter] = [opt.param for opt in options]
     params += [
@@ -166,6 +186,7 @@ def _create_command(name: str, namespace: str) -> click.Command:
             type=float,
             help="Give up waiting after this many seconds (default: the model's, 900 for most).",
         ),
+        *PUSH_OPTIONS,
     ]
     return click.Command(
         name,
@@ -174,6 +195,16 @@ def _create_command(name: str, namespace: str) -> click.Command:
         help=f"{summary}. Prints the task id at once unless --wait or --out.\n\n"
         + models_help(operation.kind),
     )
+
+
+def _push_url(ctx: click.Context, given: Any, url: str) -> str:
+    """The create's `callback_url` with `--via-callbacks URL`: URL (a different
+    `--callback-url` is refused: the callbacks would not reach the receiver)."""
+    if given and given != url:
+        raise click.UsageError(
+            "--callback-url and --via-callbacks name different URLs; give one", ctx
+        )
+    return url
 
 
 def _interrupted_create(
@@ -228,6 +259,14 @@ _EXTERNAL_ID = click.option(
     help="Find the task by the external_task_id its create carried, instead of TASK_ID.",
 )
 _OUT_HELP = "Download the results into DIR."
+
+
+def _push_options(command: Any) -> Any:
+    """Add `--via-callbacks` and `--callback-port` to a decorated command."""
+    command.__click_params__ = [*getattr(command, "__click_params__", []), *PUSH_OPTIONS]
+    return command
+
+
 _TIMEOUT_HELP = "Give up waiting after this many seconds (default 900)."
 
 
@@ -249,6 +288,7 @@ def status(kind: str, task_id: str | None, external_id: str | None) -> None:
 @_EXTERNAL_ID
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
 @click.option("--timeout", type=float, help=_TIMEOUT_HELP)
+@_push_options
 @guard
 def wait(
     kind: str,
@@ -256,10 +296,15 @@ def wait(
     external_id: str | None,
     out: Path | None,
     timeout: float | None,
+    via_callbacks: str | None,
+    callback_port: int | None,
 ) -> None:
-    """Wait for a task (again, e.g. after Ctrl-C), then optionally download its results."""
+    """Wait for a task (again, e.g. after Ctrl-C), then optionally download its results.
+    With --via-callbacks, the callbacks must go to the URL its create was given."""
+    ctx = click.get_current_context()
     found = _find_task(kind, task_id, external_id)
-    _wait_and_save(click.get_current_context(), kind, found, out, timeout)
+    receiver = ctx.with_resource(callback_receiver(via_callbacks, callback_port))
+    _wait_and_save(ctx, kind, found, out, timeout, via=receiver)
 
 
 @click.command("download")
