@@ -12,11 +12,14 @@ import difflib
 import functools
 from collections.abc import Iterable
 
+from ._errors import KlingError
+
 __all__ = ["UnknownKindError", "kind_hint", "kind_names", "spec_kind", "suggest", "user_kind"]
 
 
-class UnknownKindError(ValueError):
-    """A name that is not a task kind; the message has the closest kinds or the list."""
+class UnknownKindError(KlingError, ValueError):
+    """A name that is not a task kind (nothing was sent); the message has the closest kinds
+    or the list. A `ValueError` too, as a bad argument."""
 
 
 @functools.cache
