@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InvalidRequestError, KlingError
-from ._kind_names import UnknownKindError, kind_hint, kind_names, spec_kind
+from ._kind_names import UnknownKindError, kind_hint, kind_names, namespace_of, spec_kind
 
 __all__ = [
     "BatchError",
@@ -166,7 +166,7 @@ def _check(line: int, raw: Any, csv_file: bool) -> tuple[Job | None, list[str]]:
         problems.append("external_task_id: the batch sets it (the ledger keeps one per job)")
     fields = {k: v for k, v in raw.items() if k not in (*_RESERVED, "external_task_id")}
     try:
-        prepare_body(kind_operations()[kind]["create"], fields, call=f"{kind}.create")
+        prepare_body(kind_operations()[kind]["create"], fields, call=f"{namespace_of(kind)}.create")
     except InvalidRequestError as invalid:
         problems += [p.message for p in invalid.problems]
     if problems:

@@ -14,7 +14,15 @@ from collections.abc import Iterable
 
 from ._errors import KlingError
 
-__all__ = ["UnknownKindError", "kind_hint", "kind_names", "spec_kind", "suggest", "user_kind"]
+__all__ = [
+    "UnknownKindError",
+    "kind_hint",
+    "kind_names",
+    "namespace_of",
+    "spec_kind",
+    "suggest",
+    "user_kind",
+]
 
 
 class UnknownKindError(KlingError, ValueError):
@@ -53,6 +61,12 @@ def _shown() -> dict[str, str]:
 def user_kind(kind: str) -> str:
     """The name users see for a kind given in any accepted spelling (unknown names unchanged)."""
     return _shown().get(kind, kind)
+
+
+def namespace_of(kind: str) -> str:
+    """The client's namespace of a kind in any spelling (`elements`, `text_to_audio`): how a
+    create is named in messages (`text_to_audio.create`), as Python code calls it."""
+    return user_kind(kind).replace("-", "_")
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
