@@ -338,12 +338,18 @@ def test_haoee_lists_no_official_only_kind_unless_named() -> None:
     assert served_kinds(["text2video", "omni_image"], "kling") == ["text2video", "omni_image"]
 
 
-def test_kling_list_without_a_kind_shows_every_kind_with_its_name(
-    served: tuple[RunningServer, LinkedClock],
-) -> None:
+@pytest.fixture
+def five_served(served: tuple[RunningServer, LinkedClock]) -> tuple[RunningServer, dict[str, str]]:
+    """The fake on loopback holding the five tasks of `_made`."""
     server, _ = served
     with Kling(DEMO_KEY, base_url=server.base_url) as kling:
-        made = _made(kling, server.gateway)
+        return server, _made(kling, server.gateway)
+
+
+def test_kling_list_without_a_kind_shows_every_kind_with_its_name(
+    five_served: tuple[RunningServer, dict[str, str]],
+) -> None:
+    server, made = five_served
     result = CliRunner().invoke(cli, ["list", "--limit", "3"], env=_env(server))
     assert result.exit_code == 0, result.output
     header, *rows = result.stdout.splitlines()
@@ -367,11 +373,9 @@ def test_kling_list_without_a_kind_shows_every_kind_with_its_name(
 
 
 def test_kling_list_pages_one_kind_by_page_num_and_by_its_old_name(
-    served: tuple[RunningServer, LinkedClock],
+    five_served: tuple[RunningServer, dict[str, str]],
 ) -> None:
-    server, _ = served
-    with Kling(DEMO_KEY, base_url=server.base_url) as kling:
-        made = _made(kling, server.gateway)
+    server, made = five_served
     for flag in ("--page-num", "--page"):
         command = ["--json", "list", "text2video", flag, "2", "--page-size", "1"]
         result = CliRunner().invoke(cli, command, env=_env(server))
