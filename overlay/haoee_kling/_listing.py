@@ -179,12 +179,18 @@ def list_plan(
         next_page[kind] = 1
         pending[kind] = deque()
         yield from _read_page(plans[kind], kind, pending, next_page, page_size)
-    emitted = 0
-    while any(pending.values()):
-        kind = max((k for k in pending if pending[k]), key=lambda k: _created(pending[k][0]))
+    emitted, emptied = 0, None
+    while True:
+        # A kind's next page is read only once its current one is used up and another task
+        # is wanted: stopping at `limit` or `since` costs no request more.
+        if emptied is not None and next_page[emptied]:
+            yield from _read_page(plans[emptied], emptied, pending, next_page, page_size)
+        heads = [k for k in pending if pending[k]]
+        if not heads:
+            break
+        kind = max(heads, key=lambda k: _created(pending[k][0]))
         task = pending[kind].popleft()
-        if not pending[kind] and next_page[kind]:
-            yield from _read_page(plans[kind], kind, pending, next_page, page_size)
+        emptied = None if pending[kind] else kind
         created = _created(task)
         if keep.since is not None and created < keep.since:
             if created >= 0:

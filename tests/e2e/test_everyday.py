@@ -509,3 +509,43 @@ def test_kling_wait_via_callbacks_resumes_a_task_created_with_that_url(
     [task] = server.gateway.tasks()
     assert server.gateway.clock.now() - task.timeline.finished < 1.0
     assert {d.status_code for d in server.gateway.callbacks.deliveries} == {200}
+
+
+class _Counting(httpx.AsyncBaseTransport):
+    """The fake in-process, with the path of every request it was sent."""
+
+    def __init__(self, gateway: FakeGateway) -> None:
+        self.paths: list[str] = []
+        self._inner = httpx.ASGITransport(app=gateway.app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self._inner.handle_async_request(request)
+
+
+async def test_tasks_list_reads_a_page_only_when_another_task_is_wanted() -> None:
+    gateway = FakeGateway()
+    wire = _Counting(gateway)
+    kling = AsyncKling(
+        api_key=gateway.key, base_url=gateway.base_url, clock=LinkedClock(gateway), transport=wire
+    )
+    made: list[tuple[str, dict[str, Any]]] = [
+        ("text2video", {"prompt": "a"}),
+        ("text2video", {"prompt": "b"}),
+        ("text_to_audio", {"prompt": "c", "duration": 5}),
+        ("text2video", {"prompt": "d"}),
+    ]
+    for kind, fields in made:
+        await getattr(kling, kind).create(**fields)
+        gateway.advance(10)
+    wire.paths.clear()
+    kinds = ["text2video", "text-to-audio"]
+    listed = [t async for t in kling.tasks.list(kinds=kinds, limit=2, page_size=1)]
+    assert [t.kind for t in listed] == ["text2video", "text-to-audio"]
+    # A first page of each kind, then text2video's second once its first task was taken; the
+    # limit is reached before text-to-audio's second page is needed.
+    assert wire.paths == [
+        "/kling/v1/videos/text2video",
+        "/kling/v1/audio/text-to-audio",
+        "/kling/v1/videos/text2video",
+    ]
