@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from attrs import define
 
 from haoee_kling_api.models import Task
@@ -233,4 +234,5 @@ def _read_page(
     next_page[kind] = next_page[kind] + 1 if full else 0
 
 
-_FIELDS = tuple(name for name in Task._json_fields)
+# The model's fields its constructor takes (not `additional_properties`, not `request_id`).
+_FIELDS = tuple(field.name for field in attrs.fields(Task) if field.init)

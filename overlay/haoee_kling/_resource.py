@@ -121,13 +121,14 @@ def _failed(
     request: dict[str, Any],
     exc: Exception,
     started: float | None,
-    sender: _Sender,
+    clock: Clock,
+    env_proxies: bool,
 ) -> KlingError:
-    """The error of a request that got no answer (naming the proxy it went through), logged
-    like an answer."""
-    proxy = proxy_for(str(request["url"]), os.environ) if sender.env_proxies else None
+    """The error of a request that got no answer (naming the environment's proxy it went
+    through, when the client takes proxies from there), logged like an answer."""
+    proxy = proxy_for(str(request["url"]), os.environ) if env_proxies else None
     error = map_transport_error(exc, proxy)
-    _logged(call, request, type(error).__name__, started, sender._clock)
+    _logged(call, request, type(error).__name__, started, clock)
     return error
 
 
@@ -192,7 +193,7 @@ class SyncSender(_Sender):
         try:
             response = self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise _failed(call, request, exc, started, self) from exc
+            raise _failed(call, request, exc, started, self._clock, self.env_proxies) from exc
         return _finish(call, request, response, self._clock, started)
 
 
@@ -206,5 +207,5 @@ class AsyncSender(_Sender):
         try:
             response = await self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise _failed(call, request, exc, started, self) from exc
+            raise _failed(call, request, exc, started, self._clock, self.env_proxies) from exc
         return _finish(call, request, response, self._clock, started)
