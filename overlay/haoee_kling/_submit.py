@@ -228,7 +228,8 @@ def create_plan(
     retries, slept, ambiguous, busy = 0, 0.0, False, 0
     while True:
         try:
-            reply = yield create
+            sends = 1 + retries + busy  # the debug log numbers each send of the create
+            reply = yield create if sends == 1 else create._replace(attempt=sends)
             task = read_one(
                 "Task",
                 reply.data,

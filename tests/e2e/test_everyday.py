@@ -549,3 +549,20 @@ async def test_tasks_list_reads_a_page_only_when_another_task_is_wanted() -> Non
         "/kling/v1/audio/text-to-audio",
         "/kling/v1/videos/text2video",
     ]
+
+
+def test_debug_records_number_the_sends_of_a_create(
+    fake_kling: Kling, fake_gateway: FakeGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_gateway.faults.add(
+        parse_fault("status:status=429,code=1302,count=1,match=createText2Video")
+    )
+    caplog.set_level(logging.DEBUG, logger="haoee_kling")
+    fake_kling.text2video.create(prompt="A red fox")
+    sends = [r.getMessage() for r in caplog.records if r.getMessage().startswith("POST ")]
+    assert [m.rsplit("(", 1)[1] for m in sends] == [
+        "createText2Video, attempt 1)",
+        "createText2Video, attempt 2)",
+    ]
+    assert " -> HTTP 429, " in sends[0]
+    assert " -> HTTP 200, " in sends[1]
