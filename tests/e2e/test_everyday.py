@@ -46,6 +46,8 @@ from haoee_kling.testing import (
     serve_in_thread,
 )
 
+pytest_plugins = ["haoee_kling.testing.pytest_plugin"]
+
 SAMPLE = str(sample_image_path())
 RATIOS = (
     "up_expansion_ratio",
