@@ -95,7 +95,10 @@ def _task(
         task_id = str(result["task_id"])
         return to_task(result)
     except KlingError as error:
-        error.attach(task_id=task_id, external_task_id=external_task_id)
+        # Invalid input is found before anything is sent: naming an external_task_id there
+        # would read as "a task may exist".
+        if not isinstance(error, InvalidRequestError):
+            error.attach(task_id=task_id, external_task_id=external_task_id)
         raise
 
 

@@ -568,3 +568,17 @@ def test_debug_records_number_the_sends_of_a_create(
     ]
     assert " -> HTTP 429, " in sends[0]
     assert " -> HTTP 200, " in sends[1]
+
+
+# ------------------------------------------------------------------ nothing sent (item 10)
+
+
+def test_an_invalid_create_names_no_task_and_no_external_id(
+    fake_kling: Kling, fake_gateway: FakeGateway
+) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        fake_kling.text_to_audio.create(prompt="Rain", duration=99)  # at most 10
+    assert caught.value.external_task_id is None
+    assert caught.value.task_id is None
+    assert "external_task_id" not in str(caught.value)
+    assert fake_gateway.tasks() == []
