@@ -41,6 +41,7 @@ __all__ = [
     "create_plan",
     "decide",
     "lookup_plan",
+    "may_have_created",
     "new_external_task_id",
 ]
 
@@ -58,6 +59,15 @@ Found = Literal["absent", "unknown"]
 def new_external_task_id() -> str:
     """A fresh id for a create the caller did not name: `hk-` and 32 hex digits."""
     return f"hk-{uuid.uuid4().hex}"
+
+
+def may_have_created(error: KlingError) -> bool:
+    """Whether a failed create may still have made its task: no answer after the request may
+    have arrived, a server error, or an answer that could not be read. Any other error proves
+    the task does not exist (a refusal, a connection that never opened, invalid input)."""
+    if isinstance(error, APIConnectionError):
+        return error.maybe_sent
+    return isinstance(error, ServerError | UnexpectedResponseError)
 
 
 def decide(error: KlingError, *, after_ambiguous: bool) -> Decision:

@@ -25,9 +25,12 @@ import pytest
 from click.testing import CliRunner
 
 from haoee_kling import (
+    APIConnectionError,
+    APIError,
     AsyncKling,
     InvalidRequestError,
     Kling,
+    ServerError,
     SystemClock,
     WaitTimeoutError,
 )
@@ -582,3 +585,39 @@ def test_an_invalid_create_names_no_task_and_no_external_id(
     assert caught.value.task_id is None
     assert "external_task_id" not in str(caught.value)
     assert fake_gateway.tasks() == []
+
+
+def test_a_create_that_never_arrived_names_no_made_up_external_id() -> None:
+    dead = f"http://127.0.0.1:{_free_port()}/kling"
+    with Kling(DEMO_KEY, base_url=dead, max_retries=0) as kling:
+        with pytest.raises(APIConnectionError) as made_up:
+            kling.text2video.create(prompt="A red fox")
+        with pytest.raises(APIConnectionError) as named:
+            kling.text2video.create(prompt="A red fox", external_task_id="order-1")
+    assert made_up.value.maybe_sent is False
+    assert made_up.value.external_task_id is None
+    assert "external_task_id" not in str(made_up.value)
+    assert named.value.external_task_id == "order-1"  # the caller's own id is theirs to see
+    result = CliRunner().invoke(
+        cli,
+        ["--max-retries", "0", "text2video", "--prompt", "A red fox"],
+        env={"HAOEE_BASE_URL": dead, "HAOEE_API_KEY": DEMO_KEY},
+    )
+    assert result.exit_code == 3, result.output
+    assert "external_task_id" not in result.output
+
+
+def test_a_refused_create_names_no_made_up_external_id_but_a_maybe_created_one_does(
+    fake_kling: Kling, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.faults.add(parse_fault("status:status=400,code=1201,match=createText2Video"))
+    with pytest.raises(APIError) as refused:
+        fake_kling.text2video.create(prompt="A red fox")
+    assert refused.value.external_task_id is None
+    fake_gateway.faults.add(
+        parse_fault("status:status=500,code=5000,count=3,match=createText2Video"),
+        parse_fault("status:status=500,code=5000,count=9,match=listText2Video"),
+    )
+    with pytest.raises(ServerError) as unsure:
+        fake_kling.with_options(max_retries=0).text2video.create(prompt="A red fox")
+    assert unsure.value.external_task_id is not None  # the task may exist: look it up by this

@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from .._errors import APIConnectionError, KlingError, ServerError, UnexpectedResponseError
+from .._errors import APIConnectionError, KlingError
 from .._polling import SubmitProgress
-from .._submit import new_external_task_id
+from .._submit import may_have_created, new_external_task_id
 from ._failures import WaitInterruptedError
 from ._kinds import KINDS, KindType, create_operation, get_operation
 from ._kinds import namespace_name as _namespace_name
@@ -92,9 +92,7 @@ def _resumable(exc: BaseException) -> bool:
 
 def _maybe_created(exc: KlingError) -> bool:
     """Whether a failed create may still have made its task (the server may have acted)."""
-    if isinstance(exc, APIConnectionError):
-        return exc.maybe_sent
-    return isinstance(exc, (ServerError, UnexpectedResponseError))
+    return may_have_created(exc)
 
 
 def guard(func: Callable[..., None]) -> Callable[..., None]:
@@ -154,6 +152,7 @@ def _create_command(name: str, namespace: str) -> click.Command:
             )
 
         # Named here, so that even a create stopped before its answer can be looked up.
+        named = bool(body.get("external_task_id"))
         body["external_task_id"] = body.get("external_task_id") or new_external_task_id()
         try:
             task = getattr(client, namespace).create(
@@ -165,6 +164,8 @@ def _create_command(name: str, namespace: str) -> click.Command:
             if exc.task_id is None and exc.external_task_id and _maybe_created(exc):
                 lookup = ["kling", "status", name, "--external-id", exc.external_task_id]
                 ctx.exit(output.error(exc, resume=shlex.join(lookup), label="look it up with"))
+            if not named and exc.task_id is None and not _maybe_created(exc):
+                exc.external_task_id = None  # made up here, and no task has it
             raise
         if not (wait or out is not None or receiver is not None):
             output.document(task)
