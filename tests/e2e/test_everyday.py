@@ -75,8 +75,8 @@ def test_fake_kling_waits_minutes_of_fake_time_in_one_call(
     assert fake_gateway.clock.now() - start == pytest.approx(slept)
 
 
-async def test_fake_async_kling_waits_the_same_way(
-    fake_async_kling: AsyncKling, fake_gateway: FakeGateway
+async def test_fake_async_kling_waits_and_downloads_the_same_way(
+    fake_async_kling: AsyncKling, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
     done = await fake_async_kling.text_to_audio.create_and_wait(
         prompt="Rain on a tin roof", duration=5
@@ -84,6 +84,8 @@ async def test_fake_async_kling_waits_the_same_way(
     assert done.task_status == "succeed"
     assert fake_gateway.status(done.task_id) == "succeed"
     assert isinstance(fake_async_kling._clock, LinkedClock)
+    paths = await fake_async_kling.download(done, tmp_path)
+    assert sorted(p.suffix for p in paths) == [".mp3", ".wav"]
 
 
 def test_fake_gateway_server_links_clients_the_code_under_test_builds(
