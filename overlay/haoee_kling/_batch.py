@@ -45,6 +45,7 @@ from ._errors import (
     RateLimitError,
     WaitTimeoutError,
 )
+from ._kind_names import namespace_of
 from ._polling import classify_status, default_poll_policy
 from ._resource import kind_operations
 from ._retries import request_plan
@@ -253,7 +254,7 @@ class BatchRun:
         external = row.external_task_id or new_external_task_id()
         try:
             fields = {**job.fields, "external_task_id": external}
-            body = prepare_body(op, fields, call=f"{job.kind}.create")
+            body = prepare_body(op, fields, call=f"{namespace_of(job.kind)}.create")
         except InvalidRequestError as invalid:  # a media file changed since the check
             self.ledger.finished(job.key, "failed", None, invalid.message)
             return False

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InvalidRequestError, KlingError
+from ._kind_names import UnknownKindError, kind_hint, kind_names, namespace_of, spec_kind
 
 __all__ = [
     "BatchError",
@@ -120,16 +121,6 @@ class JobsFile:
     skipped: tuple[str, ...] = field(default=())
 
 
-def _kinds() -> dict[str, str]:
-    """Every name a job may give its kind -> the task kind (namespace names too)."""
-    from ._namespaces import namespaces
-
-    names = {kind: kind for kind in namespaces().values()}
-    names.update(namespaces())
-    names.update({name.replace("_", "-"): kind for name, kind in list(names.items())})
-    return names
-
-
 def _rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
     """(line, raw job) for every job of the file; a JSON line that does not parse is a str."""
     if path.suffix.lower() == ".csv":
@@ -184,13 +175,15 @@ def _check(line: int, raw: Any, csv_file: bool) -> tuple[Job | None, list[str]]:
         return None, [raw]
     if not isinstance(raw, dict):
         return None, [f"a job must be a JSON object (got {type(raw).__name__})"]
-    kinds = _kinds()
     name = raw.get("kind")
-    if not isinstance(name, str) or name not in kinds:
-        known = ", ".join(sorted(set(kinds.values())))
+    try:
+        kind = spec_kind(name) if isinstance(name, str) else None
+    except UnknownKindError:
+        kind = None
+    if kind is None:
         got = "missing" if name is None else f"{name!r}"
-        return None, [f"kind: must be a task kind ({known}); got {got}"]
-    kind = kinds[name]
+        hint = kind_hint(name) if isinstance(name, str) else f" ({', '.join(kind_names())})"
+        return None, [f"kind: must be a task kind; got {got}{hint}"]
     problems: list[str] = []
     if csv_file:
         raw, problems = _typed(kind, raw)
@@ -207,7 +200,7 @@ def _check(line: int, raw: Any, csv_file: bool) -> tuple[Job | None, list[str]]:
         problems.append("external_task_id: the batch sets it (the ledger keeps one per job)")
     fields = {k: v for k, v in raw.items() if k not in (*_RESERVED, "external_task_id")}
     try:
-        prepare_body(kind_operations()[kind]["create"], fields, call=f"{kind}.create")
+        prepare_body(kind_operations()[kind]["create"], fields, call=f"{namespace_of(kind)}.create")
     except InvalidRequestError as invalid:
         problems += [p.message for p in invalid.problems]
     if problems:

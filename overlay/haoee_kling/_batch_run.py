@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._kind_names import user_kind
+
 if TYPE_CHECKING:
     from ._batch import BatchProgress, BatchRun
     from ._batch_jobs import JobsFile
@@ -96,7 +98,7 @@ def _manifest_line(row: Row) -> str:
         {
             "job": row.id,
             "line": row.line,
-            "kind": row.kind,
+            "kind": user_kind(row.kind),
             "task_id": row.task_id,
             "external_task_id": row.external_task_id,
             "status": row.state,

@@ -17,7 +17,16 @@ from ._errors import ConfigurationError
 from ._polling import PollPolicy
 from ._retries import RetryPolicy
 
-__all__ = ["NOT_GIVEN", "Config", "NotGiven", "check_base_url", "given"]
+__all__ = [
+    "NOT_GIVEN",
+    "Config",
+    "NotGiven",
+    "check_base_url",
+    "deadline_problem",
+    "given",
+    "retries_problem",
+    "seconds_problem",
+]
 
 
 class NotGiven:
@@ -99,6 +108,34 @@ def check_base_url(url: str, backend: str) -> None:
         )
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def seconds_problem(value: Any) -> str | None:
+    """The rule a number of seconds (a request timeout, a poll interval) breaks, or None when
+    it is a finite number above 0. One rule for constructor arguments, environment variables
+    and command-line options alike: each caller names its own source and the value."""
+    if not _is_number(value) or not math.isfinite(value) or value <= 0:
+        return "must be a finite number of seconds above 0"
+    return None
+
+
+def deadline_problem(value: Any) -> str | None:
+    """The rule a wait deadline breaks: seconds as for `seconds_problem`, or None for none."""
+    if value is None or isinstance(value, NotGiven):
+        return None
+    problem = seconds_problem(value)
+    return None if problem is None else problem + ", or None for no deadline"
+
+
+def retries_problem(value: Any) -> str | None:
+    """The rule a number of retries breaks, or None when it is a whole number >= 0."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return "must be a whole number >= 0"
+    return None
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of one client (copied, never changed, by `with_options`).
@@ -123,19 +160,18 @@ class Config:
 
     def __post_init__(self) -> None:
         check_base_url(self.base_url, self.backend)
-        if (
-            not isinstance(self.timeout, int | float)
-            or not math.isfinite(self.timeout)
-            or self.timeout <= 0
-        ):
+        problem = seconds_problem(self.timeout)
+        if problem is not None:
             raise ConfigurationError(
-                f"timeout must be a finite number of seconds > 0 (got {self.timeout!r}); "
-                f"the per-request timeout cannot be disabled, use wait_timeout for waits"
+                f"timeout {problem} (got {self.timeout!r}); the per-request timeout cannot be "
+                f"disabled, use wait_timeout for waits"
             )
-        if self.retry.max_retries < 0:
-            raise ConfigurationError(f"max_retries must be >= 0 (got {self.retry.max_retries})")
-        if isinstance(self.wait_timeout, int | float) and self.wait_timeout <= 0:
-            raise ConfigurationError(f"wait_timeout must be > 0 or None (got {self.wait_timeout})")
+        problem = retries_problem(self.retry.max_retries)
+        if problem is not None:
+            raise ConfigurationError(f"max_retries {problem} (got {self.retry.max_retries!r})")
+        problem = deadline_problem(self.wait_timeout)
+        if problem is not None:
+            raise ConfigurationError(f"wait_timeout {problem} (got {self.wait_timeout!r})")
 
     def copy(
         self,

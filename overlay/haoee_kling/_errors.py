@@ -23,6 +23,7 @@ KlingError                      root: catch this to catch everything below
 │   └── WaitTimeoutError        the wait's deadline passed first (`last_error`)
 ├── DownloadError               a result file could not be fetched
 ├── InvalidWebhookSignatureError a callback's signature is missing, wrong, stale or replayed
+├── UnknownKindError            a task kind no spelling matches; a ValueError too (_kind_names)
 └── BatchError                  a batch's jobs file, ledger or output is unusable (_batch_jobs)
     └── InvalidJobsError        jobs that fail the checks; nothing was sent (`problems`)
 ```

@@ -19,12 +19,13 @@ from ._core import Core
 from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
 from ._instant import send
+from ._kind_names import user_kind
 from ._push import pushed, with_safety_net
 from ._reading import build_model, read_items, read_model
 from ._resource import kind_operations
 from ._results import Page
 from ._retries import request_plan
-from ._submit import create_plan, never_sent, new_external_task_id
+from ._submit import create_plan, may_have_created, new_external_task_id
 from ._translate import Reply
 from ._validation import Problem
 from ._waiting import read_task, status_plan, wait_plan
@@ -83,10 +84,15 @@ def to_task(data: dict[str, Any]) -> Task:
 
 
 def _task(
-    plan: Plan[dict[str, Any]] | Plan[Task], *, external_task_id: str | None = None
+    plan: Plan[dict[str, Any]] | Plan[Task],
+    *,
+    external_task_id: str | None = None,
+    generated: bool = False,
 ) -> Plan[Task]:
     """Run a plan that ends with a task (as read JSON, or already built: each answer becomes a
-    model once); any error after its id is known carries the ids."""
+    model once); any error after its id is known carries the ids. An external id the client
+    made up (`generated`) is named only where the task may exist: on an error that proves it
+    does not, it would read as "a task may exist"."""
     task_id: str | None = None
     try:
         result = yield from plan
@@ -95,8 +101,13 @@ def _task(
         task_id = str(result["task_id"])
         return to_task(result)
     except KlingError as error:
-        sent = task_id is not None or not never_sent(error)
-        error.attach(task_id=task_id, external_task_id=external_task_id if sent else None)
+        error.attach(task_id=task_id, external_task_id=external_task_id)
+        if isinstance(error, InvalidRequestError) or (
+            generated and error.task_id is None and not may_have_created(error)
+        ):
+            # Nothing was sent, or the id was made up here and no task can have it (the
+            # caller's own id stays: it is theirs to see).
+            error.external_task_id = None
         raise
 
 
@@ -217,11 +228,12 @@ class KindPlans:
         """
         fields = merged_fields(body, fields)
         external_id = external_task_id or fields.pop("external_task_id", None)
-        external_id = external_id or new_external_task_id()
+        generated, external_id = not external_id, external_id or new_external_task_id()
         return (
             yield from _task(
                 self._created(fields, external_id, model_name_header, on_submitted, on_progress),
                 external_task_id=external_id,
+                generated=generated,
             )
         )
 
@@ -249,7 +261,7 @@ class KindPlans:
         return (
             yield from _tasks(
                 request_plan(call, self.core.config.retry, self.core.clock),
-                what=f"{self.kind} tasks",
+                what=f"{user_kind(self.kind)} tasks",
             )
         )
 
@@ -302,10 +314,11 @@ class KindPlans:
         if via is not None and not fields.get("callback_url"):
             fields["callback_url"] = _callback_url(via)
         external_id = external_task_id or fields.pop("external_task_id", None)
-        external_id = external_id or new_external_task_id()
+        generated, external_id = not external_id, external_id or new_external_task_id()
         created = yield from _task(
             self._created(fields, external_id, model_name_header, on_submitted, on_progress),
             external_task_id=external_id,
+            generated=generated,
         )
         return (
             yield from _task(

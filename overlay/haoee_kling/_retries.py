@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._engine import Plan, Sleep
+from ._engine import Call, Plan, Sleep
 from ._errors import APIConnectionError, APIError, DownloadError, KlingError
 
 if TYPE_CHECKING:
@@ -166,7 +166,10 @@ def retry_plan(
     attempt, slept = 0, 0.0
     while True:
         try:
-            result = yield action  # type: ignore[misc]
+            sent = (
+                action._replace(attempt=attempt + 1) if attempt and type(action) is Call else action
+            )
+            result = yield sent  # type: ignore[misc]
             return result
         except KlingError as error:
             remaining = None if deadline is None else deadline - clock.monotonic()

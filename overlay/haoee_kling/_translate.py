@@ -270,19 +270,27 @@ def translate_response(
     )
 
 
-def map_transport_error(exc: Exception) -> KlingError:
+def map_transport_error(exc: Exception, proxy: tuple[str, str] | None = None) -> KlingError:
     """Translate an httpx exception into the client's tree.
 
     A failure while connecting (or waiting for a pooled connection) proves the request never
-    left; anything later (write, read, protocol) may have reached the server.
+    left; anything later (write, read, protocol) may have reached the server. A proxy that
+    refused to open the tunnel (`httpx.ProxyError`) is a failure while connecting too.
 
     Args:
         exc: the exception httpx raised.
+        proxy: (variable, proxy URL without credentials) when the request went through a
+            proxy from the environment: the message names it.
 
     Returns:
         The error to raise (the caller chains `exc` as its cause).
     """
     text = redact(f"{type(exc).__name__}: {exc}")
+    if proxy is not None:
+        variable, url = proxy
+        text += f" (through the proxy {url} from {variable}: check that it runs, or unset it)"
+    if isinstance(exc, httpx.ProxyError):
+        return APIConnectionError(f"the proxy refused the connection: {text}", maybe_sent=False)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return APITimeoutError(f"timed out before sending: {text}", maybe_sent=False)
     if isinstance(exc, httpx.TimeoutException):

@@ -647,16 +647,16 @@ def test_rule_messages_name_options_too(wire: CountingTransport) -> None:
 
 
 def test_json_errors_carry_a_problems_list(wire: CountingTransport) -> None:
-    result = kling("--json", "list", "text2video", "--page", "0", "--page-size", "600")
+    result = kling("--json", "list", "text2video", "--page-num", "0", "--page-size", "600")
     assert result.exit_code == ExitCode.BAD_INPUT
     document = json.loads(result.stdout)
     assert result.stderr == ""
     assert document["problems"] == [
         {
             "field": "pageNum",
-            "option": "--page",
+            "option": "--page-num",
             "rule": "minimum",
-            "message": "--page: must be at least 1 (got 0)",
+            "message": "--page-num: must be at least 1 (got 0)",
         },
         {
             "field": "pageSize",
@@ -729,12 +729,18 @@ def test_list_shows_full_ids_and_local_times_and_json_stays_raw(
     table = kling("list", "text2video")
     assert table.exit_code == 0, table.output
     header, row = table.stdout.splitlines()
-    assert header.split() == ["TASK", "ID", "STATUS", "CREATED", "EXTERNAL", "ID"]
+    assert header.split() == ["TASK", "ID", "KIND", "STATUS", "CREATED", "EXTERNAL", "ID"]
     [task] = gateway.tasks()
     created = json.loads(kling("--json", "list", "text2video").stdout)[0]["created_at"]
     assert isinstance(created, int)  # --json shows the API's own epoch milliseconds
     assert human_time(created) in row
-    assert row.split() == [task.task_id, "submitted", *human_time(created).split(), external]
+    assert row.split() == [
+        task.task_id,
+        "text2video",
+        "submitted",
+        *human_time(created).split(),
+        external,
+    ]
 
 
 def test_human_time_reads_epoch_milliseconds() -> None:
@@ -945,7 +951,10 @@ def test_identify_face_problems_name_its_options(wire: CountingTransport) -> Non
             {"field": "out", "option": "--out", "rule": "required"},
         ),
         (["status"], {"field": "kind", "option": "KIND", "rule": "required"}),
-        (["list", "text2video", "--page", "two"], {"field": "page_num", "option": "--page"}),
+        (
+            ["list", "text2video", "--page", "two"],  # the old name of --page-num
+            {"field": "page_num", "option": "--page-num"},
+        ),
     ],
 )
 def test_every_usage_error_is_a_json_problem_with_the_option_typed(

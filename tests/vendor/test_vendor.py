@@ -104,3 +104,5 @@ def test_wheel_and_sdist_install_and_run(tmp_path: Path) -> None:
     _run(*pip, f"{wheels[0]}[fake]", timeout=300)
     site = _run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
     assert "consumer ok" in _run(python, "-I", "-B", CHECK, site, "--fake")
+    # The `fake` extra alone brings what `kling fake-server` needs (click and rich too).
+    assert "fake-demo-key" in _run(venv / "bin/kling", "fake-server", "--help")

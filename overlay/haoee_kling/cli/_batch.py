@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from .._errors import KlingError
+from .._kind_names import user_kind
 from ._failures import ExitCode
 from ._next import command
 from ._render import Output
@@ -283,7 +284,13 @@ def status_command(ctx: click.Context, jobs: Path, ledger: Path | None) -> None:
         ctx.exit(_bad_batch(output, exc))
     if output.as_json:
         rows = [
-            {"job": r.id, "line": r.line, "kind": r.kind, "status": r.state, "task_id": r.task_id}
+            {
+                "job": r.id,
+                "line": r.line,
+                "kind": user_kind(r.kind),
+                "status": r.state,
+                "task_id": r.task_id,
+            }
             | {"external_task_id": r.external_task_id, "files": list(r.files), "error": r.error}
             | {"in_jobs_file": r.present, "replaced": list(r.replaced)}
             for r in result.jobs

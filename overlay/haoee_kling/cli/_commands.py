@@ -9,36 +9,29 @@ and parameters are checked against the spec's limits here, before anything is se
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .._errors import APIConnectionError, KlingError, ServerError, UnexpectedResponseError
+from .._errors import APIConnectionError, KlingError
 from .._polling import SubmitProgress
-from .._spec import resolve
-from .._submit import new_external_task_id
+from .._submit import may_have_created, new_external_task_id
 from ._failures import NotSavedError, WaitInterruptedError
-from ._kinds import KINDS, KindType, create_operation, get_operation, list_operation
+from ._kinds import KINDS, KindType, create_operation, get_operation
 from ._kinds import namespace_name as _namespace_name
 from ._lookup import find_by_external_id
 from ._models import models_help
 from ._names import check_parameters
 from ._next import Seconds, command, wait_command, writable_folder
 from ._options import body_from_options, field_options
+from ._push import PUSH_OPTIONS, callback_receiver
 from ._render import Output
 
 __all__ = ["KINDS", "add_commands", "guard", "save_files"]
 
 _KIND = KindType()
-# The list's query parameters keep the short flags they always had; any other takes its name.
-_QUERY_FLAGS = {"pageNum": "--page", "pageSize": "--page-size"}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def _resume(kind: str, task_id: str, out_dir: Path | None, timeout: float | None = None) -> str:
@@ -52,8 +45,10 @@ def _wait_and_save(
     out_dir: Path | None,
     timeout: float | None,
     deadline: float | None = None,
+    via: Any = None,
 ) -> None:
-    """Wait for a task with a live status line, then download its files when asked.
+    """Wait for a task with a live status line (by push `via` a receiver, when given), then
+    download its files when asked.
 
     `deadline` is what a printed resume command waits (the model's, when the wait used it).
     """
@@ -67,6 +62,8 @@ def _wait_and_save(
             kwargs: dict[str, Any] = {"on_progress": on_progress}
             if timeout is not None:
                 kwargs["timeout"] = timeout
+            if via is not None:
+                kwargs["via"] = via
             task = namespace.wait(task_id, **kwargs)
     except KeyboardInterrupt:
         resume = _resume(kind, task_id, out_dir, deadline)
@@ -109,9 +106,7 @@ def _resumable(exc: BaseException) -> bool:
 
 def _maybe_created(exc: KlingError) -> bool:
     """Whether a failed create may still have made its task (the server may have acted)."""
-    if isinstance(exc, APIConnectionError):
-        return exc.maybe_sent
-    return isinstance(exc, (ServerError, UnexpectedResponseError))
+    return may_have_created(exc)
 
 
 def guard(func: Callable[..., None]) -> Callable[..., None]:
@@ -140,13 +135,24 @@ def _create_command(name: str, namespace: str) -> click.Command:
     summary = operation.raw.get("summary", name)
 
     @guard
-    def run(wait: bool, out: Path | None, timeout: float | None, **values: Any) -> None:
+    def run(
+        wait: bool,
+        out: Path | None,
+        timeout: float | None,
+        via_callbacks: str | None,
+        callback_port: int | None,
+        **values: Any,
+    ) -> None:
         ctx = click.get_current_context()
         state = ctx.obj
         output: Output = state.output
         output.option_names = {opt.field: opt.param.opts[0] for opt in options}
         body = body_from_options(options, values)
         client = state.client()
+        # Listening before the create is sent: a busy port or a missing extra costs nothing.
+        receiver = ctx.with_resource(callback_receiver(via_callbacks, callback_port))
+        if receiver is not None:
+            body["callback_url"] = _push_url(ctx, body.get("callback_url"), receiver.url)
         created: list[str] = []
 
         def submitted(task: Any) -> None:
@@ -160,6 +166,7 @@ def _create_command(name: str, namespace: str) -> click.Command:
             )
 
         # Named here, so that even a create stopped before its answer can be looked up.
+        named = bool(body.get("external_task_id"))
         body["external_task_id"] = body.get("external_task_id") or new_external_task_id()
         try:
             task = getattr(client, namespace).create(
@@ -171,14 +178,16 @@ def _create_command(name: str, namespace: str) -> click.Command:
             if exc.task_id is None and exc.external_task_id and _maybe_created(exc):
                 lookup = command("status", name, "--external-id", exc.external_task_id)
                 ctx.exit(output.error(exc, resume=lookup, label="look it up with"))
+            if not named and exc.task_id is None and not _maybe_created(exc):
+                exc.external_task_id = None  # made up here, and no task has it
             raise
-        if not (wait or out is not None):
+        if not (wait or out is not None or receiver is not None):
             output.document(task)
             return
         from .._capabilities import default_deadline  # the map loads when a wait needs it
 
         deadline = default_deadline(operation.operation_id, body)
-        _wait_and_save(ctx, name, task.task_id, out, timeout, deadline)
+        _wait_and_save(ctx, name, task.task_id, out, timeout, deadline, via=receiver)
 
     params: list[click.Parameter] = [opt.param for opt in options]
     params += [
@@ -196,6 +205,7 @@ def _create_command(name: str, namespace: str) -> click.Command:
             type=Seconds(),
             help="Give up waiting after this many seconds (default: the model's, 900 for most).",
         ),
+        *PUSH_OPTIONS,
     ]
     return click.Command(
         name,
@@ -204,6 +214,16 @@ def _create_command(name: str, namespace: str) -> click.Command:
         help=f"{summary}. Prints the task id at once unless --wait or --out.\n\n"
         + models_help(operation.kind),
     )
+
+
+def _push_url(ctx: click.Context, given: Any, url: str) -> str:
+    """The create's `callback_url` with `--via-callbacks URL`: URL (a different
+    `--callback-url` is refused: the callbacks would not reach the receiver)."""
+    if given and given != url:
+        raise click.UsageError(
+            "--callback-url and --via-callbacks name different URLs; give one", ctx
+        )
+    return url
 
 
 def _interrupted_create(
@@ -258,6 +278,14 @@ _EXTERNAL_ID = click.option(
     help="Find the task by the external_task_id its create carried, instead of TASK_ID.",
 )
 _OUT_HELP = "Download the results into DIR."
+
+
+def _push_options(command: Any) -> Any:
+    """Add `--via-callbacks` and `--callback-port` to a decorated command."""
+    command.__click_params__ = [*getattr(command, "__click_params__", []), *PUSH_OPTIONS]
+    return command
+
+
 _TIMEOUT_HELP = "Give up waiting after this many seconds (default 900)."
 
 
@@ -284,6 +312,7 @@ def status(kind: str, task_id: str | None, external_id: str | None) -> None:
     help=_OUT_HELP,
 )
 @click.option("--timeout", type=Seconds(), help=_TIMEOUT_HELP)
+@_push_options
 @guard
 def wait(
     kind: str,
@@ -291,51 +320,15 @@ def wait(
     external_id: str | None,
     out: Path | None,
     timeout: float | None,
+    via_callbacks: str | None,
+    callback_port: int | None,
 ) -> None:
-    """Wait for a task (again, e.g. after Ctrl-C), then optionally download its results."""
-    found = _find_task(kind, task_id, external_id)
-    _wait_and_save(click.get_current_context(), kind, found, out, timeout)
-
-
-def _query_options() -> dict[str, click.Option]:
-    """The list command's options, one per query parameter of the spec's list operations."""
-    options: dict[str, click.Option] = {}
-    for param in list_operation(next(iter(KINDS))).parameters:
-        if param["in"] != "query":
-            continue
-        schema = resolve(param.get("schema", {}))
-        limits = f" ({schema['minimum']}-{schema['maximum']})" if "maximum" in schema else ""
-        flag = _QUERY_FLAGS.get(param["name"], "--" + _snake(param["name"]).replace("_", "-"))
-        options[param["name"]] = click.Option(
-            [flag, _snake(param["name"])],
-            type=click.INT if schema.get("type") == "integer" else click.STRING,
-            default=schema.get("default"),
-            show_default=True,
-            help=" ".join(str(param.get("description", "")).split()).rstrip(".") + limits + ".",
-        )
-    return options
-
-
-_QUERY = _query_options()
-
-
-@guard
-def _list(kind: str, **values: Any) -> None:
+    """Wait for a task (again, e.g. after Ctrl-C), then optionally download its results.
+    With --via-callbacks, the callbacks must go to the URL its create was given."""
     ctx = click.get_current_context()
-    output: Output = ctx.obj.output
-    output.option_names = {name: option.opts[0] for name, option in _QUERY.items()}
-    query = {name: values[_snake(name)] for name in _QUERY}
-    check_parameters(list_operation(kind).operation_id, {"query": query})
-    namespace = getattr(ctx.obj.client(), _namespace_name(kind))
-    output.document(namespace.list(**{_snake(name): value for name, value in query.items()}))
-
-
-list_tasks = click.Command(
-    "list",
-    callback=_list,
-    params=[click.Argument(["kind"], type=_KIND), *_QUERY.values()],
-    help="List tasks of one kind, newest first.",
-)
+    found = _find_task(kind, task_id, external_id)
+    receiver = ctx.with_resource(callback_receiver(via_callbacks, callback_port))
+    _wait_and_save(ctx, kind, found, out, timeout, via=receiver)
 
 
 @click.command("download")
@@ -373,5 +366,7 @@ def add_commands(group: click.Group) -> None:
     """Register every command on the `kling` group."""
     for name, (namespace, _spec_kind) in KINDS.items():
         group.add_command(_create_command(name, namespace))
+    from ._listing import list_tasks  # it builds on `guard`, defined here
+
     for each in (identify_face, status, wait, list_tasks, download):
         group.add_command(each)

@@ -131,22 +131,28 @@ class Output:
         self.out.print(Text("\n".join(lines)), crop=False)
 
     def task_table(self, tasks: list[Mapping[str, Any]]) -> None:
-        """A page of tasks as aligned columns: full ids (never cut), local creation times."""
-        rows = [("TASK ID", "STATUS", "CREATED", "EXTERNAL ID")]
+        """A page of tasks as aligned columns: full ids (never cut), local creation times, and
+        each task's kind when the tasks name one (a listing across kinds)."""
+        with_kind = any("kind" in task for task in tasks)
+        rows = [("TASK ID", *(("KIND",) if with_kind else ()), "STATUS", "CREATED", "EXTERNAL ID")]
         for task in tasks:
             info = task.get("task_info") or {}
             rows.append(
                 (
                     str(task["task_id"]),
+                    *((str(task.get("kind") or ""),) if with_kind else ()),
                     str(task.get("task_status") or ""),
                     human_time(task.get("created_at")),
                     str(info.get("external_task_id") or ""),
                 )
             )
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        if len(rows) == 1:
+            self.out.print(Text("no tasks"))
+            return
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
         for row in rows:
             line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-            self.out.print(Text(f"{line}  {row[3]}".rstrip()), crop=False)
+            self.out.print(Text(f"{line}  {row[-1]}".rstrip()), crop=False)
 
     def note(self, message: str) -> None:
         """A progress or status line for people (stderr, so stdout stays clean for pipes)."""
