@@ -1,8 +1,13 @@
-"""The client's frozen configuration and the NOT_GIVEN sentinel.
+"""The client's frozen configuration, the NOT_GIVEN sentinel and the checks of numbers.
 
 `NOT_GIVEN` means "use the client's setting"; `None` is a real value where it is allowed
 (`timeout=None` on a wait: no deadline). The per-request timeout is always finite, and the base
 URL is checked when the client is built, not when the first request fails.
+
+Every number a caller passes (timeouts, retries, poll schedules, concurrency, intervals) goes
+through `check_seconds` or `check_count`: NaN, infinity, a negative value, a bool or a string
+is refused with an error naming the parameter and the rule (`ConfigurationError` for a client
+setting, `InvalidRequestError` for a call's argument), never read as "no deadline".
 """
 
 from __future__ import annotations
@@ -13,11 +18,21 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ._auth import BACKENDS, BASE_URL_VARIABLES
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, InvalidRequestError, KlingError
 from ._polling import PollPolicy
 from ._retries import RetryPolicy
+from ._validation import Problem
 
-__all__ = ["NOT_GIVEN", "Config", "NotGiven", "check_base_url", "given"]
+__all__ = [
+    "NOT_GIVEN",
+    "Config",
+    "NotGiven",
+    "check_base_url",
+    "check_count",
+    "check_poll_policy",
+    "check_seconds",
+    "given",
+]
 
 
 class NotGiven:
@@ -43,6 +58,77 @@ NOT_GIVEN: Final = NotGiven()
 def given(value: Any, default: Any) -> Any:
     """`value`, or `default` when the caller passed NOT_GIVEN."""
     return default if isinstance(value, NotGiven) else value
+
+
+def _refuse(error: type[KlingError], name: str, rule: str, value: Any) -> KlingError:
+    if error is InvalidRequestError:
+        return InvalidRequestError([Problem(name, "range", f"{name}: {rule} (got {value!r})")])
+    return error(f"{name} must be {rule} (got {value!r})")
+
+
+def check_seconds(
+    name: str,
+    value: Any,
+    *,
+    zero: bool = False,
+    none: str | None = None,
+    error: type[KlingError] = ConfigurationError,
+) -> float | None:
+    """A duration a caller passed, checked.
+
+    Args:
+        name: the parameter, as the caller wrote it (`timeout`, `wait_timeout`).
+        value: what was passed.
+        zero: whether 0 is allowed (else the number must be > 0).
+        none: what None means where it is allowed ("no deadline"), or None when it is not.
+        error: `ConfigurationError` for a client setting, `InvalidRequestError` for a call's.
+
+    Returns:
+        The value as a float (None when None is allowed and given).
+
+    Raises:
+        KlingError: `error`, naming the parameter and the rule, for NaN, infinity, a negative
+            (or zero) number, a bool or anything that is not a number.
+    """
+    if value is None and none is not None:
+        return None
+    rule = f"a finite number of seconds {'>= 0' if zero else '> 0'}" + (
+        f", or None for {none}" if none is not None else ""
+    )
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _refuse(error, name, rule, value)
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise _refuse(error, name, rule, value)
+    return float(value)
+
+
+def check_count(
+    name: str, value: Any, *, minimum: int, error: type[KlingError] = ConfigurationError
+) -> int:
+    """A whole number a caller passed (`max_retries`, `concurrency`), checked.
+
+    Raises:
+        KlingError: `error`, naming the parameter and the rule, for a bool, a float (NaN
+            included), anything not an integer, or an integer below `minimum`.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise _refuse(error, name, f"a whole number >= {minimum}", value)
+    return value
+
+
+def check_poll_policy(policy: PollPolicy) -> None:
+    """Check a caller's polling schedule: finite, non-negative numbers; growth >= 1.
+
+    Raises:
+        ConfigurationError: naming the field (`poll_policy.interval`) and the rule.
+    """
+    for field in ("first", "interval", "jitter", "grow_after", "cap"):
+        check_seconds(f"poll_policy.{field}", getattr(policy, field), zero=True)
+    growth = policy.growth
+    if isinstance(growth, bool) or not isinstance(growth, int | float):
+        raise _refuse(ConfigurationError, "poll_policy.growth", "a finite number >= 1", growth)
+    if not (math.isfinite(growth) and growth >= 1):
+        raise _refuse(ConfigurationError, "poll_policy.growth", "a finite number >= 1", growth)
 
 
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
@@ -123,19 +209,19 @@ class Config:
 
     def __post_init__(self) -> None:
         check_base_url(self.base_url, self.backend)
-        if (
-            not isinstance(self.timeout, int | float)
-            or not math.isfinite(self.timeout)
-            or self.timeout <= 0
-        ):
+        try:
+            check_seconds("timeout", self.timeout)
+        except ConfigurationError as error:
             raise ConfigurationError(
-                f"timeout must be a finite number of seconds > 0 (got {self.timeout!r}); "
-                f"the per-request timeout cannot be disabled, use wait_timeout for waits"
-            )
-        if self.retry.max_retries < 0:
-            raise ConfigurationError(f"max_retries must be >= 0 (got {self.retry.max_retries})")
-        if isinstance(self.wait_timeout, int | float) and self.wait_timeout <= 0:
-            raise ConfigurationError(f"wait_timeout must be > 0 or None (got {self.wait_timeout})")
+                f"{error.message}; the per-request timeout cannot be disabled, use "
+                f"wait_timeout for waits"
+            ) from None
+        check_count("max_retries", self.retry.max_retries, minimum=0)
+        check_seconds("concurrency_wait", self.retry.concurrency_wait, zero=True)
+        if not isinstance(self.wait_timeout, NotGiven):
+            check_seconds("wait_timeout", self.wait_timeout, none="no deadline")
+        if self.poll_policy is not None:
+            check_poll_policy(self.poll_policy)
 
     def copy(
         self,

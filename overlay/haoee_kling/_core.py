@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ._auth import model_name_header
 from ._clock import Clock
-from ._config import Config, NotGiven
+from ._config import Config, NotGiven, check_seconds
+from ._errors import InvalidRequestError
 from ._spec import load_spec, operation
 
 if TYPE_CHECKING:
@@ -112,6 +113,10 @@ class Core:
         from ._waiting import WaitSpec
 
         cfg = self.config
+        if not isinstance(timeout, NotGiven):
+            timeout = check_seconds(
+                "timeout", timeout, none="no deadline", error=InvalidRequestError
+            )
         return WaitSpec(
             timeout=self.default_deadline(task_ids) if isinstance(timeout, NotGiven) else timeout,
             request_timeout=cfg.timeout,

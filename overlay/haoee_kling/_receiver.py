@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._config import check_seconds
 from ._engine import Listen
 from ._errors import ConfigurationError, InvalidWebhookSignatureError, UnexpectedResponseError
 from ._polling import classify_status
@@ -97,8 +98,8 @@ class CallbackReceiver:
         tick: float = 0.25,
         webhooks: Webhooks | None = None,
     ) -> None:
-        if safety_interval <= 0 or tick <= 0:
-            raise ValueError("safety_interval and tick must be positive seconds")
+        check_seconds("safety_interval", safety_interval)
+        check_seconds("tick", tick)
         self.url = url
         self.on_task = on_task
         self.safety_interval = safety_interval

@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._config import check_seconds
 from ._errors import ConfigurationError, InvalidWebhookSignatureError, UnexpectedResponseError
 from ._reading import read_one
 from ._spec import load_spec
@@ -102,7 +103,8 @@ class Webhooks:
 
     def __init__(self, secret: str | None = None, *, tolerance: float | None = None) -> None:
         self._secret = secret
-        self._tolerance = tolerance
+        # A NaN tolerance would accept every timestamp (no comparison with NaN is true).
+        self._tolerance = check_seconds("tolerance", tolerance, none="the spec's 300 s")
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
         self._warned = False

@@ -12,6 +12,7 @@ import pytest
 
 from haoee_kling import (
     CallbackReceiver,
+    ConfigurationError,
     FakeClock,
 )
 from haoee_kling._engine import Listen
@@ -129,7 +130,7 @@ def test_a_missing_extra_names_the_install_command() -> None:
 
 
 def test_bad_settings_are_refused() -> None:
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ConfigurationError, match="tick must be a finite number of seconds > 0"):
         CallbackReceiver(tick=0)
 
 
