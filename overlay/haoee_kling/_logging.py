@@ -6,6 +6,11 @@ records, reprs and exception messages: it masks `Authorization` values, keys the
 JWTs (`eyJ...`), cookies and the query strings of URLs, absolute or not (signed media links,
 also in a redirect's `Location` as httpcore's DEBUG trace prints it).
 
+Text a server sends (a status message, an error page, a URL, a callback's fields) can hold
+terminal controls: an ANSI escape that rewrites the screen, a CR that overwrites the line, a
+bidi override that reorders it. `printable` escapes them (`\x1b`, `\r`, `\u202e`); log records,
+exception messages and every line the CLI prints pass through it.
+
 Records are redacted where they are made, whatever handler an application configures: the
 first client built wraps the process's log-record factory so that every record of the loggers
 in `REDACTED_LOGGERS` and their children (`httpcore.http11`, ...) is rewritten through
@@ -28,6 +33,7 @@ __all__ = [
     "Secret",
     "configure_logging",
     "logger",
+    "printable",
     "redact",
     "setup_logging",
 ]
@@ -101,6 +107,36 @@ def redact(text: str) -> str:
     return text
 
 
+# What steers a terminal or hides text: C0 controls but tab and newline, DEL, C1 controls
+# (CSI is \x9b), the Arabic letter mark, LRM/RLM, line and paragraph separators, bidi
+# embeddings, overrides and isolates.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _python_escape(match: re.Match[str]) -> str:
+    return ascii(match.group())[1:-1]
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def printable(text: str, *, json: bool = False) -> str:
+    """`text` with every character that could steer a terminal escaped; tab and newline kept.
+
+    Args:
+        text: text that may hold server-given parts, about to reach a terminal or a log.
+        json: `text` is a JSON document: escape as JSON (`\u001b`), so it reads back the same.
+
+    Returns:
+        The text, with ESC, CR, BEL, the other C0 and C1 controls, DEL and bidi controls
+        written as escapes (`\x1b`, `\r`, `\u202e`).
+    """
+    return _UNPRINTABLE.sub(_json_escape if json else _python_escape, text)
+
+
 class Secret:
     """A credential whose repr and str never show it.
 
@@ -133,7 +169,8 @@ class Secret:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message through `redact` (arguments merged in first)."""
+    """Rewrites each record's message through `redact` and `printable` (arguments merged in
+    first)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place; never drops a record."""
@@ -141,10 +178,11 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = printable(redact(message))
         record.args = None
         if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            trace = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = printable(redact(trace))
         return True
 
 

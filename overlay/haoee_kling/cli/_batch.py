@@ -22,7 +22,7 @@ from rich.text import Text
 
 from .._errors import KlingError
 from ._failures import ExitCode
-from ._render import Output
+from ._render import Output, dumps
 
 if TYPE_CHECKING:
     from .._batch_jobs import BatchError
@@ -123,7 +123,7 @@ def _bad_batch(output: Output, exc: BatchError) -> ExitCode:
         }
         if exc.task_id:
             document["task_id"] = exc.task_id
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(document) + "\n")
     else:
         output.err.print(Text(f"error: {exc}", style="bold red"))
     return code
