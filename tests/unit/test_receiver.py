@@ -16,7 +16,7 @@ from haoee_kling import (
     FakeClock,
 )
 from haoee_kling._engine import Listen
-from haoee_kling._receiver import _is_newer, _need
+from haoee_kling._receiver import MAX_CALLBACK_BYTES, _is_newer, _need
 from haoee_kling._webhooks import ENV_SECRET
 from tests.unit.test_webhooks import OTHER, SECRET, sign
 
@@ -83,6 +83,17 @@ def test_a_bad_signature_is_rejected_with_401_and_nothing_is_kept() -> None:
     assert SECRET not in answer.text
     assert receiver.latest(TASK_ID) is None
     assert receiver.rejected == 1
+
+
+def test_a_body_over_the_cap_is_refused_with_413_unread() -> None:
+    # Regression: any body was read whole into memory, however large.
+    receiver = CallbackReceiver(SECRET)
+    body = json.dumps({**task("succeed"), "pad": "x" * MAX_CALLBACK_BYTES}).encode()
+    answer = post(receiver, body, sign(body))
+    assert answer.status_code == 413
+    assert (receiver.received, receiver.rejected) == (0, 1)
+    small = json.dumps(task("succeed")).encode()
+    assert post(receiver, small, sign(small)).status_code == 200
 
 
 def test_a_body_that_is_not_a_task_is_rejected_with_400() -> None:
