@@ -12,6 +12,8 @@ setting, `InvalidRequestError` for a call's argument), never read as "no deadlin
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import math
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -132,6 +134,33 @@ def check_poll_policy(policy: PollPolicy) -> None:
 
 
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+_log = logging.getLogger("haoee_kling")
+_warned: set[str] = set()
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _warn_plain_http(url: str) -> None:
+    """Log once per URL that a plain-http base URL to another machine sends the key in clear."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or is_loopback(parts.hostname) or url in _warned:
+        return
+    _warned.add(url)
+    _log.warning(
+        "base URL %s is plain http to another machine: the API key travels unencrypted and "
+        "answers can be changed on the way; use https",
+        url,
+    )
 
 
 def _base_url_problem(url: str, backend: str) -> str | None:
@@ -171,6 +200,9 @@ def check_base_url(url: str, backend: str) -> None:
         url: the base URL (from `base_url=` or the backend's environment variable).
         backend: "haoee" or "kling", for the variable named in the message and the known host.
 
+    A plain `http://` URL to a host that is not loopback is accepted (a gateway on a private
+    network) with a warning logged once: the key would travel unencrypted.
+
     Raises:
         ConfigurationError: no scheme or not http(s), no host, credentials, a query string or
             fragment, a bad port, a `/v1` path, or the known host without its API path (haoee
@@ -183,6 +215,7 @@ def check_base_url(url: str, backend: str) -> None:
         raise ConfigurationError(
             f"bad base URL {shown}: {problem}. Set {variable} or pass base_url=..."
         )
+    _warn_plain_http(url)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from ._retries import RetryPolicy, retry_plan
 from ._translate import map_transport_error
 
 __all__ = [
+    "MAX_DOWNLOAD_BYTES",
     "DownloadProgress",
     "Fetch",
     "ResultFile",
@@ -77,6 +78,9 @@ _MEDIA = {
     ".wav": _AUDIO,
 }
 _HEAD = 16
+MAX_DOWNLOAD_BYTES = 4 << 30
+"""The largest result file saved (4 GiB, far above any Kling result): a file host that sends
+more, or announces more in Content-Length, is a `DownloadError`, so it cannot fill the disk."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +324,8 @@ class _Writer:
             raise _error_for(response.status_code, fetch.file.url)
         raw = response.headers.get("content-length")
         self.total = int(raw) if raw and raw.isdigit() else None
+        if self.total is not None and self.total > MAX_DOWNLOAD_BYTES:
+            raise _too_large(fetch.file.url)
         self.received = 0
         self.head = b""
         self._fetch, self._on_progress = fetch, on_progress
@@ -328,6 +334,8 @@ class _Writer:
 
     def write(self, chunk: bytes) -> None:
         """Append a chunk and report progress."""
+        if self.received + len(chunk) > MAX_DOWNLOAD_BYTES:
+            raise _too_large(self._fetch.file.url)
         self._out.write(chunk)
         if len(self.head) < _HEAD:
             self.head += chunk[: _HEAD - len(self.head)]
@@ -368,6 +376,13 @@ class _Writer:
 
 
 Progress = Callable[[DownloadProgress], Any] | None
+
+
+def _too_large(url: str) -> DownloadError:
+    return DownloadError(
+        f"download of {redact(url)} is larger than {MAX_DOWNLOAD_BYTES:,} bytes: not saved",
+        url=redact(url),
+    )
 
 
 def _describe(head: bytes) -> str:

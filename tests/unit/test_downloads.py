@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from haoee_kling import AsyncKling, DownloadError, DownloadProgress, Kling
+from haoee_kling import AsyncKling, DownloadError, DownloadProgress, Kling, _downloads
 from haoee_kling._downloads import result_files
 from tests.unit.conftest import CANARY_KEY, answer_example, example, run
 
@@ -227,3 +227,23 @@ async def test_each_kind_of_media_passes_the_check(
     raw_router.get(url).respond(200, content=content)
     paths = await run(kling.download([url], tmp_path))
     assert paths[0].read_bytes() == content
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["Content-Length", "streamed"])
+async def test_a_file_larger_than_the_cap_is_refused_and_leaves_nothing(
+    kling: Kling | AsyncKling,
+    raw_router: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    announced: bool,
+) -> None:
+    # A file host that sends without end must not fill the disk (the cap is lowered here).
+    monkeypatch.setattr(_downloads, "MAX_DOWNLOAD_BYTES", 1000)
+    url = "https://cdn.example.org/results/a.mp4"
+    if announced:
+        raw_router.get(url).respond(200, content=MP4)
+    else:
+        raw_router.get(url).respond(200, stream=httpx.ByteStream(MP4))
+    with pytest.raises(DownloadError, match="larger than 1,000 bytes"):
+        await run(kling.download([url], tmp_path))
+    assert list(tmp_path.iterdir()) == []
