@@ -34,6 +34,7 @@ __all__ = [
     "default_base_url",
     "make_auth",
     "model_name_header",
+    "unsendable",
 ]
 
 JWT_LIFETIME = 1800
@@ -128,6 +129,26 @@ def default_base_url(backend: str, env: Mapping[str, str]) -> str:
     return env.get(BASE_URL_VARIABLES["kling"]) or BACKENDS["kling"]
 
 
+def unsendable(value: str) -> str | None:
+    """Why `value` cannot be an HTTP header value as it is, or None when it can.
+
+    Returns:
+        e.g. "a space (' ' at position 12 of 30)": the first character outside printable
+        ASCII and where it is, never the value itself.
+    """
+    bad = next((c for c in value if not "!" <= c <= "~"), None)
+    if bad is None:
+        return None
+    what = (
+        "a space"
+        if bad.isspace() and bad.isprintable()
+        else "a control character"
+        if not bad.isprintable()
+        else "a character outside printable ASCII"
+    )
+    return f"{what} ({bad!a} at position {value.index(bad) + 1} of {len(value)})"
+
+
 def _key(value: str | None, setting: str) -> str | None:
     """A key as given, with surrounding whitespace dropped; None when empty.
 
@@ -140,18 +161,10 @@ def _key(value: str | None, setting: str) -> str | None:
     if not isinstance(value, str):
         raise ConfigurationError(f"{setting} must be a string (got {type(value).__name__})")
     key = value.strip()
-    bad = next((c for c in key if not "!" <= c <= "~"), None)
-    if bad is not None:
-        what = (
-            "a space"
-            if bad.isspace() and bad.isprintable()
-            else "a control character"
-            if not bad.isprintable()
-            else "a character outside printable ASCII"
-        )
+    problem = unsendable(key)
+    if problem is not None:
         raise ConfigurationError(
-            f"{setting} holds {what} ({bad!a} at position {key.index(bad) + 1} of "
-            f"{len(key)}; the key is not shown): copy the key again"
+            f"{setting} holds {problem}; the key is not shown: copy the key again"
         )
     return key or None
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from ._auth import BACKENDS, BASE_URL_VARIABLES
+from ._auth import BACKENDS, BASE_URL_VARIABLES, unsendable
 from ._errors import ConfigurationError, InvalidRequestError, KlingError
 from ._polling import PollPolicy
 from ._retries import RetryPolicy
@@ -31,6 +31,7 @@ __all__ = [
     "NotGiven",
     "check_base_url",
     "check_count",
+    "check_header",
     "check_poll_policy",
     "check_seconds",
     "given",
@@ -116,6 +117,24 @@ def check_count(
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise _refuse(error, name, f"a whole number >= {minimum}", value)
     return value
+
+
+def check_header(
+    name: str, value: Any, *, error: type[KlingError] = ConfigurationError
+) -> str | None:
+    """A header value a caller passed (`model_name_header`): None or printable ASCII with no
+    spaces; a CR/LF or non-ASCII character would fail in the HTTP library after a create was
+    counted as "maybe sent".
+
+    Raises:
+        KlingError: `error`, naming the parameter and the first character that cannot be sent.
+    """
+    if value is None:
+        return None
+    problem = unsendable(value) if isinstance(value, str) else "no string"
+    if problem is not None or not value:
+        raise _refuse(error, name, "printable ASCII without spaces", value)
+    return str(value)
 
 
 def check_poll_policy(policy: PollPolicy) -> None:
@@ -255,6 +274,7 @@ class Config:
             check_seconds("wait_timeout", self.wait_timeout, none="no deadline")
         if self.poll_policy is not None:
             check_poll_policy(self.poll_policy)
+        check_header("model_name_header", self.model_name_header)
 
     def copy(
         self,

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
@@ -117,3 +118,19 @@ def test_a_webhook_tolerance_that_would_accept_any_timestamp_is_refused(value: f
 def test_a_receivers_intervals_are_checked(name: str, value: float) -> None:
     with pytest.raises(ConfigurationError, match=f"{name} must be a finite number"):
         CallbackReceiver(**{name: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("header", ["kling-v2\r\nX-Injected: 1", "kling v2", "kling-vé", ""])
+async def test_a_model_name_header_that_cannot_be_sent_is_refused_before_any_request(
+    flavor: str, raw_router: respx.MockRouter, header: str
+) -> None:
+    # Regression: a CR/LF failed inside the HTTP library, and a create then counted as "maybe
+    # sent" and went looking for a task that was never created.
+    with pytest.raises(ConfigurationError, match="model_name_header must be printable ASCII"):
+        Kling(api_key=KEY, model_name_header=header)
+    cls = Kling if flavor == "sync" else AsyncKling
+    client = cls(api_key=KEY, transport=httpx.MockTransport(raw_router.handler))
+    with pytest.raises(InvalidRequestError) as caught:
+        await run(client.text2video.create(prompt="a fox", model_name_header=header))
+    assert caught.value.problems[0].field == "model_name_header"
+    assert not raw_router.calls
