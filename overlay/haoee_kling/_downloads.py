@@ -7,8 +7,9 @@ file is streamed into a temporary file next to its destination, its length check
 Content-Length and its first bytes against the media its name says (an `.mp4` must be an
 ISO-BMFF file, a `.png` an image, ...: a 200 answer holding an HTML page, a JSON error or
 nothing is a `DownloadError` carrying the task id, and no file is left behind), then renamed
-into place (a reader never sees half a file). Transient failures (connection, 429, 5xx) are
-retried with the client's backoff.
+into place (a reader never sees half a file). Redirects are followed, but never from https down
+to plain http; no file is larger than `MAX_DOWNLOAD_BYTES`. Transient failures (connection,
+429, 5xx) are retried with the client's backoff.
 
 File names come only from sanitised server values, and every path is checked to lie inside the
 destination. A malformed result (an item without a URL, a list that is an object) is a
@@ -322,6 +323,14 @@ class _Writer:
     def __init__(self, fetch: Fetch, response: httpx.Response, on_progress: Progress) -> None:
         if response.status_code != 200:
             raise _error_for(response.status_code, fetch.file.url)
+        if urlsplit(fetch.file.url).scheme.lower() == "https" and response.url.scheme != "https":
+            # Redirects are followed, but not down to plain http, where anyone on the way can
+            # swap the file.
+            raise DownloadError(
+                f"download of {redact(fetch.file.url)} was redirected to plain http "
+                f"({redact(str(response.url))}): refused",
+                url=redact(fetch.file.url),
+            )
         raw = response.headers.get("content-length")
         self.total = int(raw) if raw and raw.isdigit() else None
         if self.total is not None and self.total > MAX_DOWNLOAD_BYTES:

@@ -247,3 +247,20 @@ async def test_a_file_larger_than_the_cap_is_refused_and_leaves_nothing(
     with pytest.raises(DownloadError, match="larger than 1,000 bytes"):
         await run(kling.download([url], tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_redirect_from_https_down_to_http_is_refused(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    url = "https://cdn.example.org/results/a.mp4?sign=secret-signature"
+    raw_router.get(url).respond(302, headers={"Location": "http://cdn.example.org/a.mp4"})
+    raw_router.get("http://cdn.example.org/a.mp4").respond(200, content=MP4)
+    with pytest.raises(DownloadError, match="redirected to plain http"):
+        await run(kling.download([url], tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    raw_router.get("https://cdn.example.org/b.mp4").respond(
+        302, headers={"Location": "https://other-cdn.example.org/b.mp4"}
+    )
+    raw_router.get("https://other-cdn.example.org/b.mp4").respond(200, content=MP4)
+    paths = await run(kling.download(["https://cdn.example.org/b.mp4"], tmp_path))
+    assert paths[0].read_bytes() == MP4
