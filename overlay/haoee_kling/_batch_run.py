@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._config import check_count, check_seconds
+from ._errors import InvalidRequestError
 from ._kind_names import user_kind
 
 if TYPE_CHECKING:
@@ -238,7 +240,15 @@ class _Batch:
         from ._batch import BatchRun
         from ._batch_limit import Limiter
 
-        limiter = Limiter(concurrency)  # checks the number before any file is touched
+        # The numbers are checked before any file is touched.
+        check_count("concurrency", concurrency, minimum=1, error=InvalidRequestError)
+        check_seconds(
+            "poll_interval",
+            poll_interval,
+            none="the client's poll interval",
+            error=InvalidRequestError,
+        )
+        limiter = Limiter(concurrency)
         jobs_file, book, folder = _open(jobs, ledger, out, skip_invalid)
         try:
             if resend:

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._logging import redact
+from ._logging import printable, redact
 from ._spec import load_spec, resolve
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ class KlingError(Exception):
     external_task_id: str | None = None
 
     def __init__(self, message: str) -> None:
-        message = redact(message)
+        # Messages quote servers (error pages, status messages): never a secret, never a
+        # terminal control.
+        message = printable(redact(message))
         super().__init__(message)
         self.message = message
 

@@ -8,6 +8,7 @@ names the field, the rule and what is wrong with the value.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -162,6 +163,19 @@ def _problems(errors: Iterable[ValidationError]) -> list[Problem]:
     return list(found.values())
 
 
+def _not_finite(value: Any, where: list[Any]) -> list[Problem]:
+    """A problem for every NaN or infinite number in a body, by field."""
+    if isinstance(value, float) and not math.isfinite(value):
+        field = _path(where)
+        sentence = f"must be a finite number (got {value!r}: JSON has no NaN or infinity)"
+        return [Problem(field, "finite", f"{field or 'request body'}: {sentence}")]
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _not_finite(v, [*where, k])]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in _not_finite(v, [*where, i])]
+    return []
+
+
 def validate_body(operation_id: str, body: Any) -> list[Problem]:
     """Check a request body against its operation's schema, rules and model capabilities.
 
@@ -177,6 +191,11 @@ def validate_body(operation_id: str, body: Any) -> list[Problem]:
     op = operation(operation_id)
     if op.body_schema is None:
         return []
+    # NaN compares false with every limit, so the schema would let it through; JSON has no
+    # NaN or infinity either: refused first, by field.
+    problems = _not_finite(body, [])
+    if problems:
+        return problems
     ref = str(op.body_schema["$ref"])
     problems = _problems(_validator(ref).iter_errors(body))
     if problems:

@@ -234,7 +234,7 @@ def test_a_wait_deadline_from_the_environment_ends_the_wait(
 @pytest.mark.parametrize(
     ("where", "says"),
     [
-        ({"HAOEE_TIMEOUT": "nan"}, "HAOEE_TIMEOUT: must be a finite number of seconds above 0"),
+        ({"HAOEE_TIMEOUT": "nan"}, "HAOEE_TIMEOUT: must be a finite number of seconds > 0"),
         ({"HAOEE_MAX_RETRIES": "-1"}, "HAOEE_MAX_RETRIES: must be a whole number >= 0"),
         ({"--request-timeout": "inf"}, "--request-timeout: must be a finite number of seconds"),
         ({"--wait-timeout": "soon"}, "--wait-timeout: must be a number of seconds or 'none'"),

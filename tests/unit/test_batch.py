@@ -20,7 +20,15 @@ from typing import Any
 
 import pytest
 
-from haoee_kling import AsyncKling, AuthenticationError, DownloadError, Kling, _batch, _submit
+from haoee_kling import (
+    AsyncKling,
+    AuthenticationError,
+    DownloadError,
+    InvalidRequestError,
+    Kling,
+    _batch,
+    _submit,
+)
 from haoee_kling._batch import CRASH_VARIABLE, BatchProgress, crash_point
 from haoee_kling._batch_jobs import BatchError, InvalidJobsError, read_jobs
 from haoee_kling._batch_ledger import Ledger, default_ledger_path
@@ -434,7 +442,7 @@ async def test_the_first_run_needs_an_output_folder_and_a_usable_one(
     (tmp_path / "file").write_text("")
     with pytest.raises(BatchError, match=r"output folder .*file is a file, not a folder; nothi"):
         await call(kling.batch.run(jobs, out=tmp_path / "file" / "out"))
-    with pytest.raises(ValueError, match="concurrency must be at least 1"):
+    with pytest.raises(InvalidRequestError, match="concurrency: a whole number >= 1"):
         await call(kling.batch.run(jobs, out=tmp_path / "out", concurrency=0))
     other = tmp_path / "other"
     other.mkdir()

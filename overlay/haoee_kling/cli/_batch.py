@@ -9,7 +9,6 @@ terminal; a plain line per change otherwise), the summary (or one JSON document 
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from .._errors import KlingError
 from .._kind_names import user_kind
 from ._failures import ExitCode
 from ._next import command
-from ._render import Output
+from ._render import Output, dumps
 
 if TYPE_CHECKING:
     from .._batch_jobs import BatchError
@@ -122,7 +121,7 @@ def _summary(
         commands |= {"resume": resume} if code == ExitCode.TIMEOUT else {}
         commands |= {"resend": resend} if resend else {}
         document = {**result.to_dict(), "exit_code": int(code), **commands}
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(document) + "\n")
         return code
     counts = ", ".join(f"{n} {state}" for state, n in result.counts.items() if n)
     units = result.units if result.units is not None else "not reported"
@@ -157,7 +156,7 @@ def _bad_batch(output: Output, exc: BatchError, resume: str | None = None) -> Ex
             document["task_id"] = exc.task_id
         if resume:
             document["resume"] = resume
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(document) + "\n")
     else:
         output.err.print(Text(f"error: {exc}", style="bold red"))
         if resume:
@@ -295,7 +294,7 @@ def status_command(ctx: click.Context, jobs: Path, ledger: Path | None) -> None:
             | {"in_jobs_file": r.present, "replaced": list(r.replaced)}
             for r in result.jobs
         ]
-        sys.stdout.write(json.dumps({**result.to_dict(), "jobs": rows}) + "\n")
+        sys.stdout.write(dumps({**result.to_dict(), "jobs": rows}) + "\n")
         return
     table = [("JOB", "LINE", "STATUS", "TASK ID", "FILES OR ERROR")]
     for r in result.jobs:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
 from ._failures import ExitCode
+from ._render import dumps
 
 __all__ = ["callbacks_group"]
 
@@ -53,7 +53,8 @@ def listen(port: int, host: str, secret: str | None, count: int) -> None:
     server: Any = None
 
     def show(task: dict[str, Any]) -> None:
-        click.echo(json.dumps(task, ensure_ascii=False, sort_keys=True))
+        # A callback's fields are whatever its sender wrote: controls escaped as JSON.
+        click.echo(dumps(task, sort_keys=True))
         sys.stdout.flush()
         printed[0] += 1
         if count and printed[0] >= count and server is not None:

@@ -9,15 +9,16 @@ Usage errors are one line and a hint (or one JSON document with `--json`), not t
 from __future__ import annotations
 
 import errno
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from .._logging import printable
 from ._failures import ExitCode
 from ._kinds import suggest
+from ._render import dumps
 
 __all__ = ["KlingGroup"]
 
@@ -178,7 +179,7 @@ def _report(exc: click.ClickException, *, as_json: bool) -> int:
         }
         if hint:
             document["hint"] = hint
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(document) + "\n")
     else:
-        sys.stderr.write(f"error: {message}\n" + (f"{hint}\n" if hint else ""))
+        sys.stderr.write(printable(f"error: {message}\n" + (f"{hint}\n" if hint else "")))
     return exc.exit_code

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -12,7 +11,7 @@ from rich.table import Table
 from .._capabilities import Capabilities, choices
 from .._kind_names import user_kind
 from .._models import Models
-from ._render import Output
+from ._render import Output, dumps
 
 __all__ = ["models_command", "models_help"]
 
@@ -129,7 +128,7 @@ def models_command(ctx: click.Context, kind: str | None) -> None:
         raise click.BadParameter(str(exc), param_hint="--kind") from None
     if output.as_json:
         document = [{**caps.to_dict(), "kind": user_kind(caps.kind)} for caps in entries]
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps(document, indent=2) + "\n")
         return
     for name in dict.fromkeys(caps.kind for caps in entries):
         shown = user_kind(name)
