@@ -100,8 +100,9 @@ def redact(text: str) -> str:
     with _lock:
         known = sorted(_secrets, key=len, reverse=True)
     if known:
-        # One pass, so a mask is never itself rewritten by a later secret.
-        text = re.sub("|".join(map(re.escape, known)), _MASK, text)
+        # One pass, so a mask is never itself rewritten by a later secret; a mask already in
+        # the text is matched first and kept, whatever the keys are (a key "REDACTED" too).
+        text = re.sub("|".join(map(re.escape, [_MASK, *known])), _MASK, text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
