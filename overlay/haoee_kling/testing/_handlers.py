@@ -145,7 +145,8 @@ def create_task(gw: FakeGateway, call: Call) -> JSON:
     """Create a task of the operation's kind (see the module docstring for the rules)."""
     kind = call.op.kind or ""
     spec, body, store = KINDS[kind], call.body, gw.store
-    external = body.get("external_task_id")
+    # "" is "not given", as in Kling's own request examples (openapi/README.md, decision 39).
+    external = body.get("external_task_id") or None
     if external is not None and store.external_taken(call.key, external):
         message = f"external_task_id: {external!r} already exists; it must be unique per account"
         raise KlingError(400, 1201, message)
