@@ -123,7 +123,8 @@ class Runner:
         self.pause = pause
         self.fuzz = fuzz
         self.judge = Judge(spec)
-        self.report = Report(str(client.base_url), str(spec.get("info", {}).get("version", "")))
+        version = str(spec.get("info", {}).get("version", ""))
+        self.report = Report(str(client.base_url).rstrip("/"), version)
 
     def run(self, *, examples: int = 3, allow_billed: int = 0) -> Report:
         """Every free check, then fuzzing (``examples`` cases per free operation), then at most
