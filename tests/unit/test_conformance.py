@@ -4,6 +4,8 @@ from an httpx MockTransport or are handed to the judge directly)."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ from haoee_kling._spec import load_spec
 from haoee_kling.conformance import Judge
 from haoee_kling.conformance._drift import json_path, overlay_document, suggest
 from haoee_kling.conformance._plan import UNKNOWN_TASK_ID, free_probes
+from haoee_kling.conformance._report import write_junit, write_overlay
 from haoee_kling.conformance._run import Runner
 
 SPEC = load_spec()
@@ -208,3 +211,37 @@ def test_a_success_where_an_error_is_documented_differs() -> None:
     unknown = [r for r in report.results if r.name == "unknown task id"]
     assert {r.outcome for r in unknown} == {"differs"}
     assert "HTTP 404 for unknown task id" in unknown[0].differences[0].rule
+
+
+def test_a_difference_deep_in_a_result_is_named_where_it_is() -> None:
+    video = {"id": "v", "url": 5, "duration": "5"}
+    (found,) = _judge(_envelope(TASK | {"task_result": {"videos": [video]}}))
+    assert found.json_path == "$.data.task_result.videos[0].url"
+    assert found.spec_location == "#/components/schemas/VideoResult/properties/url"
+
+
+def test_junit_skips_not_served_and_names_each_failure(tmp_path: Path) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/v1/videos/image2video"):
+            return httpx.Response(502, text="<html>bad gateway</html>")
+        return _gateway(request, official="404")
+
+    report = _run(answer)
+    junit = tmp_path / "report.xml"
+    write_junit(report, junit)
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("tests") == str(len(report.results))
+    skipped = [c for c in suite.iter("testcase") if c.find("skipped") is not None]
+    assert {c.get("classname") for c in skipped} >= {"listOmniImage", "listImageGeneration"}
+    (failed,) = [c for c in suite.iter("testcase") if c.find("failure") is not None]
+    failure = failed.find("failure")
+    assert failure is not None
+    assert failed.get("classname") == "listImage2Video"
+    assert failure.get("message", "").startswith("listImage2Video differs: $: held HTTP 502")
+
+
+def test_without_drift_the_suggestion_file_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "changes.yaml"
+    assert write_overlay(_run(_gateway), target) == 0
+    assert target.read_text().startswith("# kling conformance: no spec change to suggest")
