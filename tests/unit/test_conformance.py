@@ -42,7 +42,7 @@ def test_an_answer_as_the_spec_says_has_no_difference() -> None:
 
 def test_an_undocumented_status_names_the_documented_ones() -> None:
     (found,) = _judge(b"<html>bad gateway</html>", status=502, media="text/html")
-    assert (found.json_path, found.held) == ("$", "HTTP 502")
+    assert (found.json_path, found.held) == ("$", "HTTP 502 (text/html)")
     assert "200, 400, 401" in found.rule
     assert found.spec_location == "#/paths/~1v1~1videos~1text2video~1{task_id}/get/responses"
 

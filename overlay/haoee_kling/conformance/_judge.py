@@ -120,7 +120,8 @@ class Judge:
         key = next((k for k in keys if k in documented), None)
         if key is None:
             rule = f"one of the documented statuses {', '.join(sorted(documented))}"
-            return [Difference("$", f"HTTP {status}", rule, pointer_of(at), "status", status)]
+            held = f"HTTP {status}" + (f" ({media})" if media else "")
+            return [Difference("$", held, rule, pointer_of(at), "status", status)]
         response = self.resolve(documented[key])
         contents = response.get("content") or {}
         if not contents:
