@@ -19,6 +19,8 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from ._plan import resolve
+
 __all__ = ["Difference", "Judge", "pointer_of", "short"]
 
 _SPEC_URI = "urn:haoee-kling:conformance"
@@ -94,12 +96,7 @@ class Judge:
 
     def resolve(self, node: Any) -> Any:
         """Follow local `$ref`s until a node that is not a reference."""
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            target: Any = self.spec
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            node = target
-        return node
+        return resolve(self.spec, node)
 
     def answer(
         self, operation: Mapping[str, Any], where: tuple[str, str], status: int, media: str,

@@ -128,7 +128,9 @@ def free_probes(spec: Mapping[str, Any], now_ms: int | None = None) -> Iterator[
             unknown = op.path.split("{", 1)[0] + UNKNOWN_TASK_ID
             yield Probe(op, "unknown task id", unknown, frozenset({404}))
         else:
-            yield Probe(op, "read", op.path, frozenset({200}), _last_30_days(now_ms))
+            # The account's costs: a period is all it takes (the last 30 days).
+            period = {k: v for k, v in _last_30_days(now_ms).items() if k in op.parameters}
+            yield Probe(op, "read", op.path, frozenset({200}), period)
     first = next(op for op in ops if op.method == "GET" and op.paged and op.listed)
     yield Probe(first, "wrong key", first.path, frozenset({401, 403}), _page(1), key="wrong")
     yield Probe(first, "no key", first.path, frozenset({401, 403}), _page(1), key="none")
