@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -18,6 +18,12 @@ EXTRA_MISSING = (
     "kling conformance needs the 'conformance' extra ({name} is missing): "
     "pip install 'haoee-kling[conformance]'"
 )
+
+
+def _missing_extra(exc: ImportError) -> NoReturn:
+    # Exit 2, as the `kling` entry point does when the `cli` extra is missing: nothing was sent.
+    click.echo(f"error: {EXTRA_MISSING.format(name=exc.name)}", err=True)
+    sys.exit(ExitCode.BAD_INPUT)
 
 
 @click.command("conformance")
@@ -90,7 +96,7 @@ def conformance(
         from .. import conformance as checks
         from ..conformance import _report
     except ImportError as exc:
-        raise click.ClickException(EXTRA_MISSING.format(name=exc.name)) from None
+        _missing_extra(exc)
     try:
         spec = checks.load_spec_file(spec_path) if spec_path is not None else None
         report = checks.run(
@@ -103,7 +109,7 @@ def conformance(
             pause=pause,
         )
     except ImportError as exc:  # schemathesis, loaded only to fuzz
-        raise click.ClickException(EXTRA_MISSING.format(name=exc.name)) from None
+        _missing_extra(exc)
     except Exception as exc:
         output.base_url = state.base_url
         sys.exit(output.error(exc))
