@@ -8,6 +8,7 @@ at any count, and the run stays at a second or two of CPU.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -205,10 +206,11 @@ def test_a_wrong_key_exits_3_with_one_line() -> None:
 
 
 def test_an_unreachable_url_exits_3() -> None:
-    gateway = FakeGateway()
-    with _served(gateway) as base_url:
-        pass  # stopped: nothing listens on that port any more
-    result = _conformance(base_url)
+    # A port held but not listening: connections are refused, and no other test can take it.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        base_url = f"http://127.0.0.1:{held.getsockname()[1]}/kling"
+        result = _conformance(base_url)
     assert result.exit_code == 3, result.output
     assert f"cannot reach {base_url}" in result.output
 

@@ -245,3 +245,12 @@ def test_without_drift_the_suggestion_file_says_so(tmp_path: Path) -> None:
     target = tmp_path / "changes.yaml"
     assert write_overlay(_run(_gateway), target) == 0
     assert target.read_text().startswith("# kling conformance: no spec change to suggest")
+
+
+def test_a_get_answer_without_a_status_differs_and_no_change_excuses_it() -> None:
+    judge = Judge(SPEC)
+    body = json.dumps(_envelope({"task_id": "1"})).encode()
+    (found,) = judge.answer(GET_TASK, WHERE, 200, "application/json", body)
+    assert (found.json_path, found.held) == ("$.data", "no 'task_status'")
+    assert found.rule == "x-kling-query-required: task_status (in a get or list answer)"
+    assert suggest(found, judge) is None

@@ -137,7 +137,7 @@ class Judge:
         if schema is None:
             return []
         found = [self._difference(e) for e in _leaves(self._validator(schema_at).iter_errors(body))]
-        return found + list(self._undeclared(schema, body, ()))
+        return found + list(self._beyond_schema(schema, body, (), query=where[1] == "get"))
 
     @functools.cache  # noqa: B019 - one Judge per run; the cache lives as long as it does
     def _validator(self, schema_at: tuple[str | int, ...]) -> Draft202012Validator:
@@ -164,9 +164,24 @@ class Judge:
             error.instance,
         )  # fmt: skip
 
-    def _undeclared(self, schema: Any, value: Any, path: tuple[Any, ...]) -> Iterator[Difference]:
-        """Fields of ``value`` that no branch of ``schema`` declares, and the same below."""
+    def _beyond_schema(
+        self, schema: Any, value: Any, path: tuple[Any, ...], *, query: bool
+    ) -> Iterator[Difference]:
+        """What JSON Schema does not say, here and below: fields no branch of ``schema``
+        declares, and on a get or list answer (``query``) the fields the spec's
+        `x-kling-query-required` asks for (a task's status) that are missing."""
         nodes = list(self._branches(schema))
+        if isinstance(value, dict) and query:
+            for node in nodes:
+                for name in node.get("x-kling-query-required", ()):
+                    if name not in value:
+                        parts = self.location(node)
+                        rule = f"x-kling-query-required: {name} (in a get or list answer)"
+                        where = pointer_of(parts) if parts is not None else "#"
+                        held = f"no {name!r}"
+                        yield Difference(
+                            _json_path(path), held, rule, where, "query-required", name
+                        )
         if isinstance(value, dict):
             if any(isinstance(n.get("additionalProperties"), dict) for n in nodes) or any(
                 "patternProperties" in n for n in nodes
@@ -185,11 +200,12 @@ class Judge:
                         "undeclared", {"name": name, "value": item},
                     )  # fmt: skip
                 else:
-                    yield from self._undeclared(owner["properties"][name], item, (*path, name))
+                    below = owner["properties"][name]
+                    yield from self._beyond_schema(below, item, (*path, name), query=query)
         elif isinstance(value, list):
             items = [n["items"] for n in nodes if isinstance(n.get("items"), dict)]
             for index, item in enumerate(value[:3] if items else ()):
-                yield from self._undeclared(items[0], item, (*path, index))
+                yield from self._beyond_schema(items[0], item, (*path, index), query=query)
 
     def _branches(self, schema: Any) -> Iterator[dict[str, Any]]:
         node = self.resolve(schema)
