@@ -27,7 +27,8 @@ from ._plan import WRONG_KEY, Probe, SpecOperation, billed_probes, free_probes, 
 __all__ = ["OUTCOMES", "CheckResult", "Report", "Runner"]
 
 OUTCOMES = ("conforms", "differs", "not served", "refused")
-"""Worst last but one: an operation's outcome is the worst of its checks (differs first)."""
+"""What a check can find, in the order the report counts them. An operation's outcome is the
+worst of its checks': differs, then refused, then not served, then conforms."""
 _RANK = {"differs": 3, "refused": 2, "not served": 1, "conforms": 0}
 
 
