@@ -61,7 +61,7 @@ def _missing_extra(exc: ImportError) -> NoReturn:
 @click.option(
     "--pause",
     type=click.FloatRange(min=0),
-    default=0.2,
+    default=0.5,
     show_default=True,
     help="Seconds to wait before each request (rate limits).",
 )

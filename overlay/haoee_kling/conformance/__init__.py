@@ -67,7 +67,7 @@ def run(
     spec: Mapping[str, Any] | None = None,
     examples: int = 3,
     allow_billed: int = 0,
-    pause: float = 0.2,
+    pause: float = 0.5,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
 ) -> Report:
