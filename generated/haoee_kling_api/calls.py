@@ -4092,7 +4092,7 @@ class CustomVoiceCalls(KindCalls[PageT]):
 
                 voice_name (required): Name of the voice, at most 20 characters.
                 voice_url: Public URL of a recording of one clean voice, 5–30 s.
-                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old. `""` means none, as Kling's own request examples send it beside another source (openapi/README.md, decision 39); the client leaves it out.
                 callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
@@ -4217,7 +4217,7 @@ class AsyncCustomVoiceCalls(AsyncKindCalls[PageT]):
 
                 voice_name (required): Name of the voice, at most 20 characters.
                 voice_url: Public URL of a recording of one clean voice, 5–30 s.
-                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old. `""` means none, as Kling's own request examples send it beside another source (openapi/README.md, decision 39); the client leaves it out.
                 callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:

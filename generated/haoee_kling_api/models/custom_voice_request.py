@@ -20,7 +20,9 @@ class CustomVoiceRequest:
         Attributes:
             voice_name (str): Name of the voice, at most 20 characters.
             voice_url (str | Unset): Public URL of a recording of one clean voice, 5–30 s.
-            video_id (str | Unset): Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
+            video_id (str | Unset): Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old. `""`
+                means none, as Kling's own request examples send it beside another source
+                (openapi/README.md, decision 39); the client leaves it out.
             callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes: an
                 http(s)
                 URI of at most 2048 characters. `""` means none, as Kling's own request examples send

@@ -89,7 +89,7 @@ def _source_video(gw: FakeGateway, call: Call) -> Video | None:
                 raise KlingError(400, 1201, f"{field}: {face['face_id']!r} is not in this session")
         return session.video
     source: JSON = body["input"] if isinstance(body.get("input"), dict) else body
-    if "video_id" in source:
+    if source.get("video_id"):  # "" is "no video" (openapi/README.md, decision 39)
         video = gw.store.find_video(call.key, source["video_id"], call.now)
         if video is None:
             raise KlingError(404, 1203, f"video not found: {source['video_id']}")
