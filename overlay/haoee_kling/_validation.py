@@ -23,6 +23,7 @@ __all__ = ["WHEN_GIVEN", "Problem", "validate_body", "validate_parameters"]
 
 _SPEC_URI = "urn:haoee-kling:openapi"
 _INTEGER = re.compile(r"-?[0-9]+")
+_ONE_FIELD = frozenset({"required", "properties"})
 _SCHEMA_TYPES = {
     "string": "a string",
     "integer": "an integer",
@@ -153,15 +154,7 @@ def _describe(error: ValidationError) -> tuple[str, str]:
 def _names_one_field(branch: Any) -> bool:
     """`{required: [F]}`, or `{required: [F], properties: {F: {minLength: 1}}}` where `""` in F
     counts as not given (openapi/README.md, decision 39)."""
-    return (
-        isinstance(branch, dict)
-        and "required" in branch
-        and set(branch)
-        <= {
-            "required",
-            "properties",
-        }
-    )
+    return isinstance(branch, dict) and "required" in branch and set(branch) <= _ONE_FIELD
 
 
 def _is_condition(branches: Any) -> bool:
