@@ -27,6 +27,16 @@ def messages(operation_id: str, body: Any) -> list[str]:
             "prompt: must be at most 2500 characters (got 2501)",
         ),
         ("createText2Video", {"prompt": ""}, "prompt: must not be empty"),
+        (
+            "createText2Video",
+            {"prompt": "p", "callback_url": "ftp://example.org/hook"},
+            "callback_url: must match the pattern ^https?:// (got 'ftp://example.org/hook')",
+        ),
+        (
+            "createText2Video",
+            {"prompt": "p", "callback_url": "https://exa mple.org/"},
+            "callback_url: must be a valid uri (got 'https://exa mple.org/')",
+        ),
         ("createText2Video", {"prompt": 5}, "prompt: must be a string (got an integer)"),
         (
             "createText2Video",
@@ -191,3 +201,10 @@ async def test_a_create_with_nan_is_an_invalid_request_and_sends_nothing(
         await run(kling.text2video.create(prompt="a fox", cfg_scale=math.nan))
     assert [p.field for p in caught.value.problems] == ["cfg_scale"]
     assert not raw_router.calls
+
+
+def test_empty_optional_text_means_not_given() -> None:
+    """Kling's own examples send `""` for an unused callback_url or external_task_id
+    (openapi/README.md, decision 39): the URI rules of callback_url hold only when it is given."""
+    body = {"prompt": "p", "callback_url": "", "external_task_id": ""}
+    assert validate_body("createText2Video", body) == []

@@ -49,6 +49,7 @@ def test_vendored_core_runs_in_a_clean_interpreter(tmp_path: Path) -> None:
     assert {"haoee_kling_api/py.typed", "haoee_kling/py.typed"} <= files
     assert not [f for f in files if "__pycache__" in f or f.startswith("haoee_kling/testing/")]
     assert not [f for f in files if f.startswith("haoee_kling/cli/")]
+    assert not [f for f in files if f.startswith("haoee_kling/conformance/")]
     assert set(stamp["files"]) == files - {STAMP}
     assert "consumer ok" in _run(sys.executable, "-I", "-B", CHECK, tmp_path, "--vendored")
 

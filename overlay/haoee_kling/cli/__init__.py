@@ -15,6 +15,7 @@ import click
 from ._batch import batch_group
 from ._callbacks import callbacks_group
 from ._commands import add_commands
+from ._conformance import conformance
 from ._failures import EXIT_CODES
 from ._fake import fake_server
 from ._group import KlingGroup
@@ -161,6 +162,7 @@ cli.add_command(fake_server)
 cli.add_command(models_command)
 cli.add_command(batch_group)
 cli.add_command(callbacks_group)
+cli.add_command(conformance)
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ class ExitCode(IntEnum):
     TIMEOUT = 5
     API_ERROR = 6
     NOT_SAVED = 7
+    DIFFERS = 8
     INTERRUPTED = 130
     CLOSED_PIPE = 141
 
@@ -66,6 +67,10 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.NOT_SAVED: (
         "the task exists but its files (or a batch's ledger) could not be written here: the "
         "task id and the command that finishes are printed"
+    ),
+    ExitCode.DIFFERS: (
+        "kling conformance: some answers differ from the spec (the report names each "
+        "operation and difference)"
     ),
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C): the command that resumes is printed",
     ExitCode.CLOSED_PIPE: "the reader of the output went away (a closed pipe)",
