@@ -13,12 +13,14 @@ import functools
 from collections.abc import Iterable
 
 from ._errors import KlingError
+from ._spec import operations
 
 __all__ = [
     "UnknownKindError",
     "kind_hint",
     "kind_names",
     "namespace_of",
+    "namespaces",
     "spec_kind",
     "suggest",
     "user_kind",
@@ -31,12 +33,21 @@ class UnknownKindError(KlingError, ValueError):
 
 
 @functools.cache
+def namespaces() -> dict[str, str]:
+    """Client attribute -> task kind, from the spec's kinds (read on first use, not at import).
+
+    Every kind has a namespace of its own name, except the current element design, which
+    `elements` serves.
+    """
+    kinds = {op.kind for op in operations().values() if op.kind is not None}
+    return {
+        ("elements" if kind == "advanced_custom_element" else kind): kind for kind in sorted(kinds)
+    }
+
+
+@functools.cache
 def kind_names() -> dict[str, str]:
     """The kind as users see it -> the spec's kind (`elements` -> `advanced_custom_element`)."""
-    # Here, not at the top: the modules that word messages import this one, and the
-    # namespaces' table imports them.
-    from ._namespaces import namespaces
-
     return {name.replace("_", "-"): kind for name, kind in namespaces().items()}
 
 

@@ -19,7 +19,7 @@ from ._core import Core
 from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
 from ._instant import send
-from ._kind_names import user_kind
+from ._kind_names import namespaces, user_kind
 from ._push import pushed, with_safety_net
 from ._reading import build_model, read_items, read_model
 from ._resource import kind_operations
@@ -40,19 +40,6 @@ __all__ = [
     "namespaces",
     "to_task",
 ]
-
-
-@functools.cache
-def namespaces() -> dict[str, str]:
-    """Client attribute -> task kind, from the spec's kinds (read on first use, not at import).
-
-    Every kind has a namespace of its own name, except the current element design, which
-    `elements` serves.
-    """
-    return {
-        ("elements" if kind == "advanced_custom_element" else kind): kind
-        for kind in sorted(kind_operations())
-    }
 
 
 Callback = Callable[[Any], Any] | None

@@ -20,6 +20,7 @@ from ._failures import EXIT_CODES
 from ._fake import fake_server
 from ._group import KlingGroup
 from ._instant import account_group, delete, instant_commands
+from ._listing import list_tasks
 from ._models import models_command
 from ._render import ExitCode, Output
 
@@ -154,6 +155,7 @@ def cli(
 
 
 add_commands(cli)
+cli.add_command(list_tasks)
 for _command in instant_commands():
     cli.add_command(_command)
 cli.add_command(delete)

@@ -366,7 +366,6 @@ def add_commands(group: click.Group) -> None:
     """Register every command on the `kling` group."""
     for name, (namespace, _spec_kind) in KINDS.items():
         group.add_command(_create_command(name, namespace))
-    from ._listing import list_tasks  # it builds on `guard`, defined here
-
-    for each in (identify_face, status, wait, list_tasks, download):
+    # `list` is registered by the package: it builds on `guard`, defined here.
+    for each in (identify_face, status, wait, download):
         group.add_command(each)
