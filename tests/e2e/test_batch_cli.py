@@ -22,9 +22,11 @@ from tests.e2e.fake_support import assert_media
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variety: int | None
+) -> Iterator[dict[str, str]]:
     """A fake on loopback 500 times faster than real time, and the variables that reach it."""
-    gateway = FakeGateway(clock=RealClock(500.0))
+    gateway = FakeGateway(clock=RealClock(500.0), variety=variety)
     server = serve_in_thread(gateway)
     monkeypatch.chdir(tmp_path)
     yield {"HAOEE_BASE_URL": server.base_url, "HAOEE_API_KEY": gateway.key}

@@ -75,9 +75,10 @@ class Fake:
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[Fake]:
+def fake(variety: int | None) -> Iterator[Fake]:
+    varied = [] if variety is None else ["--variety", str(variety)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "haoee_kling.testing", "--port", "0", "--speed", "1000"],
+        [sys.executable, "-m", "haoee_kling.testing", "--port", "0", "--speed", "1000", *varied],
         stdout=subprocess.PIPE,
         text=True,
     )

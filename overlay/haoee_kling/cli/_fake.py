@@ -20,8 +20,16 @@ __all__ = ["fake_server"]
     show_default=True,
     help="How many times faster than real time tasks run.",
 )
+@click.option(
+    "--variety",
+    type=int,
+    default=None,
+    metavar="SEED",
+    help="Answer in every spelling the client's reader accepts (capitalised statuses, unknown "
+    "fields, empty values, numbers as text), chosen by SEED.",
+)
 @click.argument("extra", nargs=-1, type=click.UNPROCESSED)
-def fake_server(port: int, speed: float, extra: tuple[str, ...]) -> None:
+def fake_server(port: int, speed: float, variety: int | None, extra: tuple[str, ...]) -> None:
     """Run the fake haoee gateway on 127.0.0.1 (key: fake-demo-key, printed at start).
 
     More options (--key, --prefix, --seed, --fault KIND[:FIELD=VALUE,...], --log): see
@@ -31,5 +39,6 @@ def fake_server(port: int, speed: float, extra: tuple[str, ...]) -> None:
     # Only the argument parser loads here; it says itself when the `fake` extra is missing.
     from ..testing.__main__ import main as run_fake
 
-    argv = ["--port", str(port), "--speed", str(speed), *extra]
+    varied = [] if variety is None else ["--variety", str(variety)]
+    argv = ["--port", str(port), "--speed", str(speed), *varied, *extra]
     sys.exit(run_fake(argv, prog="kling fake-server"))
