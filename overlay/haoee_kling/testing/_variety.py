@@ -10,7 +10,8 @@ same spellings.
 What variety may send is bounded by what the reader accepts as meaning the same thing
 (`haoee_kling._shapes`, `openapi/README.md` "Reading answers"); nothing here is set aside by it:
 
-- enum values (`task_status`) in another case, or with spaces around (matched case-blind);
+- enum values in another case, or with spaces around (matched case-blind); a task's status
+  in one such spelling for the whole life of the task;
 - unknown fields in every object, the envelope included (passed through);
 - for an optional property left out: `""` where the schema takes text (not an enum), `null`
   where it takes null;
@@ -79,7 +80,7 @@ class Variety:
         else:
             media = resolve(op.raw["responses"]["200"])["content"]["application/json"]
             schema = media["schema"]
-        varied = _vary(envelope, schema, rng)
+        varied = _vary(envelope, schema, rng, self.seed)
         if rng.random() < _SHARE:
             varied["code"] = str(envelope["code"])
         return varied  # type: ignore[no-any-return]
@@ -87,7 +88,7 @@ class Variety:
     def task(self, data: JSON) -> JSON:
         """A task as a callback body carries it (schema `Task`), re-spelt."""
         schema = {"$ref": "#/components/schemas/Task"}
-        return _vary(data, schema, self._rng())  # type: ignore[no-any-return]
+        return _vary(data, schema, self._rng(), self.seed)  # type: ignore[no-any-return]
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """The same headers, each name in a case of its own."""
@@ -127,24 +128,30 @@ def _types(schema: Mapping[str, Any]) -> set[str]:
     return set(raw if isinstance(raw, list) else [raw] if raw else [])
 
 
-def _vary(value: Any, schema: Mapping[str, Any] | None, rng: random.Random) -> Any:
+def _vary(value: Any, schema: Mapping[str, Any] | None, rng: random.Random, seed: int) -> Any:
     if schema is None:
         return value
     inner, _ = _options(schema)
     if inner is None:
         return value
     if isinstance(value, dict):
-        return _vary_object(value, inner, rng)
+        return _vary_object(value, inner, rng, seed)
     if isinstance(value, list):
         items = inner.get("items")
-        return [_vary(item, items, rng) for item in value]
+        return [_vary(item, items, rng, seed) for item in value]
     return _vary_scalar(value, inner, rng)
 
 
-def _vary_object(value: JSON, schema: Mapping[str, Any], rng: random.Random) -> JSON:
+def _vary_object(value: JSON, schema: Mapping[str, Any], rng: random.Random, seed: int) -> JSON:
     properties: Mapping[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", ()))
-    varied = {name: _vary(item, properties.get(name), rng) for name, item in value.items()}
+    varied = {name: _vary(item, properties.get(name), rng, seed) for name, item in value.items()}
+    status, task_id = value.get("task_status"), value.get("task_id")
+    if isinstance(status, str) and task_id is not None:
+        # A gateway that capitalises does so every time: one spelling per task, so a client
+        # that compares statuses exactly waits for a `succeed` that never comes.
+        spelling = random.Random(f"{seed}:status:{task_id}")
+        varied["task_status"] = spelling.choice((status, *_spellings(status)))
     for name, sub in properties.items():
         if name in varied or name in required or rng.random() >= _SHARE:
             continue
