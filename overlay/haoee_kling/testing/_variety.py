@@ -96,7 +96,8 @@ class Variety:
         return {_recase(name, rng): value for name, value in headers.items()}
 
     def recase(self, response: Response) -> None:
-        """Re-case the header names of a response about to be sent (ASGI allows any case)."""
+        """Re-case the header names of a response about to be sent (uvicorn and httpx's
+        in-process transport pass names on in the case given)."""
         rng = self._rng()
         response.raw_headers = [
             (_recase(name.decode("latin-1"), rng).encode("latin-1"), value)
