@@ -26,7 +26,7 @@ from haoee_kling.testing import (
     slow_response,
     truncated_body,
 )
-from tests.e2e.fake_support import create, error_of, get_path, read
+from tests.e2e.fake_support import anonymous, create, error_of, get_path, read
 
 pytest_plugins = ["haoee_kling.testing.pytest_plugin"]
 
@@ -183,8 +183,9 @@ async def test_truncated_download_in_process_raises(fake_gateway: FakeGateway) -
         fake_gateway.finish(task["task_id"])
         url = (await read(client, "text2video", task["task_id"]))["task_result"]["videos"][0]["url"]
         fake_gateway.faults.add(truncated_body())
-        with pytest.raises(ConnectionDropped, match="bytes sent"):
-            await client.get(url)
+        async with anonymous(fake_gateway) as files:
+            with pytest.raises(ConnectionDropped, match="bytes sent"):
+                await files.get(url)
 
 
 def test_faults_parse_from_text_and_dicts() -> None:
