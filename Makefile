@@ -21,7 +21,7 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 PYTEST_ARGS ?=
 
 .PHONY: help setup generate check-generated lint lint-spec spec-diff release-spec test contract \
-	live live-billed live-record cassettes demo bench vendor dist check check-targets clean \
+	live live-billed live-record cassettes demo bench mutants vendor dist check check-targets clean \
 	apply-overlay
 
 help:
@@ -40,6 +40,7 @@ help:
 	@echo "make live-record      record scrubbed cassettes from the live gateway"
 	@echo "make demo             the main job end to end on the embedded fake gateway"
 	@echo "make bench            benchmarks; writes tests/bench/results.md and .json"
+	@echo "make mutants          does the suite catch realistic regressions? (not part of check)"
 	@echo "make vendor DEST=dir  copy the client into another repository"
 	@echo "make dist             build the wheel and sdist into dist/"
 	@echo "make check            everything CI runs"
@@ -145,6 +146,11 @@ $(BENCH_STAMP): tests/bench/others-requirements.txt
 
 bench: $(VENV_STAMP) $(BENCH_STAMP)
 	$(PY) -m tests.bench $(BENCH_ARGS)
+
+# The suite's own regression check (not part of check): each realistic bug of tools/mutants.py
+# is applied alone to a temporary copy, and the tests that should catch it must.
+mutants: $(VENV_STAMP)
+	$(PY) tools/mutants.py
 
 vendor: $(VENV_STAMP)
 	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path [WITH='testing cli']"; exit 2; }

@@ -170,7 +170,7 @@ def test_a_voice_delete_that_finds_its_voice_obeys_the_spec() -> None:
         task = client.get(f"/v1/general/custom-voices/{made['task_id']}").json()["data"]
     voice_id = task["task_result"]["voices"][0]["voice_id"]
     delete = SCHEMA["/v1/general/delete-voices"]["POST"]
-    headers = {"Authorization": f"Bearer {DEMO_KEY}"}
+    headers = GATEWAY.client_headers()
     first = delete.Case(body={"voice_id": voice_id}, headers=headers)
     answer = first.call_and_validate(additional_checks=[envelope_matches_status])
     assert (answer.status_code, answer.json()["data"]["task_status"]) == (200, "succeed")

@@ -61,6 +61,12 @@ async def finished_video(gateway: FakeGateway, client: httpx.AsyncClient) -> JSO
     return video
 
 
+def anonymous(gateway: FakeGateway) -> httpx.AsyncClient:
+    """A client of the gateway's app without credentials: how result files are fetched (the
+    media host refuses a request that carries `Authorization`)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway.app))
+
+
 def error_of(response: httpx.Response) -> tuple[int, int]:
     """(HTTP status, business code) of an error answer, after checking its envelope."""
     body = response.json()

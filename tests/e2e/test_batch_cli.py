@@ -23,9 +23,11 @@ from tests.e2e.printed import replay
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variety: int | None
+) -> Iterator[dict[str, str]]:
     """A fake on loopback 500 times faster than real time, and the variables that reach it."""
-    gateway = FakeGateway(clock=RealClock(500.0))
+    gateway = FakeGateway(clock=RealClock(500.0), variety=variety)
     server = serve_in_thread(gateway)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(_FAKES, "tasks", gateway.tasks)

@@ -36,8 +36,8 @@ FLAVORS = ["sync", "async"]
 
 
 @pytest.fixture
-def gateway() -> FakeGateway:
-    return FakeGateway()
+def gateway(variety: int | None) -> FakeGateway:
+    return FakeGateway(variety=variety)
 
 
 @pytest.fixture
@@ -281,7 +281,7 @@ def test_on_a_real_clock_a_background_pump_sends_callbacks_on_time() -> None:
             answer = httpx.post(
                 f"{server.base_url}/v1/videos/text2video",
                 json={"prompt": "a fox", "callback_url": served.local_url},
-                headers=gateway.auth_headers(),
+                headers=gateway.client_headers(),
             )
             task_id = answer.json()["data"]["task_id"]
             deadline = time.monotonic() + 10

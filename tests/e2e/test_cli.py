@@ -44,9 +44,9 @@ class CountingTransport(httpx.BaseTransport):
 
 
 @pytest.fixture
-def gateway() -> FakeGateway:
+def gateway(variety: int | None) -> FakeGateway:
     """A fresh fake gateway that also accepts the canary key."""
-    return FakeGateway(keys=("fake-demo-key", CANARY_KEY))
+    return FakeGateway(keys=("fake-demo-key", CANARY_KEY), variety=variety)
 
 
 @pytest.fixture
@@ -561,9 +561,8 @@ def test_fake_server_serves_on_loopback_until_stopped() -> None:
         key = proc.stdout.readline().split()[-1]
         assert url.startswith("http://127.0.0.1:")
         assert url.endswith("/kling")
-        answer = httpx.get(
-            f"{url}/v1/videos/text2video", headers={"Authorization": f"Bearer {key}"}
-        )
+        headers = {"Authorization": f"Bearer {key}", "ModelName": "kling-video-v2-6"}
+        answer = httpx.get(f"{url}/v1/videos/text2video", headers=headers)
         assert answer.status_code == 200
         assert answer.json()["code"] == 0
         proc.send_signal(signal.SIGINT)  # Ctrl-C stops it cleanly

@@ -122,9 +122,9 @@ async def run_job(
 
 @pytest.mark.parametrize(("flavor", "jobs"), [("async", 160), ("sync", 60)])
 async def test_fault_matrix_no_duplicates_no_lost_ids_every_transient_job_finishes(
-    flavor: str, jobs: int, tmp_path: Path
+    flavor: str, jobs: int, tmp_path: Path, variety: int | None
 ) -> None:
-    gateway = FakeGateway(concurrency={})
+    gateway = FakeGateway(concurrency={}, variety=variety)
     kling = make_client(flavor, gateway)
     rng, tally = random.Random(2026), Tally()
     for number in range(jobs):

@@ -23,9 +23,9 @@ DAY_MS = 86_400_000
 
 
 @pytest.fixture
-def gateway() -> FakeGateway:
+def gateway(variety: int | None) -> FakeGateway:
     """A fresh fake gateway with a fake clock."""
-    return FakeGateway()
+    return FakeGateway(variety=variety)
 
 
 @pytest.fixture(params=["sync", "async"])

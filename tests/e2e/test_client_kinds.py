@@ -19,9 +19,9 @@ from tests.unit.gateway_clients import make_client
 
 
 @pytest.fixture
-def gateway() -> FakeGateway:
+def gateway(variety: int | None) -> FakeGateway:
     """A fresh fake gateway with a fake clock."""
-    return FakeGateway()
+    return FakeGateway(variety=variety)
 
 
 @pytest.fixture(params=["sync", "async"])

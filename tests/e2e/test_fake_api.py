@@ -36,7 +36,7 @@ async def test_auth_missing_and_unknown_keys_are_401_with_their_codes(
             401,
             1002,
         )
-        ok = await client.get(T2V, headers=fake_gateway.auth_headers())
+        ok = await client.get(T2V, headers=fake_gateway.client_headers())
         assert ok.status_code == 200
         assert ok.json()["code"] == 0
 
@@ -45,7 +45,7 @@ async def test_several_keys_are_accepted_and_see_only_their_own_tasks() -> None:
     gateway = FakeGateway(GatewayConfig(keys=("key-a", "key-b")))
     async with gateway.async_client() as client_a:
         task = await create(client_a, "text2video", {"prompt": "mine", "external_task_id": "e-1"})
-    async with gateway.async_client(headers=gateway.auth_headers("key-b")) as client_b:
+    async with gateway.async_client(headers=gateway.client_headers("key-b")) as client_b:
         assert error_of(await client_b.get(get_path("text2video", task["task_id"]))) == (404, 1203)
         assert (await client_b.get(T2V)).json()["data"] == []
         # external ids are unique per account, not across accounts
@@ -63,7 +63,7 @@ async def test_a_key_cannot_delete_another_keys_voice() -> None:
         voice_id = (await read(client_a, "custom_voice", task["task_id"]))["task_result"]["voices"][
             0
         ]["voice_id"]
-        async with gateway.async_client(headers=gateway.auth_headers("key-b")) as client_b:
+        async with gateway.async_client(headers=gateway.client_headers("key-b")) as client_b:
             theirs = await client_b.post("/v1/general/delete-voices", json={"voice_id": voice_id})
         assert error_of(theirs) == (404, 1203)
         mine = await client_a.post("/v1/general/delete-voices", json={"voice_id": voice_id})
@@ -246,12 +246,21 @@ async def test_failure_rate_fails_a_deterministic_share_of_tasks() -> None:
 
 async def test_model_name_header_is_recorded_per_task(fake_gateway: FakeGateway) -> None:
     async with fake_gateway.async_client() as client:
-        with_header = await create(
-            client, "text2video", {"prompt": "a"}, ModelName="kling-video-v2-6"
-        )
-        without = await create(client, "text2video", {"prompt": "b"})
-    assert fake_gateway.task(with_header["task_id"]).model_header == "kling-video-v2-6"
-    assert fake_gateway.task(without["task_id"]).model_header is None
+        task = await create(client, "text2video", {"prompt": "a"}, ModelName="kling-v2-6")
+    assert fake_gateway.task(task["task_id"]).model_header == "kling-v2-6"
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", T2V), ("GET", T2V), ("GET", f"{T2V}/1")])
+async def test_a_call_without_model_name_is_refused_400_1201_naming_the_header(
+    fake_gateway: FakeGateway, method: str, path: str
+) -> None:
+    """haoee routes and bills creates, gets and lists by `ModelName` (openapi/README.md,
+    "ModelName"): without it nothing is created, read or listed."""
+    async with fake_gateway.async_client(model_name=None) as client:
+        response = await client.request(method, path, json={"prompt": "a"})
+    assert error_of(response) == (400, 1201)
+    assert response.json()["message"].startswith("ModelName: header is required")
+    assert fake_gateway.tasks() == []
 
 
 async def test_every_answer_has_a_fresh_request_id(fake_gateway: FakeGateway) -> None:

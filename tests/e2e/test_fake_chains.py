@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from haoee_kling.testing import FakeGateway, request_examples
-from tests.e2e.fake_support import JSON, create, error_of, finished_video, read
+from tests.e2e.fake_support import JSON, anonymous, create, error_of, finished_video, read
 
 pytest_plugins = ["haoee_kling.testing.pytest_plugin"]
 
@@ -66,7 +66,8 @@ async def test_identify_face_then_advanced_lip_sync(fake_gateway: FakeGateway) -
         session = identified.json()["data"]
         face = session["face_data"][0]
         assert face["end_time"] == round(float(video["duration"]) * 1000)
-        assert (await client.get(face["face_image"])).status_code == 200
+        async with anonymous(fake_gateway) as files:
+            assert (await files.get(face["face_image"])).status_code == 200
 
         body = request_examples("createAdvancedLipSync")["one-face"]
         body |= {"session_id": session["session_id"]}
@@ -131,7 +132,8 @@ async def test_elements_made_here_or_preset_are_usable_in_element_list(
         made = (await client.post("/v1/general/custom-elements", json=legacy)).json()["data"]
         listed = (await client.get("/v1/general/custom-elements")).json()["data"]
         assert [e["element_id"] for e in listed] == [made["element_id"]]
-        assert (await client.get(made["element_frontal_image"])).status_code == 200
+        async with anonymous(fake_gateway) as files:
+            assert (await files.get(made["element_frontal_image"])).status_code == 200
 
         presets = (await client.get("/v1/general/presets-elements")).json()["data"]
         assert presets
@@ -141,4 +143,5 @@ async def test_elements_made_here_or_preset_are_usable_in_element_list(
         preset_ids = [{"element_id": p["element_id"]} for p in presets]
         both = omni | {"element_list": [{"element_id": made["element_id"]}, *preset_ids]}
         await create(client, "omni_video", both)
-        assert (await client.get(presets[0]["element_frontal_image"])).status_code == 200
+        async with anonymous(fake_gateway) as files:
+            assert (await files.get(presets[0]["element_frontal_image"])).status_code == 200

@@ -26,7 +26,7 @@ from haoee_kling.testing import (
     slow_response,
     truncated_body,
 )
-from tests.e2e.fake_support import create, error_of, get_path, read
+from tests.e2e.fake_support import anonymous, create, error_of, get_path, read
 
 pytest_plugins = ["haoee_kling.testing.pytest_plugin"]
 
@@ -95,7 +95,7 @@ async def test_ambiguous_post_over_tcp_closes_the_connection(
     gateway = fake_gateway_server.gateway
     gateway.faults.add(dropped_connection(match="POST /kling/v1/videos/*"))
     async with httpx.AsyncClient(
-        base_url=fake_gateway_server.base_url, headers=gateway.auth_headers()
+        base_url=fake_gateway_server.base_url, headers=gateway.client_headers()
     ) as client:
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             await client.post(T2V, json={"prompt": "a", "external_task_id": "order-2"})
@@ -110,7 +110,7 @@ async def test_slow_response_over_tcp_outlasts_the_client_timeout(
     gateway = fake_gateway_server.gateway
     gateway.faults.add(slow_response(0.3, match="listText2Video"))
     async with httpx.AsyncClient(
-        base_url=fake_gateway_server.base_url, headers=gateway.auth_headers(), timeout=0.05
+        base_url=fake_gateway_server.base_url, headers=gateway.client_headers(), timeout=0.05
     ) as client:
         with pytest.raises(httpx.ReadTimeout):
             await client.get(T2V)
@@ -151,7 +151,7 @@ async def test_html_error_page_from_a_proxy(fake_gateway: FakeGateway) -> None:
 async def test_truncated_download_over_tcp(fake_gateway_server: RunningServer) -> None:
     gateway = fake_gateway_server.gateway
     async with httpx.AsyncClient(
-        base_url=fake_gateway_server.base_url, headers=gateway.auth_headers()
+        base_url=fake_gateway_server.base_url, headers=gateway.client_headers()
     ) as client:
         task = await create(client, "text2video", {"prompt": "a"})
         gateway.finish(task["task_id"])
@@ -183,8 +183,9 @@ async def test_truncated_download_in_process_raises(fake_gateway: FakeGateway) -
         fake_gateway.finish(task["task_id"])
         url = (await read(client, "text2video", task["task_id"]))["task_result"]["videos"][0]["url"]
         fake_gateway.faults.add(truncated_body())
-        with pytest.raises(ConnectionDropped, match="bytes sent"):
-            await client.get(url)
+        async with anonymous(fake_gateway) as files:
+            with pytest.raises(ConnectionDropped, match="bytes sent"):
+                await files.get(url)
 
 
 def test_faults_parse_from_text_and_dicts() -> None:
@@ -206,7 +207,7 @@ def test_faults_parse_from_text_and_dicts() -> None:
 async def test_control_api_steers_a_server(fake_gateway_server: RunningServer) -> None:
     gateway = fake_gateway_server.gateway
     async with httpx.AsyncClient(
-        base_url=fake_gateway_server.origin, headers=gateway.auth_headers()
+        base_url=fake_gateway_server.origin, headers=gateway.client_headers()
     ) as control:
         assert (await control.get("/_fake/tasks", headers={"Authorization": ""})).status_code == 401
         added = await control.post(

@@ -52,7 +52,7 @@ def test_fixture_serves_on_loopback_with_the_fake_clock(
     assert fake_gateway_server.base_url.startswith("http://127.0.0.1:")
     assert fake_gateway_server.base_url.endswith("/kling")
     with httpx.Client(
-        base_url=fake_gateway_server.base_url, headers=gateway.auth_headers()
+        base_url=fake_gateway_server.base_url, headers=gateway.client_headers()
     ) as client:
         url = run_to_video(client, advance=lambda: gateway.advance(30))
         assert url.startswith(fake_gateway_server.origin + "/media/")
@@ -97,7 +97,7 @@ def test_command_line_server_runs_tasks_at_speed(
     process, base_url = cli_server
     assert base_url.startswith("http://127.0.0.1:")
     assert base_url.endswith("/kling")
-    headers = {"Authorization": f"Bearer {DEMO_KEY}"}
+    headers = {"Authorization": f"Bearer {DEMO_KEY}", "ModelName": "kling-video-v2-6"}
     with httpx.Client(base_url=base_url, headers=headers) as client:
         assert client.get(T2V).status_code == 503  # the --fault, once
         assert client.get(T2V).status_code == 200

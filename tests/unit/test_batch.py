@@ -40,6 +40,9 @@ from tests.unit.gateway_clients import make_client as in_process_client
 
 _SERVERS: list[tuple[RunningServer, Kling]] = []
 
+MODEL_NAME = "kling-video-v2-6"
+"""The `ModelName` a real client writes in a row it marks `submitting` (haoee needs one)."""
+
 
 @pytest.fixture(autouse=True)
 def _stop_servers() -> Iterator[None]:
@@ -246,8 +249,10 @@ async def test_a_job_left_submitting_is_looked_up_not_sent_again(
     made = await call(kling.text2video.create(prompt="a fox in the snow", external_task_id="hk-x"))
     with Ledger.open(default_ledger_path(read.path), read) as ledger:
         ledger.set_meta("out", str(tmp_path / "out"))
-        ledger.submitting(read.jobs[0], "hk-x", None, int(gateway.clock.now() * 1000))
-        ledger.submitting(read.jobs[1], "hk-never-sent", None, int(gateway.clock.now() * 1000))
+        ledger.submitting(read.jobs[0], "hk-x", MODEL_NAME, int(gateway.clock.now() * 1000))
+        ledger.submitting(
+            read.jobs[1], "hk-never-sent", MODEL_NAME, int(gateway.clock.now() * 1000)
+        )
     result = await call(kling.batch.run(jobs))
     assert_complete(result, tmp_path / "out", gateway, 2)
     assert result.jobs[0].task_id == made.task_id
@@ -263,7 +268,7 @@ async def test_a_lookup_that_cannot_decide_leaves_the_job_unresolved_and_unsent(
     jobs = write_jobs(tmp_path, JOBS[:1])
     read = read_jobs(jobs)
     with Ledger.open(default_ledger_path(read.path), read) as ledger:
-        ledger.submitting(read.jobs[0], "hk-y", None, 0)
+        ledger.submitting(read.jobs[0], "hk-y", MODEL_NAME, 0)
 
     def unknown(*args: Any, **kwargs: Any) -> Any:
         yield from ()  # a plan that sends nothing
@@ -307,7 +312,7 @@ async def test_a_lookup_that_fails_is_retried_then_reported(
     jobs = write_jobs(tmp_path, JOBS[:1])
     read = read_jobs(jobs)
     with Ledger.open(default_ledger_path(read.path), read) as ledger:
-        ledger.submitting(read.jobs[0], "hk-z", None, 0)
+        ledger.submitting(read.jobs[0], "hk-z", MODEL_NAME, 0)
     tries: list[str] = []
 
     def failing(operations: Any, external: str, **kwargs: Any) -> Any:
@@ -457,7 +462,7 @@ async def test_a_task_the_gateway_does_not_know_fails_its_job(flavor: str, tmp_p
     jobs = write_jobs(tmp_path, JOBS[:1])
     read = read_jobs(jobs)
     with Ledger.open(default_ledger_path(read.path), read) as ledger:
-        ledger.submitting(read.jobs[0], "hk-gone", None, 0)
+        ledger.submitting(read.jobs[0], "hk-gone", MODEL_NAME, 0)
         ledger.submitted(read.jobs[0].key, "999999999999999999")
     result = await call(kling.batch.run(jobs, out=tmp_path / "out"))
     assert result.failed == (("fox", "task 999999999999999999 not found"),)
@@ -514,7 +519,7 @@ async def test_an_authentication_error_in_a_lookup_or_a_download_stops_the_run(
     jobs = write_jobs(tmp_path, JOBS[:1])
     read = read_jobs(jobs)
     with Ledger.open(default_ledger_path(read.path), read) as ledger:
-        ledger.submitting(read.jobs[0], "hk-a", None, 0)
+        ledger.submitting(read.jobs[0], "hk-a", MODEL_NAME, 0)
 
     def refused(*args: Any, **kwargs: Any) -> Any:
         yield from ()

@@ -19,8 +19,16 @@ __all__ = ["fake_server"]
     show_default=True,
     help="How many times faster than real time tasks run.",
 )
+@click.option(
+    "--variety",
+    type=int,
+    default=None,
+    metavar="SEED",
+    help="Answer in every spelling the client's reader accepts (capitalised statuses, unknown "
+    "fields, empty values, numbers as text), chosen by SEED.",
+)
 @click.argument("extra", nargs=-1, type=click.UNPROCESSED)
-def fake_server(port: int, speed: str, extra: tuple[str, ...]) -> None:
+def fake_server(port: int, speed: str, variety: int | None, extra: tuple[str, ...]) -> None:
     """Run the fake haoee gateway on 127.0.0.1 (key: fake-demo-key, printed at start with the
     webhook secret its callbacks are signed with, for `kling callbacks listen --secret`).
 
@@ -32,5 +40,6 @@ def fake_server(port: int, speed: str, extra: tuple[str, ...]) -> None:
     from ..testing.__main__ import main as run_fake
 
     # --speed goes on as typed: the fake's parser checks it (finite, above 0) and says so.
-    argv = ["--port", str(port), "--speed", speed, *extra]
+    varied = [] if variety is None else ["--variety", str(variety)]
+    argv = ["--port", str(port), "--speed", speed, *varied, *extra]
     sys.exit(run_fake(argv, prog="kling fake-server"))

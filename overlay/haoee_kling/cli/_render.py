@@ -164,9 +164,12 @@ class Output:
             balance = f", balance {cost.balance}" if cost.balance is not None else ""
             lines.append(f"units spent {units}{balance}")
         for name, items in (task.get("task_result") or {}).items():
-            for item in items or []:
-                url = item.get("url") or item.get("url_mp3") or item.get("element_id")
-                lines.append(f"{name[:-1]} {redact(str(url))}")
+            # Fields the spec does not name pass through the reader as they came: only lists
+            # of objects are results.
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, Mapping):
+                    url = item.get("url") or item.get("url_mp3") or item.get("element_id")
+                    lines.append(f"{name[:-1]} {redact(str(url))}")
         self.out.print(Text("\n".join(lines)), crop=False)
 
     def task_table(self, tasks: list[Mapping[str, Any]]) -> None:

@@ -72,6 +72,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--prefix", default="/kling", help="path prefix of the API")
     parser.add_argument("--seed", type=int, default=0, help="seed of task durations")
     parser.add_argument(
+        "--variety",
+        type=int,
+        default=None,
+        metavar="SEED",
+        help="answer in every spelling the client's reader accepts (capitalised statuses, "
+        "unknown fields, empty values, numbers as text), chosen by SEED",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -117,7 +125,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m haoee_kling.t
             raise
         sys.stderr.write(f"{prog}: {clear}\n")
         return EXIT_CANNOT_START
-    config = GatewayConfig(prefix=args.prefix, seed=args.seed)
+    config = GatewayConfig(prefix=args.prefix, seed=args.seed, variety=args.variety)
     if args.key:
         config = dataclasses.replace(config, keys=tuple(args.key))
     gateway = FakeGateway(config, clock=RealClock(args.speed))
@@ -135,6 +143,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m haoee_kling.t
     secret = gateway.config.webhook_secret or "none (callbacks unsigned)"
     sys.stdout.write(f"webhook secret: {secret}\n")
     sys.stdout.write(f"speed: {args.speed:g}x, control API: http://{host}:{port}/_fake/tasks\n")
+    if args.variety is not None:
+        sys.stdout.write(f"variety: on (seed {args.variety})\n")
     sys.stdout.flush()
     try:
         with sock:

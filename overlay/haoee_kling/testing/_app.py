@@ -2,10 +2,12 @@
 
 Routes: `{prefix}{path}` for each path of the spec (one route per path, all its methods; other
 methods get 405 with `Allow` listing exactly the spec's methods), `/openapi.json` and
-`/openapi.yaml` (the spec, with `servers` pointing at this fake), `/media/{name}` (results, no
-auth) and the control API under `/_fake/` (see `_control`). Anything else is 404 code 1203.
+`/openapi.yaml` (the spec, with `servers` pointing at this fake and `ModelName` required),
+`/media/{name}` (results: a request with `Authorization` gets S3's 400, see `_media`) and the
+control API under `/_fake/` (see `_control`). Anything else is 404 code 1203.
 
-Each API request goes: fault plan -> auth (401 1001/1002) -> parameters and body checked with
+Each API request goes: fault plan -> auth (401 1001/1002) -> `ModelName` present (400 1201,
+haoee routes and bills by it: openapi/README.md, "ModelName") -> parameters and body checked with
 `haoee_kling._validation` (400 1201; unreadable JSON 400 1200) -> model and content checks
 (404 1203, 400 1301) -> the operation's handler. The app is a bare Starlette `Router`, without
 the error middleware of `Starlette()`, so a deliberate `ConnectionDropped` reaches in-process
@@ -28,9 +30,16 @@ from .._spec import Operation, load_spec, operations
 from .._validation import validate_body, validate_parameters
 from ._call import Call
 from ._control import control_routes
-from ._envelope import KlingError, authenticate, error_response, new_request_id, ok_response
+from ._envelope import (
+    KlingError,
+    authenticate,
+    error_response,
+    new_request_id,
+    ok_response,
+    require_model_name,
+)
 from ._handlers import check_body, handler_for
-from ._media import media_response
+from ._media import MEDIA_RETENTION, media_response, second_auth_response
 from ._wire import fault_response
 
 if TYPE_CHECKING:
@@ -63,21 +72,26 @@ class _PathEndpoint:
             fault = self.gateway.faults.take(op.operation_id, request.method, request.url.path)
             produce = functools.partial(self._answer, op, request, request_id)
             response = await fault_response(fault, request_id, produce)
+            if self.gateway.variety is not None:
+                self.gateway.variety.recase(response)
         await response(scope, receive, send)
 
     async def _answer(self, op: Operation, request: Request, request_id: str) -> Response:
+        variety = self.gateway.variety
+        respell = None if variety is None else functools.partial(variety.answer, op)
         try:
             call = await self._call(op, request)
             if op.method == "POST":
                 check_body(call)
             data = handler_for(op)(self.gateway, call)
         except KlingError as error:
-            return error.response(request_id)
-        return ok_response(data, request_id)
+            return error.response(request_id, respell)
+        return ok_response(data, request_id, respell)
 
     async def _call(self, op: Operation, request: Request) -> Call:
         gateway = self.gateway
         key = authenticate(request.headers, gateway.config.keys)
+        model_header = require_model_name(request.headers)
         values = {
             "path": dict(request.path_params),
             "query": dict(request.query_params),
@@ -98,7 +112,7 @@ class _PathEndpoint:
             body=body,
             path=values["path"],
             query=values["query"],
-            model_header=request.headers.get("modelname"),
+            model_header=model_header,
             base=f"{request.url.scheme}://{request.url.netloc}",
             now=gateway.clock.now(),
         )
@@ -119,8 +133,14 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 @functools.cache
 def _spec_for(prefix: str) -> dict[str, Any]:
+    """The spec as this fake serves it: its server, and `ModelName` required, as haoee
+    requires it (the file keeps it optional: Kling's own hosts ignore it)."""
     spec = dict(load_spec())
     spec["servers"] = [{"url": prefix or "/", "description": "this fake haoee gateway"}]
+    components = dict(spec["components"])
+    parameters = dict(components["parameters"])
+    parameters["ModelName"] = {**parameters["ModelName"], "required": True}
+    spec["components"] = {**components, "parameters": parameters}
     return spec
 
 
@@ -145,10 +165,15 @@ def build_app(gateway: FakeGateway) -> Router:
         name = request.path_params["name"]
         fault = gateway.faults.take(None, request.method, request.url.path)
 
-        async def produce() -> Response:
-            return media_response(name, gateway.store.media_ready(name, gateway.clock.now()))
+        request_id = new_request_id()
 
-        return await fault_response(fault, new_request_id(), produce)
+        async def produce() -> Response:
+            if "authorization" in request.headers:
+                return second_auth_response(request_id)
+            ready = gateway.store.media_ready(name, gateway.clock.now(), MEDIA_RETENTION)
+            return media_response(name, ready)
+
+        return await fault_response(fault, request_id, produce)
 
     async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
         message = f"no such route: {scope.get('method', '')} {scope.get('path', '')}"

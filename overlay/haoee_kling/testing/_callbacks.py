@@ -189,7 +189,11 @@ class CallbackDispatcher:
 
     def _send(self, item: _Due) -> list[Delivery]:
         task, base = self._tasks[item.task_id]
-        body = json.dumps(render_task(task, item.changed, base), separators=(",", ":"))
+        data = render_task(task, item.changed, base)
+        variety = self._gateway.variety
+        if variety is not None:
+            data = variety.task(data)
+        body = json.dumps(data, separators=(",", ":"))
         webhook_id = f"msg_{item.task_id}_{item.status}"
         url = str(task.body["callback_url"])
         faults = self.faults
@@ -199,6 +203,8 @@ class CallbackDispatcher:
             return [self._record(Delivery(item.task_id, item.status, webhook_id, url, "refused"))]
         bad = self._draw(item, "bad_signature", faults.bad_signature)
         headers = self._headers(webhook_id, body, bad)
+        if variety is not None:
+            headers = variety.headers(headers)
         times = 2 if self._draw(item, "duplicate", faults.duplicate) else 1
         sent = []
         with httpx.Client(transport=self.transport, timeout=5.0) as client:

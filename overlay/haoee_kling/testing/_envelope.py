@@ -8,12 +8,23 @@ a fresh uuid4 `request_id`, errors included.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from starlette.responses import JSONResponse
 
-__all__ = ["KlingError", "authenticate", "error_response", "new_request_id", "ok_response"]
+__all__ = [
+    "MODEL_NAME_MISSING",
+    "KlingError",
+    "authenticate",
+    "error_response",
+    "new_request_id",
+    "ok_response",
+    "require_model_name",
+]
+
+MODEL_NAME_MISSING = "ModelName: header is required; haoee routes and bills every Kling call by it"
+"""The message of the 400 (code 1201) a request without `ModelName` gets."""
 
 
 def new_request_id() -> str:
@@ -40,14 +51,21 @@ class KlingError(Exception):
         self.message = message
         self.headers = dict(headers or {})
 
-    def response(self, request_id: str) -> JSONResponse:
-        """The error envelope for this error."""
-        return error_response(self.status, self.code, self.message, request_id, self.headers)
+    def response(self, request_id: str, respell: Respell = None) -> JSONResponse:
+        """The error envelope for this error (`respell`: as `ok_response`)."""
+        return error_response(
+            self.status, self.code, self.message, request_id, self.headers, respell
+        )
 
 
-def ok_response(data: Any, request_id: str) -> JSONResponse:
-    """HTTP 200 with the success envelope around `data`."""
-    return JSONResponse({"code": 0, "message": "SUCCEED", "request_id": request_id, "data": data})
+Respell = Callable[[dict[str, Any]], dict[str, Any]] | None
+"""What re-spells an envelope before it is sent (the gateway's variety), or None."""
+
+
+def ok_response(data: Any, request_id: str, respell: Respell = None) -> JSONResponse:
+    """HTTP 200 with the success envelope around `data`, re-spelt by `respell` if given."""
+    body = {"code": 0, "message": "SUCCEED", "request_id": request_id, "data": data}
+    return JSONResponse(body if respell is None else respell(body))
 
 
 def error_response(
@@ -56,9 +74,11 @@ def error_response(
     message: str,
     request_id: str,
     headers: Mapping[str, str] | None = None,
+    respell: Respell = None,
 ) -> JSONResponse:
-    """The error envelope with the given HTTP status."""
-    body = {"code": code, "message": message, "request_id": request_id}
+    """The error envelope with the given HTTP status (`respell`: as `ok_response`)."""
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
+    body = body if respell is None else respell(body)
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
@@ -77,3 +97,18 @@ def authenticate(headers: Mapping[str, str], keys: Iterable[str]) -> str:
     if scheme.lower() != "bearer" or token not in set(keys):
         raise KlingError(401, 1002, "Authorization header is invalid")
     return token
+
+
+def require_model_name(headers: Mapping[str, str]) -> str:
+    """The `ModelName` header of an API request, which haoee cannot route without.
+
+    An empty or malformed value is left to the spec's parameter checks (its length and
+    pattern); only a missing header is refused here.
+
+    Raises:
+        KlingError: 400 code 1201 when the header is missing.
+    """
+    value = headers.get("modelname")
+    if value is None:
+        raise KlingError(400, 1201, MODEL_NAME_MISSING)
+    return value

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._spec import load_spec
 from ._app import build_app
 from ._callbacks import FAKE_WEBHOOK_SECRET, CallbackDispatcher
 from ._clock import Clock, FakeClock
@@ -26,17 +27,21 @@ from ._elements import presets
 from ._faults import FaultPlan
 from ._lifecycle import KINDS, DurationProfile
 from ._store import Store, Task, media_refs
+from ._variety import Variety
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
     from starlette.types import ASGIApp
 
-__all__ = ["DEMO_KEY", "FakeGateway", "GatewayConfig"]
+__all__ = ["DEFAULT_MODEL_NAME", "DEMO_KEY", "FakeGateway", "GatewayConfig"]
 
 DEMO_KEY = "fake-demo-key"
 """The key a default fake gateway accepts."""
 
 IN_PROCESS_HOST = "http://fake-haoee.test"
+
+DEFAULT_MODEL_NAME = str(load_spec()["x-haoee"]["default-model-name"])
+"""The `ModelName` the raw clients of `async_client` and `test_client` send by default."""
 
 
 def _default_concurrency() -> dict[str, int]:
@@ -59,6 +64,9 @@ class GatewayConfig:
         session_ttl: how long an identify-face session stays valid, seconds.
         webhook_secret: the `whsec_` secret callbacks are signed with (None: unsigned, the
             legacy form); see `_callbacks`.
+        variety: None for answers in the spec's one spelling; a seed for answers in every
+            spelling the client's tolerant reader accepts (capitalised statuses, unknown
+            fields, `""` and `null` for absent values, numbers as text...; see `_variety`).
     """
 
     keys: tuple[str, ...] = (DEMO_KEY,)
@@ -70,6 +78,7 @@ class GatewayConfig:
     retry_after: int = 1
     session_ttl: float = 24 * 3600.0
     webhook_secret: str | None = FAKE_WEBHOOK_SECRET
+    variety: int | None = None
 
     def __post_init__(self) -> None:
         if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):
@@ -96,6 +105,7 @@ class FakeGateway:
         self.clock: Clock = clock if clock is not None else FakeClock()
         self.faults = FaultPlan()
         self.store = Store()
+        self.variety = Variety(self.config.variety) if self.config.variety is not None else None
         self.callbacks = CallbackDispatcher(self)
         self.reset()
         self.app: ASGIApp = build_app(self)
@@ -118,14 +128,30 @@ class FakeGateway:
         """`Authorization: Bearer <key>` for the first key, or for `key`."""
         return {"Authorization": f"Bearer {key or self.key}"}
 
-    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An httpx client bound to the app in-process, authenticated with the first key."""
+    def client_headers(
+        self, key: str | None = None, model_name: str | None = DEFAULT_MODEL_NAME
+    ) -> dict[str, str]:
+        """What a raw client of haoee sends on every API call: `auth_headers(key)`, and the
+        `ModelName` header haoee routes by (None: no `ModelName`, which the gateway refuses)."""
+        headers = self.auth_headers(key)
+        if model_name is not None:
+            headers["ModelName"] = model_name
+        return headers
+
+    def async_client(
+        self, *, model_name: str | None = DEFAULT_MODEL_NAME, **kwargs: Any
+    ) -> httpx.AsyncClient:
+        """An httpx client bound to the app in-process, with `client_headers(model_name)`."""
         kwargs.setdefault("base_url", self.base_url)
-        kwargs.setdefault("headers", self.auth_headers())
+        kwargs.setdefault("headers", self.client_headers(model_name=model_name))
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), **kwargs)
 
-    def test_client(self, **kwargs: Any) -> TestClient:
-        """A synchronous Starlette `TestClient` on the app, authenticated with the first key."""
+    def test_client(
+        self, *, model_name: str | None = DEFAULT_MODEL_NAME, **kwargs: Any
+    ) -> TestClient:
+        """A synchronous Starlette `TestClient` on the app, with `client_headers(model_name)`
+        (a `Kling` client given it as `http_client` should pass `model_name=None`, so that
+        the `ModelName` on the wire is its own)."""
         with warnings.catch_warnings():
             # Starlette 1.x asks for httpx2 behind its TestClient; with httpx (what this project
             # and the fake's ConnectionDropped use) it still works, so the notice is not ours.
@@ -133,7 +159,7 @@ class FakeGateway:
             from starlette.testclient import TestClient
 
         client = TestClient(self.app, base_url=self.base_url, **kwargs)
-        client.headers.update(self.auth_headers())
+        client.headers.update(self.client_headers(model_name=model_name))
         return client
 
     # ------------------------------------------------------------------ state helpers
@@ -179,4 +205,5 @@ class FakeGateway:
         return timeline.outcome
 
     def __repr__(self) -> str:
-        return f"FakeGateway(prefix={self.config.prefix!r}, clock={self.clock!r})"
+        variety = "" if self.variety is None else f", variety={self.variety.seed}"
+        return f"FakeGateway(prefix={self.config.prefix!r}, clock={self.clock!r}{variety})"

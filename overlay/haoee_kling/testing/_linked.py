@@ -77,7 +77,7 @@ def linked_client(gateway: FakeGateway, flavour: str, **options: Any) -> Kling |
     with warnings.catch_warnings():
         # Starlette asks for httpx2 in its test client; httpx is what the client is built on.
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-        test_client = gateway.test_client()
+        test_client = gateway.test_client(model_name=None)  # the client's own ModelName
     return Kling(
         api_key=gateway.key,
         base_url=gateway.base_url,

@@ -4,7 +4,12 @@ Four small real files ship as package data (made once by `tools/make_fake_media.
 320x240 H.264/AAC MP4, a 640x360 PNG, a 1 s MP3 and a 1 s 8 kHz WAV. Every result URL points at
 one of them under `{host}/media/{name}`; the name's extension picks the file. Like Kling's result
 URLs (public anti-hotlink links) they need no Authorization header, and like them they exist
-only once the task has succeeded.
+only once the task has succeeded and are gone 30 days later (R §4.3).
+
+Like signed object storage, the media host refuses a request that carries an `Authorization`
+header (a second way to authenticate besides the link itself): HTTP 400, S3's XML error
+`InvalidArgument`, "Only one auth mechanism allowed" (openapi/README.md, "The media host"). A
+client that sends the API key to the file host fails here, as it would there.
 """
 
 from __future__ import annotations
@@ -17,14 +22,29 @@ from starlette.responses import PlainTextResponse, Response
 
 __all__ = [
     "MEDIA_PREFIX",
+    "MEDIA_RETENTION",
     "MEDIA_TYPES",
     "asset",
     "media_response",
     "media_url",
     "sample_image_path",
+    "second_auth_response",
 ]
 
 MEDIA_PREFIX = "/media/"
+
+MEDIA_RETENTION = 30 * 24 * 3600.0
+"""Seconds a result stays downloadable after its task succeeded (Kling: deleted after 30 days)."""
+
+_SECOND_AUTH = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    "<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed; only the "
+    "X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization "
+    "header should be specified</Message><ArgumentName>Authorization</ArgumentName>"
+    "<RequestId>{request_id}</RequestId></Error>"
+)
+# S3 also echoes the header's value (`ArgumentValue`); the fake leaves it out, so a key sent
+# here never comes back in an answer a client might log.
 
 MEDIA_TYPES = {
     "mp4": ("video.mp4", "video/mp4"),
@@ -59,8 +79,14 @@ def media_url(base: str, name: str) -> str:
     return f"{base}{MEDIA_PREFIX}{name}"
 
 
+def second_auth_response(request_id: str) -> Response:
+    """S3's answer to a signed URL fetched with an `Authorization` header too."""
+    body = _SECOND_AUTH.format(request_id=request_id)
+    return Response(body, status_code=400, media_type="application/xml")
+
+
 def media_response(name: str, ready: bool) -> Response:
-    """The download of `name`, or 404 when it does not exist (yet)."""
+    """The download of `name`, or 404 when it does not exist (yet, or any more)."""
     extension = name.rpartition(".")[2]
     if not ready or extension not in MEDIA_TYPES:
         return PlainTextResponse("not found", status_code=404)

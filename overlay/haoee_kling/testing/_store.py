@@ -225,13 +225,17 @@ class Store:
         with self._lock:
             self._media[name] = None
 
-    def media_ready(self, name: str, now: float) -> bool:
-        """Whether `name` was issued and its task (if any) has succeeded by `now`."""
+    def media_ready(self, name: str, now: float, retention: float) -> bool:
+        """Whether `name` was issued and its task (if any) has succeeded by `now`, at most
+        `retention` seconds before."""
         with self._lock:
             if name not in self._media:
                 return False
             task_id = self._media[name]
-            return task_id is None or self._tasks[task_id].timeline.status_at(now) == "succeed"
+            if task_id is None:
+                return True
+            timeline = self._tasks[task_id].timeline
+            return timeline.status_at(now) == "succeed" and now - timeline.finished <= retention
 
 
 def media_names(task: Task) -> list[str]:
