@@ -165,6 +165,7 @@ def killed_at_random(fake: Fake, jobs: Path, delay: float) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
+@pytest.mark.slow
 def test_kill_matrix_no_job_billed_twice_none_lost_every_file_valid(
     fake: Fake, tmp_path: Path, variety: int | None
 ) -> None:
