@@ -16,6 +16,7 @@ with the many short tests instead of leaving one worker busy alone at the end of
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 from hypothesis import settings
@@ -37,6 +38,11 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop(COVERAGE_SUBPROCESS, None)
 
 
+@pytest.hookimpl(trylast=True)  # after the folders' own conftests have named their items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The `slow` tests first, each part in the order it was collected."""
+    """The `slow` tests first, each part in the order it was collected; node ids unique."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    repeated = [nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1]
+    if repeated:
+        # xdist schedules by node id: all but one test of each id would silently not run.
+        raise pytest.UsageError(f"tests share a node id: {repeated[:5]}")
