@@ -7,7 +7,8 @@ Coverage (`make test`): `[tool.coverage.run] patch = ["subprocess"]` has every P
 started under `coverage run` measure itself, which is how the xdist workers are measured. The
 processes the tests start in turn (the CLI, the generator, mypy, a fake gateway process) are
 not: they would run traced, several times slower, and measure nothing the tests in process do
-not (the figure stays the one measured before the suite ran in parallel).
+not (the figure stays the one measured before the suite ran in parallel). In a Hypothesis
+test, coverage traces only the test's body, not the drawing of its data (tests/coverage_pause.py).
 
 Order: tests marked `slow` run first. Spread over the xdist workers at the start, they overlap
 with the many short tests instead of leaving one worker busy alone at the end of the run.
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
 
 from tests import hypothesis_profiles
+from tests.coverage_pause import measured_only_in_body
 
 COVERAGE_SUBPROCESS = "COVERAGE_PROCESS_CONFIG"
 
@@ -46,3 +49,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if repeated:
         # xdist schedules by node id: all but one test of each id would silently not run.
         raise pytest.UsageError(f"tests share a node id: {repeated[:5]}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Coverage traces a Hypothesis test only inside its body (tests/coverage_pause.py)."""
+    with measured_only_in_body(getattr(item, "obj", None)):
+        return (yield)
