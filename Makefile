@@ -211,7 +211,7 @@ check-lanes:
 	@echo $(CHECK_LANE_GATES)
 
 clean:
-	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .coverage coverage.xml htmlcov \
+	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
 		schemathesis-report .generated-*
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune \
 		-exec rm -rf {} +
