@@ -116,7 +116,8 @@ release-spec:
 
 # coverage starts before pytest loads plugins: the fake's pytest11 entry point imports
 # haoee_kling at plugin load, which pytest-cov would start too late to see. The xdist workers
-# and the CLI's subprocesses measure themselves ([tool.coverage.run] patch = subprocess).
+# measure themselves ([tool.coverage.run] patch = subprocess; tests/conftest.py says which
+# processes do not) and `coverage combine` merges their data.
 # The 15 slowest tests are listed at the end, so a new slow one shows.
 test: $(VENV_STAMP) $(NODE_STAMP)
 	$(PY) -m coverage erase
@@ -211,7 +212,7 @@ check-lanes:
 	@echo $(CHECK_LANE_GATES)
 
 clean:
-	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
-		schemathesis-report .generated-*
+	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* coverage.xml \
+		htmlcov schemathesis-report .generated-*
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune \
 		-exec rm -rf {} +

@@ -2,10 +2,10 @@
 
 The fake gateway is served from this process, in a thread (time 1000x faster; the Ctrl-C test's
 own fake runs at 100x, so its batch is still running when the signal comes). Each run starts
-from an empty
-fake, runs a small batch that is killed with SIGKILL (at a named crash point: between the ledger
-commit and the create, between the create and its answer, after the answer, in the middle of a
-download, after a download; or at a random moment), then reruns the same batch to completion.
+from an empty fake, runs a small batch that is killed with SIGKILL (at a named crash point:
+between the ledger commit and the create, between the create and its answer, after the answer,
+in the middle of a download, after a download; or at a random moment), then reruns the same
+batch to completion.
 Counted at the fake (its `/_fake/tasks` control endpoint): every job has exactly one task (none
 twice, none lost), no task belongs to no job, and every output file is there and valid.
 
