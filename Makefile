@@ -19,9 +19,19 @@ RELEASED := openapi/released/kling.yaml
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 PYTEST_ARGS ?=
+# Compiled bytecode (and pytest's rewritten test modules) is cached in __pycache__ (ignored by
+# git) even where the shell sets PYTHONDONTWRITEBYTECODE: otherwise every xdist worker and every
+# subprocess a test starts compiles the same modules again, seconds of CPU each time.
+unexport PYTHONDONTWRITEBYTECODE
+# The offline suite on every core (`-n auto`). Tests that cannot share a worker with others
+# carry `pytest.mark.xdist_group` (loadgroup keeps each group on one worker).
+PYTEST_PARALLEL := -n auto --dist loadgroup
+OFFLINE := -m "not live and not bench"
 
-.PHONY: help setup generate check-generated lint lint-spec spec-diff release-spec test contract \
-	live live-billed live-record cassettes demo bench mutants vendor dist check check-targets clean \
+.PHONY: help setup generate check-generated lint lint-spec lint-spec-validator \
+	lint-spec-spectral lint-spec-redocly spec-diff release-spec test test-fast \
+	fuzz contract \
+	live live-billed live-record cassettes demo bench mutants vendor dist check check-lanes clean \
 	apply-overlay
 
 help:
@@ -33,7 +43,9 @@ help:
 	@echo "make spec-diff        breaking-change gate against $(RELEASED)"
 	@echo "make release-spec     copy $(SPEC) to $(RELEASED)"
 	@echo "make apply-overlay OVERLAY=file  apply spec changes from kling conformance --suggest"
-	@echo "make test             offline test suite (no live, no bench)"
+	@echo "make test             offline test suite (no live, no bench), with coverage"
+	@echo "make test-fast        the unit tests only, in parallel, no coverage (edit-test loop)"
+	@echo "make fuzz             the property tests with 20x the examples (before a release)"
 	@echo "make contract         schemathesis and cassette checks (also part of make test)"
 	@echo "make live             live checks (needs HAOEE_API_KEY; skipped otherwise)"
 	@echo "make live-billed      live checks that create billed tasks (second opt-in)"
@@ -68,9 +80,19 @@ lint: $(VENV_STAMP)
 	$(PY) -m ruff format --no-cache --check overlay tests tools
 	$(PY) -m mypy --strict
 
+# The three linters run side by side (each its own sub-make target, output kept together per
+# tool): Spectral and Redocly spend most of their time starting Node, one core each.
 lint-spec: $(VENV_STAMP) $(NODE_STAMP)
+	@$(MAKE) --no-print-directory -j3 --output-sync=target \
+		lint-spec-validator lint-spec-spectral lint-spec-redocly
+
+lint-spec-validator:
 	$(PY) -m openapi_spec_validator $(SPEC)
+
+lint-spec-spectral:
 	$(BIN)/spectral lint $(SPEC) --ruleset openapi/spectral.yaml --fail-severity hint
+
+lint-spec-redocly:
 	@# redocly exits 0 on warnings: fail on any "warning" line of its stylish report too.
 	@out="$$($(BIN)/redocly lint $(SPEC) --config openapi/redocly.yaml --lint-config error --format stylish)" \
 		|| { echo "$$out"; echo "lint-spec: Redocly found errors"; exit 1; }; \
@@ -93,11 +115,26 @@ release-spec:
 	@echo "released: $(RELEASED) is now $(SPEC); commit it with the version bump"
 
 # coverage starts before pytest loads plugins: the fake's pytest11 entry point imports
-# haoee_kling at plugin load, which pytest-cov would start too late to see.
+# haoee_kling at plugin load, which pytest-cov would start too late to see. The xdist workers
+# measure themselves ([tool.coverage.run] patch = subprocess; tests/conftest.py says which
+# processes do not) and `coverage combine` merges their data.
+# The 15 slowest tests are listed at the end, so a new slow one shows.
 test: $(VENV_STAMP) $(NODE_STAMP)
 	$(PY) -m coverage erase
-	$(PY) -m coverage run -m pytest -m "not live and not bench" $(PYTEST_ARGS)
+	$(PY) -m coverage run -m pytest $(PYTEST_PARALLEL) $(OFFLINE) --hypothesis-profile=ci \
+		--durations=15 $(PYTEST_ARGS)
+	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
+
+test-fast: $(VENV_STAMP)
+	$(PY) -m pytest tests/unit $(PYTEST_PARALLEL) $(OFFLINE) --hypothesis-profile=ci -q \
+		--durations=5 $(PYTEST_ARGS)
+
+# Every Hypothesis test (schemathesis' included) with the deep profile: random seeds and 20x
+# the examples. Slow on purpose: run it before a release, not on every commit.
+fuzz: $(VENV_STAMP)
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "hypothesis and not live and not bench" \
+		--hypothesis-profile=deep --durations=15 $(PYTEST_ARGS)
 
 # contract, live and bench run their suites once they exist; until then they say so and fail.
 contract: $(VENV_STAMP)
@@ -161,16 +198,21 @@ dist: $(VENV_STAMP)
 	$(PY) -m build --outdir dist .
 	@ls -l dist
 
-CHECK_TARGETS := lint-spec spec-diff check-generated lint test
+# What CI runs, in two lanes: .ci/run runs the lanes side by side and the targets of a lane one
+# after another. The test suite keeps every core busy by itself; the gates take turns beside it.
+CHECK_LANE_TESTS := test
+CHECK_LANE_GATES := lint-spec spec-diff check-generated lint
+CHECK_TARGETS := $(CHECK_LANE_TESTS) $(CHECK_LANE_GATES)
 
 check: $(CHECK_TARGETS)
 
-# .ci/run runs these one by one to time them.
-check-targets:
-	@echo $(CHECK_TARGETS)
+# One lane a line, for .ci/run.
+check-lanes:
+	@echo $(CHECK_LANE_TESTS)
+	@echo $(CHECK_LANE_GATES)
 
 clean:
-	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .coverage coverage.xml htmlcov \
-		schemathesis-report .generated-*
+	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* coverage.xml \
+		htmlcov schemathesis-report .generated-*
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune \
 		-exec rm -rf {} +

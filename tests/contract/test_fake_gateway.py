@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import hypothesis
+import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from schemathesis import Case
@@ -37,11 +38,12 @@ from haoee_kling._spec import load_spec, operation
 from haoee_kling._validation import WHEN_GIVEN, validate_body, validate_parameters
 from haoee_kling.testing import DEMO_KEY, FakeGateway
 from haoee_kling.testing._handlers import REJECT_MARKER
+from tests.hypothesis_profiles import examples
 
 GATEWAY = FakeGateway()
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", GATEWAY.app)
 # Fixed volume, no example database, no randomness: every run sends the same requests.
-SCHEMA.config.generation.update(max_examples=50, database="none", deterministic=True)
+SCHEMA.config.generation.update(max_examples=examples(50), database="none", deterministic=True)
 # Stateful chains follow the spec's explicit create -> get links only. Inferred links would pair
 # operations by response shape (every create answers a TaskEnvelope), e.g. a text-to-audio create
 # with the image-to-video get: task ids are per kind in Kling, so such chains test nothing.
@@ -150,9 +152,9 @@ class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
         super().validate_response(response, case, **kwargs)
 
 
-TestStatefulWorkflow = Workflow.TestCase
+TestStatefulWorkflow = pytest.mark.slow(Workflow.TestCase)
 TestStatefulWorkflow.settings = hypothesis.settings(
-    SETTINGS, max_examples=100, stateful_step_count=6
+    SETTINGS, max_examples=examples(100), stateful_step_count=6
 )
 
 

@@ -1,9 +1,11 @@
 """The kill matrix: a batch killed with SIGKILL at any moment, then rerun, bills nothing twice.
 
-The fake gateway runs in its own process (time 1000x faster). Each run starts from an empty
-fake, runs a small batch that is killed with SIGKILL (at a named crash point: between the ledger
-commit and the create, between the create and its answer, after the answer, in the middle of a
-download, after a download; or at a random moment), then reruns the same batch to completion.
+The fake gateway is served from this process, in a thread (time 1000x faster; the Ctrl-C test's
+own fake runs at 100x, so its batch is still running when the signal comes). Each run starts
+from an empty fake, runs a small batch that is killed with SIGKILL (at a named crash point:
+between the ledger commit and the create, between the create and its answer, after the answer,
+in the middle of a download, after a download; or at a random moment), then reruns the same
+batch to completion.
 Counted at the fake (its `/_fake/tasks` control endpoint): every job has exactly one task (none
 twice, none lost), no task belongs to no job, and every output file is there and valid.
 
@@ -23,6 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,8 @@ import pytest
 from haoee_kling import Kling
 from haoee_kling._batch import CRASH_VARIABLE
 from haoee_kling._inputs import detect_format
+from haoee_kling.testing import FakeGateway, GatewayConfig, RealClock
+from haoee_kling.testing._server import serve_in_thread
 from tests.e2e.fake_support import assert_media
 
 JOBS = [
@@ -77,27 +82,27 @@ class Fake:
         return tasks
 
 
-@pytest.fixture(scope="module")
-def fake(variety: int | None) -> Iterator[Fake]:
-    varied = [] if variety is None else ["--variety", str(variety)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "haoee_kling.testing", "--port", "0", "--speed", "1000", *varied],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    base_url = process.stdout.readline().split(": ", 1)[1].strip()
-    key = process.stdout.readline().split(": ", 1)[1].strip()
-    process.stdout.readline()
-    root = base_url.rsplit("/kling", 1)[0]
-    control = httpx.Client(base_url=root, headers={"Authorization": f"Bearer {key}"})
+@contextmanager
+def serve(speed: float, variety: int | None) -> Iterator[Fake]:
+    """A fake gateway on loopback, `speed` times faster than real time, until the block ends.
+
+    The forked batches and the `kling` subprocesses reach it over a real socket; a fork copies
+    no thread, so the server answers from this process only."""
+    config = GatewayConfig(variety=variety)
+    server = serve_in_thread(FakeGateway(config, clock=RealClock(speed)))
+    key = server.gateway.key
+    control = httpx.Client(base_url=server.origin, headers={"Authorization": f"Bearer {key}"})
     try:
-        yield Fake(base_url, key, control)
+        yield Fake(server.base_url, key, control)
     finally:
         control.close()
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-        process.stdout.close()
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def fake(variety: int | None) -> Iterator[Fake]:
+    with serve(1000.0, variety) as running:
+        yield running
 
 
 def prepare(folder: Path) -> Path:
@@ -165,6 +170,7 @@ def killed_at_random(fake: Fake, jobs: Path, delay: float) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
+@pytest.mark.slow
 def test_kill_matrix_no_job_billed_twice_none_lost_every_file_valid(
     fake: Fake, tmp_path: Path, variety: int | None
 ) -> None:
@@ -203,9 +209,13 @@ def test_kill_matrix_no_job_billed_twice_none_lost_every_file_valid(
 
 
 def test_ctrl_c_stops_sending_prints_the_resume_command_and_the_rerun_finishes(
-    fake: Fake, tmp_path: Path
+    tmp_path: Path, variety: int | None
 ) -> None:
-    fake.reset()
+    with serve(100.0, variety) as fake:
+        interrupted_then_rerun(fake, tmp_path)
+
+
+def interrupted_then_rerun(fake: Fake, tmp_path: Path) -> None:
     jobs = prepare(tmp_path / "interrupted")
     stale = jobs.parent / "out" / ".manifest.jsonl.1.part"  # as a killed run would leave it
     stale.parent.mkdir()

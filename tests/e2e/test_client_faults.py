@@ -120,6 +120,7 @@ async def run_job(
             tally.returned[external] = error.task_id
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("flavor", "jobs"), [("async", 160), ("sync", 60)])
 async def test_fault_matrix_no_duplicates_no_lost_ids_every_transient_job_finishes(
     flavor: str, jobs: int, tmp_path: Path, variety: int | None

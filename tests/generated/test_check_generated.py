@@ -95,16 +95,14 @@ def test_spec_change_without_regenerating_fails(repo: Path) -> None:
 
 
 def test_generate_repairs_and_is_deterministic(repo: Path) -> None:
+    """One generation, compared byte for byte with the committed tree, which an earlier
+    generation wrote (and `test_unchanged_tree_passes` regenerates once more): two runs at
+    different times and places give the same files, so a second run here would add nothing."""
     client = repo / "generated/haoee_kling_api/client.py"
     client.write_text("broken\n", encoding="utf-8")
 
     assert run_generate(repo).returncode == 0
-    first = repo / "first-run"
-    shutil.copytree(repo / "generated", first)
-    assert run_generate(repo).returncode == 0
 
-    assert run_generate(repo, "--check").returncode == 0
-    assert_same_tree(first, repo / "generated")
     assert_same_tree(ROOT / "generated", repo / "generated")
     assert not list(repo.glob(".generated-*")), "the staging folder was left behind"
 

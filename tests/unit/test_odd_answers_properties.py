@@ -38,11 +38,12 @@ from haoee_kling import (
 from haoee_kling._errors import error_codes
 from haoee_kling._polling import UNREADABLE_LIMIT, classify_poll_error
 from haoee_kling._spec import load_spec
+from tests.hypothesis_profiles import examples
 
 TASK_ID = "842250903629086785"
 KEY = "hk-property-key-0000"
 # Each invariant runs this many generated examples per client flavour.
-EXAMPLES = 120
+EXAMPLES = examples(120)
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,

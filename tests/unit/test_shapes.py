@@ -20,6 +20,7 @@ from haoee_kling import UnexpectedResponseError
 from haoee_kling._reading import build_model, read_items, read_model, read_one
 from haoee_kling._shapes import SetAside, UnfitError, shape_of
 from haoee_kling._spec import load_spec
+from tests.hypothesis_profiles import examples
 from tests.unit.test_odd_answers_properties import mutated_tasks
 
 
@@ -88,7 +89,7 @@ def test_every_spec_example_builds_the_same_model_in_one_walk(
 
 
 @settings(
-    max_examples=300,
+    max_examples=examples(300),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

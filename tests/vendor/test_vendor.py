@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import sys
 import tomllib
 import zipfile
@@ -17,26 +16,14 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.vendor.commands import ROOT, run
+
 CHECK = ROOT / "tests/vendor/consumer_check.py"
 STAMP = "haoee_kling.VENDORED.json"
 
 
-def _run(*command: str | Path, timeout: float = 120) -> str:
-    result = subprocess.run(
-        [str(part) for part in command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return result.stdout
-
-
 def _vendor(dest: Path, *options: str) -> dict[str, Any]:
-    _run(sys.executable, "tools/vendor.py", dest, *options)
+    run(sys.executable, "tools/vendor.py", dest, *options)
     stamp: dict[str, Any] = json.loads((dest / STAMP).read_text())
     return stamp
 
@@ -51,7 +38,7 @@ def test_vendored_core_runs_in_a_clean_interpreter(tmp_path: Path) -> None:
     assert not [f for f in files if f.startswith("haoee_kling/cli/")]
     assert not [f for f in files if f.startswith("haoee_kling/conformance/")]
     assert set(stamp["files"]) == files - {STAMP}
-    assert "consumer ok" in _run(sys.executable, "-I", "-B", CHECK, tmp_path, "--vendored")
+    assert "consumer ok" in run(sys.executable, "-I", "-B", CHECK, tmp_path, "--vendored")
 
 
 def test_vendored_with_the_fake_gateway(tmp_path: Path) -> None:
@@ -59,7 +46,7 @@ def test_vendored_with_the_fake_gateway(tmp_path: Path) -> None:
     stamp = _vendor(tmp_path, "--with", "testing")
     assert (tmp_path / "haoee_kling/testing/__init__.py").is_file()
     assert list(stamp["included_extras"]) == ["testing"]
-    output = _run(sys.executable, "-I", "-B", CHECK, tmp_path, "--vendored", "--fake")
+    output = run(sys.executable, "-I", "-B", CHECK, tmp_path, "--vendored", "--fake")
     assert "consumer ok" in output
 
 
@@ -84,16 +71,9 @@ def test_vendoring_again_replaces_the_old_copy(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_wheel_and_sdist_install_and_run(tmp_path: Path) -> None:
+def test_wheel_and_sdist_install_andrun(built_dist: Path, wheel_venv: Path) -> None:
     """Build sdist and wheel (the wheel from the sdist), install the wheel in a fresh venv."""
-    venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", venv)
-    python = venv / "bin/python"
-    pip = (python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
-    _run(*pip, "build==1.6.1", timeout=300)
-    dist = tmp_path / "dist"
-    _run(python, "-m", "build", "--outdir", dist, ROOT, timeout=300)
-    wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
+    wheels, sdists = list(built_dist.glob("*.whl")), list(built_dist.glob("*.tar.gz"))
     assert len(wheels) == len(sdists) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
     assert {
@@ -102,8 +82,7 @@ def test_wheel_and_sdist_install_and_run(tmp_path: Path) -> None:
         "haoee_kling/py.typed",
     } <= names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    _run(*pip, f"{wheels[0]}[fake]", timeout=300)
-    site = _run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
-    assert "consumer ok" in _run(python, "-I", "-B", CHECK, site, "--fake")
+    site = run(wheel_venv, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    assert "consumer ok" in run(wheel_venv, "-I", "-B", CHECK, site.strip(), "--fake")
     # The `fake` extra alone brings what `kling fake-server` needs (click and rich too).
-    assert "fake-demo-key" in _run(venv / "bin/kling", "fake-server", "--help")
+    assert "fake-demo-key" in run(wheel_venv.with_name("kling"), "fake-server", "--help")

@@ -1,0 +1,58 @@
+"""Settings every test run shares, whatever part of the suite is selected.
+
+Hypothesis profiles (tests/hypothesis_profiles.py): `ci` unless `--hypothesis-profile` names
+another, so a bare `pytest` runs what `make test` runs.
+
+Coverage (`make test`): `[tool.coverage.run] patch = ["subprocess"]` has every Python process
+started under `coverage run` measure itself, which is how the xdist workers are measured. The
+processes the tests start in turn (the CLI, the generator, mypy, a fake gateway process) are
+not: they would run traced, several times slower, and measure nothing the tests in process do
+not (the figure stays the one measured before the suite ran in parallel). In a Hypothesis
+test, coverage traces only the test's body, not the drawing of its data (tests/coverage_pause.py).
+
+Order: tests marked `slow` run first. Spread over the xdist workers at the start, they overlap
+with the many short tests instead of leaving one worker busy alone at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import settings
+
+from tests import hypothesis_profiles
+from tests.coverage_pause import measured_only_in_body
+
+COVERAGE_SUBPROCESS = "COVERAGE_PROCESS_CONFIG"
+
+settings.load_profile(hypothesis_profiles.CI_PROFILE)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Below the pytest process (an xdist worker, or the only process), stop coverage's
+    subprocess hook; an xdist controller keeps it for the workers it starts."""
+    starts_workers = not hasattr(config, "workerinput") and config.getoption(
+        "numprocesses", default=None
+    )
+    if not starts_workers:
+        os.environ.pop(COVERAGE_SUBPROCESS, None)
+
+
+@pytest.hookimpl(trylast=True)  # after the folders' own conftests have named their items
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The `slow` tests first, each part in the order it was collected; node ids unique."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    repeated = [nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1]
+    if repeated:
+        # xdist schedules by node id: all but one test of each id would silently not run.
+        raise pytest.UsageError(f"tests share a node id: {repeated[:5]}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Coverage traces a Hypothesis test only inside its body (tests/coverage_pause.py)."""
+    with measured_only_in_body(getattr(item, "obj", None)):
+        return (yield)
