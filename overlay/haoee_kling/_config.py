@@ -144,9 +144,14 @@ def check_count(
 # (the environment variable or the command-line option).
 
 
-def seconds_problem(value: Any) -> str | None:
-    """What a request timeout or poll interval breaks ("must be ..."), or None."""
-    rule = _seconds_rule(value)
+def seconds_problem(value: Any, *, zero: bool = False) -> str | None:
+    """What a request timeout, poll interval or pause breaks ("must be ..."), or None.
+
+    Args:
+        value: the number read from text.
+        zero: whether 0 is allowed (a pause), else the number must be > 0.
+    """
+    rule = _seconds_rule(value, zero=zero)
     return None if rule is None else f"must be {rule}"
 
 

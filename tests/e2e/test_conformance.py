@@ -236,6 +236,17 @@ def test_the_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "pip install 'haoee-kling[conformance]'" in result.output
 
 
+@pytest.mark.parametrize("pause", ["nan", "inf", "-1"])
+def test_a_pause_that_is_no_finite_number_is_refused_before_any_request(pause: str) -> None:
+    # Regression: --pause inf ended in "timestamp out of range" from the sleep.
+    result = CliRunner().invoke(
+        cli, ["conformance", "--base-url", "http://127.0.0.1:9/kling", "--pause", pause]
+    )
+    assert result.exit_code == 2
+    assert "--pause" in result.output
+    assert "must be a finite number of seconds >= 0" in result.output
+
+
 def test_python_m_runs_the_same_command(tmp_path: Path) -> None:
     with _served(FakeGateway()) as base_url:
         done = subprocess.run(

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
+from ._next import Seconds
 from ._render import ExitCode
 
 __all__ = ["conformance"]
@@ -60,7 +61,7 @@ def _missing_extra(exc: ImportError) -> NoReturn:
 )
 @click.option(
     "--pause",
-    type=click.FloatRange(min=0),
+    type=Seconds(zero=True),
     default=0.5,
     show_default=True,
     help="Seconds to wait before each request (rate limits).",

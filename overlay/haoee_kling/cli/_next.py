@@ -9,7 +9,6 @@ request, so a mistake there costs nothing.
 
 from __future__ import annotations
 
-import math
 import shlex
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from .._config import seconds_problem
 from .._downloads import destination_problem
 
 __all__ = ["Seconds", "command", "wait_command", "writable_folder"]
@@ -47,9 +47,13 @@ def wait_command(
 
 
 class Seconds(click.ParamType[float]):
-    """A positive, finite number of seconds (`--timeout`): refused before anything is sent."""
+    """A finite number of seconds (`--timeout`: above 0; `zero=True`: 0 too), checked by the
+    client's own rule for durations and refused before anything is sent."""
 
     name = "seconds"
+
+    def __init__(self, *, zero: bool = False) -> None:
+        self.zero = zero
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
@@ -58,8 +62,9 @@ class Seconds(click.ParamType[float]):
             seconds = float(value)
         except (TypeError, ValueError):
             self.fail(f"must be a number of seconds (got {value!r})", param, ctx)
-        if not math.isfinite(seconds) or seconds <= 0:
-            self.fail(f"must be a positive number of seconds (got {value})", param, ctx)
+        problem = seconds_problem(seconds, zero=self.zero)
+        if problem is not None:
+            self.fail(f"{problem} (got {value})", param, ctx)
         return seconds
 
 
