@@ -333,9 +333,15 @@ def _list_round(
             found.seen[task_id] = read_task(single, kind, task_id)
         except KlingError as error:
             error.attach(task_id=task_id)
-            if classify_poll_error(error) == "final" and not isinstance(error, NotFoundError):
+            verdict = classify_poll_error(error)
+            if verdict == "final" and not isinstance(error, NotFoundError):
                 raise
             found.failed[task_id] = error
+            if verdict == "transient":
+                # The gateway is down or refusing (the list page most likely failed the same
+                # way): the rest are read next round, not with one doomed request each now.
+                # The simulator found an outage costing N + 1 failed requests per round.
+                break
     return found
 
 
