@@ -21,7 +21,7 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 PYTEST_ARGS ?=
 
 .PHONY: help setup generate check-generated lint lint-spec spec-diff release-spec test contract \
-	live live-billed live-record cassettes demo bench vendor dist check check-targets clean
+	live live-billed live-record cassettes demo bench simulate vendor dist check check-targets clean
 
 help:
 	@echo "make setup            create .venv (pip install -e '.[dev]') and node_modules (npm ci)"
@@ -38,6 +38,8 @@ help:
 	@echo "make live-record      record scrubbed cassettes from the live gateway"
 	@echo "make demo             the main job end to end on the embedded fake gateway"
 	@echo "make bench            benchmarks; writes tests/bench/results.md and .json"
+	@echo "make simulate         >= 100,000 simulated task-hours against a hostile gateway"
+	@echo "                      (SEED=S replays a simulation; not part of make check)"
 	@echo "make vendor DEST=dir  copy the client into another repository"
 	@echo "make dist             build the wheel and sdist into dist/"
 	@echo "make check            everything CI runs"
@@ -137,6 +139,13 @@ $(BENCH_STAMP): tests/bench/others-requirements.txt
 
 bench: $(VENV_STAMP) $(BENCH_STAMP)
 	$(PY) -m tests.bench $(BENCH_ARGS)
+
+# The deterministic simulator (tests/sim): the real clients against a hostile gateway on
+# simulated time, invariants checked at every step. Its last line is
+# `simulation: H task-hours, R runs, V violations (seed S)`; SEED=S replays it exactly.
+SEED ?=
+simulate: $(VENV_STAMP)
+	$(PY) -m tests.sim $(if $(SEED),--seed $(SEED)) $(SIMULATE_ARGS)
 
 vendor: $(VENV_STAMP)
 	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path [WITH='testing cli']"; exit 2; }

@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seed {finding.seed}: {violation}")
             if not args.no_shrink and len(by_kind[label]) <= _SHRINK_PER_KIND:
                 print(shrunk_test(finding.seed, violation), end="\n\n")
-    for label, found in sorted(by_kind.items()):
-        print(f"  {label}: {len(found)} runs, seeds {', '.join(map(str, found[:5]))}")
+    for label, runs in sorted(by_kind.items()):
+        print(f"  {label}: {len(runs)} runs, seeds {', '.join(map(str, runs[:5]))}")
     usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = sum(u.ru_utime + u.ru_stime for u in usage)
     print(f"{summary.requests} requests; wall {wall:.1f} s, CPU {cpu:.1f} s")

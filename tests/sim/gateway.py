@@ -138,6 +138,8 @@ class Gateway:
                 ]
             }
             if self.s.media == "traversal-name":
+                if self.s.operation == "download":  # a wait would rightly see another task
+                    data["task_id"] = f"../../../../{task.task_id}"
                 data["task_result"]["videos"][0].update(
                     id="../../../../outside",
                     url=f"https://{MEDIA_HOST}/results/..%2F..%2Foutside.mp4?X-Amz-Signature={SIGNATURE}",

@@ -232,12 +232,17 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Result:
     value: Any = None
     error: BaseException | None = None
     client: Any = None
+    # The client's jitter draws from the `random` module: seeded for the run (and put back
+    # after it), so a seed replays the same run.
+    outside = random.getstate()
+    random.seed(s.seed)
     try:
         client = _client(s, gateway, clock)
         value = asyncio.run(_operate_and_close(client, s, gateway, dest, clock))
     except (Exception, SimulationStop) as exc:
         error = exc
     finally:
+        random.setstate(outside)
         root.removeHandler(recorder)
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
