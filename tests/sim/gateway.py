@@ -34,6 +34,10 @@ SIGNATURE = "c2ln-5ecret-9f1e7d3b5a"
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
 _PATH = "/kling/v1/videos/text2video"
 _WALL0 = 1_764_000_000.0
+_REDIRECTS = {
+    302: f"https://login.sim.test/sso?next=/kling&ticket={SIGNATURE}",
+    307: "file:///etc/passwd",
+}
 _EXPIRED = b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
 
 
@@ -47,6 +51,7 @@ class SimTask:
     processing_at: float
     done_at: float
     fails: bool
+    prompt: str = ""
     last_seen: float = -1.0
 
     def status(self, now: float) -> str:
@@ -61,6 +66,10 @@ def media_url(task_id: str) -> str:
     return (
         f"https://{MEDIA_HOST}/results/{task_id}.mp4?X-Amz-Expires=3600&X-Amz-Signature={SIGNATURE}"
     )
+
+
+class Killed(BaseException):
+    """The process running a batch is killed at this request (see `Gateway.kill_at`)."""
 
 
 class Gateway:
@@ -88,6 +97,11 @@ class Gateway:
         self._requests = 0
         self._marks: tuple[list[float], list[float]] = ([], [])
         self._page_cache: dict[tuple[int, int, int, int], bytes] = {}
+        # A batch's first run is killed at this request (counted from 1), before the gateway
+        # reads it when odd, after it has acted on it when even; 0: never.
+        self.kill_at = 0
+        self._api_requests = 0
+        self.returned: Any = None  # what create_and_wait returned, before its download
 
     # ------------------------------------------------------------------ tasks
     def add_task(self, external_task_id: str, duration: float) -> SimTask:
@@ -191,6 +205,10 @@ class Gateway:
             )
         if form == "truncated":
             return 200, good[: len(good) // 2], "application/json"
+        if form == "redirect-other-host":
+            return 302, b"", "text/plain"
+        if form == "redirect-file-scheme":
+            return 307, b"", "text/plain"
         if form == "data-null":
             return 200, b'{"code":0,"message":"SUCCEED","data":null}', "application/json"
         return 200, b'{"code":0,"message":"SUCCEED","data":{"items":[]}}', "application/json"
@@ -228,8 +246,20 @@ class Gateway:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         """Answer one request (the `httpx.MockTransport` handler)."""
+        if request.url.scheme not in ("http", "https"):  # as httpx's own transports do
+            raise httpx.UnsupportedProtocol(f"no transport for {request.url.scheme!r} URLs")
         if request.url.host != "maas.haoee.com":
             return self._media(request)
+        self._api_requests += 1
+        kill = self.kill_at == self._api_requests
+        if kill and self.kill_at % 2:
+            raise Killed(f"killed before request {self._api_requests}")
+        response = self._answer(request)
+        if kill:
+            raise Killed(f"killed after request {self._api_requests} was answered")
+        return response
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         body = json.loads(request.content) if request.method == "POST" else None
         if body is not None:
@@ -251,6 +281,7 @@ class Gateway:
         headers = {"content-type": "application/json"}
         if body is not None:
             task = self.add_task(str(body.get("external_task_id")), self.s.duration)
+            task.prompt = str(body.get("prompt"))
             self.created_by_client.add(task.task_id)
             self.monitor.accepted(task.external_task_id)
             content, shown = self._envelope(self._data(task, self.now(), polled=False)), [task]
@@ -268,8 +299,11 @@ class Gateway:
         odd = self._odd_body(content)
         if odd is not None:
             status, content, headers["content-type"] = odd
+            if status in (302, 307):
+                headers["location"] = _REDIRECTS[status]
             return httpx.Response(status, headers=headers, content=content)
         now = self.now()
+        self.monitor.last_answer = now
         for task in shown:
             task.last_seen = now
             if task.task_id in self.created_by_client:

@@ -35,6 +35,8 @@ SLEEP_CAP = 300.0
 # At most one request per second per task, averaged over any 60 s window.
 RATE_WINDOW = 60.0
 RATE_LIMIT = 60
+# A run past its time limit whose gateway answered nothing this long is stalled, not endless.
+_STALLED = 3600.0
 # A file's extension -> the formats `detect_format` may find in its bytes.
 MEDIA_EXTENSIONS = {
     ".mp4": {"mp4"},
@@ -87,6 +89,7 @@ class Monitor:
         self.violations: list[str] = []
         self._windows: dict[str, deque[float]] = {}
         self._unlooked: set[str] = set()
+        self.last_answer = 0.0  # when the gateway last answered a request successfully
 
     def violate(self, name: str, detail: str) -> None:
         """Record a violation and stop the run."""
@@ -105,6 +108,10 @@ class Monitor:
                 f"+ {self.grace:.0f} s",
             )
         if now > self.time_limit:
+            if now - self.last_answer > _STALLED:
+                # The gateway has refused or failed everything for hours: a client with no
+                # deadline rightly keeps trying (politely: the rate and sleep checks hold).
+                raise SimulationStop("stalled: the gateway answered nothing for hours")
             self.violate("endless", f"still running at t={now / 3600:.1f} h")
 
     def on_sleep(self, seconds: float) -> None:
@@ -176,11 +183,25 @@ class Monitor:
                 f"neither the result nor the error ({type(error).__name__}) carries it"
             )
 
-    def check_files(self, root: Path, dest: Path) -> None:
-        """Nothing written outside `dest`; every file in it is the media its name says."""
+    def check_files(
+        self,
+        root: Path,
+        dest: Path,
+        *,
+        also: Iterable[Path] = (),
+        listings: Iterable[str] = (),
+    ) -> None:
+        """Nothing written outside `dest` (and the folders `also`, a batch's jobs file and
+        ledger); every file in `dest` is the media its name says (but the `listings`, a
+        batch's manifest)."""
+        others = list(also)
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if any(folder in path.parents for folder in others):
+                continue
             if dest not in path.parents:
                 self.violations.append(f"file-outside: {path.relative_to(root)} written")
+                continue
+            if path.parent == dest and path.name in listings:
                 continue
             formats = MEDIA_EXTENSIONS.get(path.suffix.lower())
             found = detect_format(path.read_bytes()[:16])

@@ -27,7 +27,7 @@ import httpx
 from standardwebhooks.webhooks import Webhook
 
 from haoee_kling import AsyncKling, CallbackReceiver, FakeClock, InvalidWebhookSignatureError, Kling
-from tests.sim.gateway import BASE_URL, SIGNATURE, Gateway, SimTask, media_url
+from tests.sim.gateway import BASE_URL, SIGNATURE, Gateway, Killed, SimTask, media_url
 from tests.sim.invariants import Monitor, Recorder, SimulationStop
 from tests.sim.scenario import CLEAN_KEY, Scenario
 
@@ -41,6 +41,8 @@ _LOGGERS = ("haoee_kling", "httpx", "httpcore")
 _POLL_GRACE = 32.0
 _RECEIVER_GRACE = 62.0
 _TICK = 5.0
+# The operations that take the scenario's `timeout` (the others have no deadline to keep).
+_WAITS = frozenset({"wait", "create_and_wait", "wait_many", "iter_status", "receiver"})
 
 
 @dataclass
@@ -164,8 +166,11 @@ async def operate(
         done = await _value(
             kling.text2video.create_and_wait(external_task_id=external, timeout=timeout, **fields)
         )
+        gateway.returned = done
         await _value(kling.download(done, dest))
         return done
+    if op == "batch":
+        return await _batch(kling, scenario, gateway, dest)
     if op == "wait_many":
         ids = [
             gateway.add_task(f"pre-{i}", _spread(rng, scenario.duration)).task_id
@@ -194,6 +199,31 @@ async def operate(
     return done
 
 
+async def _batch(kling: Any, scenario: Scenario, gateway: Gateway, dest: Path) -> Any:
+    """A batch run killed at a request (an exception there: the finally blocks run; SIGKILL
+    is tests/e2e/test_batch_kill.py), then run again to its end: no job billed twice."""
+    jobs = dest.parent / "jobs" / "jobs.jsonl"
+    jobs.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        json.dumps({"kind": "text2video", "id": f"job{n}", "prompt": f"job {n}"})
+        for n in range(scenario.tasks)
+    ]
+    jobs.write_text("\n".join(lines) + "\n")
+    gateway.kill_at = scenario.kill_at
+    try:
+        await _value(kling.batch.run(jobs, out=dest, poll_interval=10.0))
+    except Killed:
+        pass
+    gateway.kill_at = 0
+    result = await _value(kling.batch.run(jobs, out=dest, poll_interval=10.0))
+    prompts = [t.prompt for t in gateway.tasks.values()]
+    for prompt in sorted({p for p in prompts if prompts.count(p) > 1}):
+        gateway.monitor.violations.append(
+            f"billed-twice: {prompts.count(prompt)} tasks for the batch job {prompt!r}"
+        )
+    return result
+
+
 def _texts(error: BaseException | None, value: Any, client: Any) -> Iterator[tuple[str, str]]:
     if error is not None:
         yield "exception", "".join(traceback.format_exception(error))
@@ -208,9 +238,11 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Result:
     """Run one scenario in `workdir` (its files land in `workdir/out`) and check everything."""
     s = scenario
     clock = SimClock()
-    duration = s.duration if s.operation != "receiver" else min(s.duration, 7200.0)
+    # Waits via a receiver listen in ticks of 5 s, batches poll every 10 s: kept to hours.
+    short = s.operation in ("receiver", "batch")
+    duration = min(s.duration, 7200.0) if short else s.duration
     s = s if duration == s.duration else replace_duration(s, duration)
-    deadline = _deadline(s.timeout)
+    deadline = _deadline(s.timeout) if s.operation in _WAITS else None
     monitor = Monitor(
         clock.monotonic,
         deadline=deadline if s.operation != "create_and_wait" else None,
@@ -248,11 +280,12 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Result:
             logging.getLogger(name).setLevel(level)
     monitor.check_outcome(error)
     if s.operation in ("create", "create_and_wait"):
-        monitor.check_id_reached(gateway.told, value, error)
+        returned = gateway.returned
+        monitor.check_id_reached(gateway.told, returned or value, None if returned else error)
     billed = {ext: ids for ext, ids in gateway.by_external.items() if len(ids) > 1}
     for ext, ids in billed.items():
         monitor.violations.append(f"billed-twice: {len(ids)} tasks for {ext}")
-    monitor.check_files(workdir, dest)
+    monitor.check_files(workdir, dest, also=[workdir / "jobs"], listings={"manifest.jsonl"})
     secrets = {CLEAN_KEY, SIGNATURE, s.key.strip()}
     monitor.check_secrets(
         {x for x in secrets if len(x) >= 8}, [*recorder.texts, *_texts(error, value, client)]

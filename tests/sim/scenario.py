@@ -26,6 +26,7 @@ OPERATIONS = (
     "iter_status",
     "download",
     "receiver",
+    "batch",
 )
 CLEAN_KEY = "hk-sim-key-7a9c2e4f6b8d"
 SCALE_EVERY = 100
@@ -50,7 +51,18 @@ RETRY_AFTER_FORMS = (
 HINT_ON = ("poll", "429", "503", "1303")
 STATUS_ODDITIES = (None, "backwards", "unknown", "spelt", "id-changes", "repeat-pages")
 FAULTS = (None, "connect", "reset", "timeout", "outage")
-BODIES = (None, "empty", "html", "huge", "nested", "truncated", "data-null", "list-object")
+BODIES = (
+    None,
+    "empty",
+    "html",
+    "huge",
+    "nested",
+    "truncated",
+    "data-null",
+    "list-object",
+    "redirect-other-host",
+    "redirect-file-scheme",
+)
 MEDIA = (
     "mp4",
     "html",
@@ -99,6 +111,8 @@ class Scenario:
         key: the API key the user passes (whitespace, CR/LF and non-ASCII variants).
         cfg_scale: a number the user passes to a create (NaN, +-inf: user input).
         debug_logs: run with every logger at DEBUG and check each record for secrets.
+        kill_at: for `batch`, the request at which the first run is killed (0: never); the
+            batch is then run again to its end.
     """
 
     seed: int = 0
@@ -123,6 +137,7 @@ class Scenario:
     key: str = CLEAN_KEY
     cfg_scale: float | None = None
     debug_logs: bool = False
+    kill_at: int = 0
 
 
 def _duration(rng: random.Random) -> float:
@@ -149,8 +164,14 @@ def draw(seed: int) -> Scenario:
     )
     if operation == "wait_many":
         s = replace(s, tasks=rng.choice((2, 7, 60, 499, 500, 501, 1200)) if not scale else 500)
+        if s.tasks > 60 and not scale:
+            # Around the page size for the paging edges, not for hours: a full page costs
+            # the client milliseconds to read, and the scale runs have the long waits.
+            s = replace(s, duration=min(s.duration, 600.0))
     if scale:
         s = replace(s, duration=rng.uniform(36, 72) * 3600, timeout=None)
+    if operation == "batch":
+        s = replace(s, tasks=rng.randint(2, 8), kill_at=rng.randint(0, 30))
     hostile: list[Callable[[Scenario], Scenario]] = [
         lambda s: replace(
             s,
@@ -189,7 +210,7 @@ def shrink(scenario: Scenario, fails: Callable[[Scenario], bool]) -> Scenario:
     changed = True
     while changed:
         changed = False
-        smaller: dict[str, Any] = {"tasks": 2, "duration": 60.0}
+        smaller: dict[str, Any] = {"tasks": 2, "duration": 60.0, "kill_at": 1}
         for name, small in smaller.items():
             if getattr(current, name) > small and fails(
                 candidate := replace(current, **{name: small})

@@ -89,7 +89,7 @@ def test_the_benign_world_breaks_nothing(tmp_path: Path) -> None:
         for flavor in ("sync", "async"):
             scenario = Scenario(operation=operation, flavor=flavor, tasks=3)
             assert _violations(scenario, tmp_path / f"{operation}-{flavor}") == []
-    for operation in ("download", "receiver"):
+    for operation in ("download", "receiver", "batch"):
         assert _violations(Scenario(operation=operation), tmp_path / operation) == []
 
 
@@ -144,6 +144,23 @@ def test_a_create_resent_without_a_lookup_is_caught(
     monkeypatch.setattr(_submit, "decide", lambda error, **kw: "retry")
     scenario = Scenario(operation="create", fault="reset", fault_rate=1.0)
     assert {"create-twice"} <= _kinds(_violations(scenario, tmp_path))
+
+
+def test_a_batch_rerun_that_cannot_find_its_killed_create_and_bills_again_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from haoee_kling import _batch
+
+    def blind_lookup(*args: Any, **kwargs: Any) -> Any:
+        return "absent"
+        yield  # a plan that looks nowhere
+
+    killed_after_a_create = Scenario(operation="batch", tasks=3, kill_at=2, duration=300.0)
+    assert _violations(killed_after_a_create, tmp_path / "as-is") == []
+    monkeypatch.setattr(_batch, "lookup_plan", blind_lookup)
+    violations = _violations(killed_after_a_create, tmp_path / "blind")
+    # Stopped at the second create itself, before it could bill.
+    assert _kinds(violations) == {"create-twice"}
 
 
 def test_a_created_task_id_that_never_reaches_the_caller_is_caught(
