@@ -9,6 +9,7 @@ the same `operate` coroutine: the sync client's calls simply return their values
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
@@ -210,10 +211,8 @@ async def _batch(kling: Any, scenario: Scenario, gateway: Gateway, dest: Path) -
     ]
     jobs.write_text("\n".join(lines) + "\n")
     gateway.kill_at = scenario.kill_at
-    try:
+    with contextlib.suppress(Killed):  # the first run dies at `kill_at` (or finishes)
         await _value(kling.batch.run(jobs, out=dest, poll_interval=10.0))
-    except Killed:
-        pass
     gateway.kill_at = 0
     result = await _value(kling.batch.run(jobs, out=dest, poll_interval=10.0))
     prompts = [t.prompt for t in gateway.tasks.values()]
