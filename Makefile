@@ -21,7 +21,8 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 PYTEST_ARGS ?=
 
 .PHONY: help setup generate check-generated lint lint-spec spec-diff release-spec test contract \
-	live live-billed live-record cassettes demo bench simulate vendor dist check check-targets clean
+	live live-billed live-record cassettes demo bench simulate vendor dist check check-targets clean \
+	apply-overlay
 
 help:
 	@echo "make setup            create .venv (pip install -e '.[dev]') and node_modules (npm ci)"
@@ -31,6 +32,7 @@ help:
 	@echo "make lint-spec        openapi-spec-validator, Spectral and Redocly on $(SPEC)"
 	@echo "make spec-diff        breaking-change gate against $(RELEASED)"
 	@echo "make release-spec     copy $(SPEC) to $(RELEASED)"
+	@echo "make apply-overlay OVERLAY=file  apply spec changes from kling conformance --suggest"
 	@echo "make test             offline test suite (no live, no bench)"
 	@echo "make contract         schemathesis and cassette checks (also part of make test)"
 	@echo "make live             live checks (needs HAOEE_API_KEY; skipped otherwise)"
@@ -119,6 +121,12 @@ live-record: $(VENV_STAMP)
 
 cassettes: $(VENV_STAMP)
 	$(PY) tools/validate_cassettes.py
+
+# Spec changes suggested by `kling conformance --suggest FILE` (an OpenAPI Overlay 1.0.0
+# document), applied to the spec with its comments kept; prints the diff. Then `make generate`.
+apply-overlay: $(VENV_STAMP)
+	@test -n "$(OVERLAY)" || { echo "usage: make apply-overlay OVERLAY=file"; exit 2; }
+	$(PY) tools/apply_overlay.py "$(OVERLAY)" $(SPEC)
 
 # The main job end to end on the embedded fake gateway: text2video and image2video via the CLI.
 demo: $(VENV_STAMP)

@@ -7,34 +7,21 @@ an edited copy they write back means what the original meant.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from haoee_kling.conformance._yaml import load_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi/kling.yaml"
 METHODS = ("get", "put", "post", "delete", "patch")
-BOOL = "tag:yaml.org,2002:bool"
-
-
-class Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (true/false only)."""
-
-
-Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != BOOL]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-Yaml12Loader.add_implicit_resolver(
-    BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 def load(path: Path = SPEC_PATH) -> Any:
     """The document at ``path`` (default: the spec) as plain Python data."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=Yaml12Loader)
+    return load_yaml(path.read_text(encoding="utf-8"))
 
 
 def dump(document: Any, path: Path) -> Path:

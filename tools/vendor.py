@@ -5,12 +5,14 @@ Writes ``DEST/haoee_kling_api`` (the generated client, with its packaged ``opena
 ``DEST/haoee_kling.VENDORED.json``: package version, spec sha256, generator version, when the
 client was generated and when it was vendored, the source commit, and the files copied.
 
-Left out: caches, bytecode, tests and dev-only files. Two optional parts stay out unless asked
+Left out: caches, bytecode, tests and dev-only files. Three optional parts stay out unless asked
 for, because they need extra dependencies the consumer may not have:
 
 * ``--with testing`` — ``haoee_kling.testing``, the fake haoee gateway and its pytest fixtures
   (needs the ``fake`` extra: starlette, uvicorn, jsonschema);
-* ``--with cli`` — ``haoee_kling.cli``, the ``kling`` command (needs the ``cli`` extra).
+* ``--with cli`` — ``haoee_kling.cli``, the ``kling`` command (needs the ``cli`` extra);
+* ``--with conformance`` — ``haoee_kling.conformance``, ``kling conformance`` (needs the
+  ``conformance`` extra, and ``--with cli`` for the command).
 
 The core needs the package's own dependencies (``[project] dependencies`` in pyproject.toml:
 httpx, attrs, jsonschema, PyJWT, sniffio, standardwebhooks), which ``VENDORED.json`` lists.
@@ -34,7 +36,7 @@ SOURCES = {
     "haoee_kling_api": ROOT / "generated/haoee_kling_api",
     "haoee_kling": ROOT / "overlay/haoee_kling",
 }
-OPTIONAL = {"testing": "fake", "cli": "cli"}  # subpackage of haoee_kling -> extra it needs
+OPTIONAL = {"testing": "fake", "cli": "cli", "conformance": "conformance"}  # subpackage -> extra
 SKIPPED_DIRS = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache", "tests"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo", ".orig", ".rej", ".swp"}
 SKIPPED_NAMES = {"conftest.py", ".DS_Store"}

@@ -718,7 +718,7 @@ class Text2VideoCalls(KindCalls[PageT]):
                 multi_prompt: The shots, 1–6, when `shot_type` is `customize`; their durations add up to `duration`.
                 voice_list: Up to two voices (kling-v3; needs `sound` on).
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -818,7 +818,7 @@ class AsyncText2VideoCalls(AsyncKindCalls[PageT]):
                 multi_prompt: The shots, 1–6, when `shot_type` is `customize`; their durations add up to `duration`.
                 voice_list: Up to two voices (kling-v3; needs `sound` on).
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -922,7 +922,7 @@ class Image2VideoCalls(KindCalls[PageT]):
                 voice_list: Up to two voices (kling-v2-6 and later; needs `sound` on; not with `element_list`).
                 element_list: Up to three elements (kling-v3; not with `voice_list`).
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1026,7 +1026,7 @@ class AsyncImage2VideoCalls(AsyncKindCalls[PageT]):
                 voice_list: Up to two voices (kling-v2-6 and later; needs `sound` on; not with `element_list`).
                 element_list: Up to three elements (kling-v3; not with `voice_list`).
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1120,7 +1120,7 @@ class MultiImage2ImageCalls(KindCalls[PageT]):
                 n: How many images to make (each uses one unit of image concurrency).
                 aspect_ratio: Width:height of the output image.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1214,7 +1214,7 @@ class AsyncMultiImage2ImageCalls(AsyncKindCalls[PageT]):
                 n: How many images to make (each uses one unit of image concurrency).
                 aspect_ratio: Width:height of the output image.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1307,7 +1307,7 @@ class MultiImage2VideoCalls(KindCalls[PageT]):
                 duration: Length of the output in seconds, as a string. Most models take `"5"` or `"10"`; kling-v3 takes `"3"` to `"15"`.
                 aspect_ratio: Width:height of the output video.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1400,7 +1400,7 @@ class AsyncMultiImage2VideoCalls(AsyncKindCalls[PageT]):
                 duration: Length of the output in seconds, as a string. Most models take `"5"` or `"10"`; kling-v3 takes `"3"` to `"15"`.
                 aspect_ratio: Width:height of the output video.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1492,7 +1492,7 @@ class VideoExtendCalls(KindCalls[PageT]):
                 negative_prompt: What to avoid, at most 2500 characters.
                 cfg_scale: How closely to follow the prompt, 0–1 (higher is closer). Not supported by kling-v2.x models.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1584,7 +1584,7 @@ class AsyncVideoExtendCalls(AsyncKindCalls[PageT]):
                 negative_prompt: What to avoid, at most 2500 characters.
                 cfg_scale: How closely to follow the prompt, 0–1 (higher is closer). Not supported by kling-v2.x models.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1672,7 +1672,7 @@ class LipSyncCalls(KindCalls[PageT]):
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 input (required): The video and what it should say; exactly one of `video_id` and `video_url`.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1760,7 +1760,7 @@ class AsyncLipSyncCalls(AsyncKindCalls[PageT]):
             **fields: the request's fields (media as a URL, raw base64, bytes or a local path):
 
                 input (required): The video and what it should say; exactly one of `video_id` and `video_url`.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1849,7 +1849,7 @@ class AdvancedLipSyncCalls(KindCalls[PageT]):
                 session_id (required): The session from `identifyFace` (valid 24 hours).
                 face_choose (required): The face to drive and its audio (currently exactly one face).
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -1938,7 +1938,7 @@ class AsyncAdvancedLipSyncCalls(AsyncKindCalls[PageT]):
                 session_id (required): The session from `identifyFace` (valid 24 hours).
                 face_choose (required): The face to drive and its audio (currently exactly one face).
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2028,7 +2028,7 @@ class EffectsCalls(KindCalls[PageT]):
                 effect_scene (required): The effect template. Kling adds scenes monthly; names not listed are sent as given.
                 input (required): The effect's input; exactly one of `image` and `images`.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2118,7 +2118,7 @@ class AsyncEffectsCalls(AsyncKindCalls[PageT]):
                 effect_scene (required): The effect template. Kling adds scenes monthly; names not listed are sent as given.
                 input (required): The effect's input; exactly one of `image` and `images`.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2205,7 +2205,7 @@ class TextToAudioCalls(KindCalls[PageT]):
 
                 prompt (required): The sound to make, at most 200 characters.
                 duration (required): Length in seconds, 3.0–10.0, at most one decimal place.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2292,7 +2292,7 @@ class AsyncTextToAudioCalls(AsyncKindCalls[PageT]):
 
                 prompt (required): The sound to make, at most 200 characters.
                 duration (required): Length in seconds, 3.0–10.0, at most one decimal place.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2383,7 +2383,7 @@ class VideoToAudioCalls(KindCalls[PageT]):
                 sound_effect_prompt: Sound effects to add, at most 200 characters.
                 bgm_prompt: Background music to add, at most 200 characters.
                 asmr_mode: Enhanced, detailed sound effects.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2474,7 +2474,7 @@ class AsyncVideoToAudioCalls(AsyncKindCalls[PageT]):
                 sound_effect_prompt: Sound effects to add, at most 200 characters.
                 bgm_prompt: Background music to add, at most 200 characters.
                 asmr_mode: Enhanced, detailed sound effects.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2573,7 +2573,7 @@ class OmniVideoCalls(KindCalls[PageT]):
                 aspect_ratio: Width:height of the output video.
                 duration: Length of the output in seconds, as a string. Most models take `"5"` or `"10"`; kling-v3 takes `"3"` to `"15"`.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2672,7 +2672,7 @@ class AsyncOmniVideoCalls(AsyncKindCalls[PageT]):
                 aspect_ratio: Width:height of the output video.
                 duration: Length of the output in seconds, as a string. Most models take `"5"` or `"10"`; kling-v3 takes `"3"` to `"15"`.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2766,7 +2766,7 @@ class ImageExpandCalls(KindCalls[PageT]):
                 prompt: What to paint in the new space, at most 2500 characters.
                 n: How many images to make.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2860,7 +2860,7 @@ class AsyncImageExpandCalls(AsyncKindCalls[PageT]):
                 prompt: What to paint in the new space, at most 2500 characters.
                 n: How many images to make.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -2953,7 +2953,7 @@ class AdvancedCustomElementCalls(KindCalls[PageT]):
                 element_video_list: One video of a real person, 3–8 s, 16:9 or 9:16, 1080p, at most 200 MB.
                 element_voice_id: An existing voice to bind to the element.
                 tag_list: Tags to attach.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3046,7 +3046,7 @@ class AsyncAdvancedCustomElementCalls(AsyncKindCalls[PageT]):
                 element_video_list: One video of a real person, 3–8 s, 16:9 or 9:16, 1080p, at most 200 MB.
                 element_voice_id: An existing voice to bind to the element.
                 tag_list: Tags to attach.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3147,7 +3147,7 @@ class OmniImageCalls(KindCalls[PageT]):
                 series_amount: How many images the series has, 2–9, or `auto` (only with `result_type` series).
                 aspect_ratio: Width:height of the output image; `auto` lets the model choose from the references.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3248,7 +3248,7 @@ class AsyncOmniImageCalls(AsyncKindCalls[PageT]):
                 series_amount: How many images the series has, 2–9, or `auto` (only with `result_type` series).
                 aspect_ratio: Width:height of the output image; `auto` lets the model choose from the references.
                 watermark_info: Ask for a watermarked copy as well (`watermark_url` in the result). Custom watermarks are not supported.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3345,7 +3345,7 @@ class ImageGenerationCalls(KindCalls[PageT]):
                 resolution: `1k` (the default) or `2k`.
                 n: How many images to make (each uses one unit of image concurrency).
                 aspect_ratio: Width:height of the output image.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3442,7 +3442,7 @@ class AsyncImageGenerationCalls(AsyncKindCalls[PageT]):
                 resolution: `1k` (the default) or `2k`.
                 n: How many images to make (each uses one unit of image concurrency).
                 aspect_ratio: Width:height of the output image.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3537,7 +3537,7 @@ class MotionControlCalls(KindCalls[PageT]):
                 mode (required): `std` (720p) or `pro` (1080p).
                 keep_original_sound: Keep the reference video's own sound.
                 prompt: Scene or style to add, at most 2500 characters.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3632,7 +3632,7 @@ class AsyncMotionControlCalls(AsyncKindCalls[PageT]):
                 mode (required): `std` (720p) or `pro` (1080p).
                 keep_original_sound: Keep the reference video's own sound.
                 prompt: Scene or style to add, at most 2500 characters.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3725,7 +3725,7 @@ class AvatarImage2VideoCalls(KindCalls[PageT]):
                 sound_file: An audio clip, as a public URL or raw base64 (no `data:` prefix). MP3, WAV, M4A or AAC, at most 5 MB.
                 prompt: Expression, gestures or scene, at most 2500 characters.
                 mode: `std` (the default) or `pro`.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3818,7 +3818,7 @@ class AsyncAvatarImage2VideoCalls(AsyncKindCalls[PageT]):
                 sound_file: An audio clip, as a public URL or raw base64 (no `data:` prefix). MP3, WAV, M4A or AAC, at most 5 MB.
                 prompt: Expression, gestures or scene, at most 2500 characters.
                 mode: `std` (the default) or `pro`.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -3909,7 +3909,7 @@ class VirtualTryOnCalls(KindCalls[PageT]):
                 model_name: Kolors model name; default `kolors-virtual-try-on-v1`. Unknown names are sent as given.
                 human_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
                 cloth_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -4000,7 +4000,7 @@ class AsyncVirtualTryOnCalls(AsyncKindCalls[PageT]):
                 model_name: Kolors model name; default `kolors-virtual-try-on-v1`. Unknown names are sent as given.
                 human_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
                 cloth_image (required): An image, as a public URL or raw base64 (no `data:` prefix). JPG/JPEG/PNG, at most 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -4092,8 +4092,8 @@ class CustomVoiceCalls(KindCalls[PageT]):
 
                 voice_name (required): Name of the voice, at most 20 characters.
                 voice_url: Public URL of a recording of one clean voice, 5–30 s.
-                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old. `""` means none, as Kling's own request examples send it beside another source (openapi/README.md, decision 39); the client leaves it out.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).
@@ -4217,8 +4217,8 @@ class AsyncCustomVoiceCalls(AsyncKindCalls[PageT]):
 
                 voice_name (required): Name of the voice, at most 20 characters.
                 voice_url: Public URL of a recording of one clean voice, 5–30 s.
-                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
-                callback_url: URL that receives a POST with the task object whenever its status changes.
+                video_id: Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old. `""` means none, as Kling's own request examples send it beside another source (openapi/README.md, decision 39); the client leaves it out.
+                callback_url: URL that receives a POST with the task object whenever its status changes: an http(s) URI of at most 2048 characters. `""` means none, as Kling's own request examples send it (openapi/README.md, decision 39); the client leaves it out.
 
         Returns:
             The new task (status `submitted`).

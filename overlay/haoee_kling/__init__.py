@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from ._capabilities import Capabilities, FeatureSupport
     from ._cost import Cost, task_cost
     from ._downloads import DownloadProgress
+    from ._kind_names import UnknownKindError
+    from ._listing import ListedTask
     from ._models import ModelInfo, Models
     from ._polling import PollPolicy, ProgressEvent, SubmitProgress
     from ._receiver import CallbackReceiver
@@ -98,6 +100,7 @@ __all__ = [
     "InvalidWebhookSignatureError",
     "Kling",
     "KlingError",
+    "ListedTask",
     "ModelInfo",
     "Models",
     "NotFoundError",
@@ -121,6 +124,7 @@ __all__ = [
     "TaskResult",
     "TaskStatus",
     "UnexpectedResponseError",
+    "UnknownKindError",
     "VideoResult",
     "WaitManyResult",
     "WaitTimeoutError",
@@ -155,6 +159,7 @@ _LAZY: dict[str, str] = {
     "DownloadProgress": "._downloads",
     "FeatureSupport": "._capabilities",
     "InvalidJobsError": "._batch_jobs",
+    "ListedTask": "._listing",
     "ModelInfo": "._models",
     "Models": "._models",
     "Page": "._results",
@@ -163,6 +168,7 @@ _LAZY: dict[str, str] = {
     "ProgressEvent": "._polling",
     "Skipped": "._results",
     "SubmitProgress": "._polling",
+    "UnknownKindError": "._kind_names",
     "WaitManyResult": "._results",
     "Webhooks": "._webhooks",
     "task_cost": "._cost",

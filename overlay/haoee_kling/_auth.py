@@ -4,6 +4,11 @@ haoee: `Authorization: Bearer <haoee key>` plus a `ModelName` routing header. Kl
 an HS256 JWT signed with the SecretKey (claims `iss` = AccessKey, `exp` = now + 1800 s,
 `nbf` = now - 5 s; cached and re-signed 5 minutes before it expires), or a Kling API key. Keys
 are held in `Secret`, so no repr or log line shows them.
+
+A key is read as pasted keys arrive: whitespace around it (a trailing newline from a file or a
+terminal) is dropped; one that still holds whitespace, a control character or anything outside
+printable ASCII cannot go in an HTTP header and is refused with a `ConfigurationError` naming
+the setting (`api_key`, `HAOEE_API_KEY`, ...), never showing the key, before anything is sent.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ __all__ = [
     "default_base_url",
     "make_auth",
     "model_name_header",
+    "unsendable",
 ]
 
 JWT_LIFETIME = 1800
@@ -123,6 +129,46 @@ def default_base_url(backend: str, env: Mapping[str, str]) -> str:
     return env.get(BASE_URL_VARIABLES["kling"]) or BACKENDS["kling"]
 
 
+def unsendable(value: str) -> str | None:
+    """Why `value` cannot be an HTTP header value as it is, or None when it can.
+
+    Returns:
+        e.g. "a space (' ' at position 12 of 30)": the first character outside printable
+        ASCII and where it is, never the value itself.
+    """
+    bad = next((c for c in value if not "!" <= c <= "~"), None)
+    if bad is None:
+        return None
+    what = (
+        "a space"
+        if bad.isspace() and bad.isprintable()
+        else "a control character"
+        if not bad.isprintable()
+        else "a character outside printable ASCII"
+    )
+    return f"{what} ({bad!a} at position {value.index(bad) + 1} of {len(value)})"
+
+
+def _key(value: str | None, setting: str) -> str | None:
+    """A key as given, with surrounding whitespace dropped; None when empty.
+
+    Raises:
+        ConfigurationError: the key holds inner whitespace, a control character or a
+            character outside printable ASCII (the message names `setting`, not the key).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{setting} must be a string (got {type(value).__name__})")
+    key = value.strip()
+    problem = unsendable(key)
+    if problem is not None:
+        raise ConfigurationError(
+            f"{setting} holds {problem}; the key is not shown: copy the key again"
+        )
+    return key or None
+
+
 def make_auth(
     backend: str,
     *,
@@ -146,24 +192,30 @@ def make_auth(
         An `httpx.Auth` that adds the Authorization header (`header()` gives its value).
 
     Raises:
-        ConfigurationError: unknown backend or no credentials; the message names the variable.
+        ConfigurationError: unknown backend, no credentials, or a key that cannot be sent
+            (inner whitespace, control or non-ASCII characters); the message names the setting.
     """
     env = os.environ if env is None else env
     if backend == "haoee":
-        key = api_key or env.get("HAOEE_API_KEY")
+        key = _key(api_key, "api_key") or _key(env.get("HAOEE_API_KEY"), "HAOEE_API_KEY")
         if not key:
             raise ConfigurationError("no haoee API key: pass api_key=... or set HAOEE_API_KEY")
         return BearerAuth(Secret(key))
     if backend != "kling":
         raise ConfigurationError(f"unknown backend {backend!r}: use 'haoee' or 'kling'")
-    ak = access_key or (None if api_key else env.get("KLING_ACCESS_KEY"))
-    sk = secret_key or (None if api_key else env.get("KLING_SECRET_KEY"))
+    given_key = _key(api_key, "api_key")
+    ak = _key(access_key, "access_key") or (
+        None if given_key else _key(env.get("KLING_ACCESS_KEY"), "KLING_ACCESS_KEY")
+    )
+    sk = _key(secret_key, "secret_key") or (
+        None if given_key else _key(env.get("KLING_SECRET_KEY"), "KLING_SECRET_KEY")
+    )
     if ak and sk:
         return JwtAuth(Secret(ak), Secret(sk), clock)
     if ak or sk:
         missing = "KLING_SECRET_KEY" if ak else "KLING_ACCESS_KEY"
         raise ConfigurationError(f"Kling AK/SK auth needs both keys: set {missing}")
-    key = api_key or env.get("KLING_API_KEY")
+    key = given_key or _key(env.get("KLING_API_KEY"), "KLING_API_KEY")
     if not key:
         raise ConfigurationError(
             "no Kling credentials: set KLING_ACCESS_KEY and KLING_SECRET_KEY, or KLING_API_KEY"

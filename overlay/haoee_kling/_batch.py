@@ -45,6 +45,7 @@ from ._errors import (
     RateLimitError,
     WaitTimeoutError,
 )
+from ._kind_names import namespace_of
 from ._polling import classify_status, default_poll_policy
 from ._resource import kind_operations
 from ._retries import request_plan
@@ -146,7 +147,7 @@ class BatchRun:
     _undownloadable: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._by_id = {job.id: job for job in self.jobs.jobs}
+        self._by_key = {job.key: job for job in self.jobs.jobs}
         self._ops = kind_operations()
         # A 1303 must come back here at once (to the limiter), not wait inside the create.
         self._policy = dataclasses.replace(self.core.config.retry, concurrency_wait=0.0)
@@ -182,7 +183,7 @@ class BatchRun:
     def _unsure(self) -> list[Row]:
         """The `submitting` jobs still to look up in this run (a few tries each at most)."""
         rows = self.ledger.rows("submitting")
-        return [r for r in rows if self._tries[r.id] < _RECONCILE_TRIES]
+        return [r for r in rows if self._tries[r.key] < _RECONCILE_TRIES]
 
     def _in_flight(self) -> int:
         counts = self.ledger.counts()
@@ -202,7 +203,7 @@ class BatchRun:
         """Find out whether each `submitting` job's create made a task, before any resend."""
         for row in rows:
             ops = self._ops[row.kind]
-            self._tries[row.id] += 1
+            self._tries[row.key] += 1
             try:
                 found = yield from lookup_plan(
                     (ops["list"], ops["get"]),
@@ -219,27 +220,33 @@ class BatchRun:
                 self.unresolved[row.id] = f"lookup failed: {error.message}"
                 continue
             if isinstance(found, dict):
-                self._submitted(row.id, row.kind, str(found["task_id"]), row.model_header)
+                self._submitted(row, str(found["task_id"]))
             elif found == "absent":
-                self.ledger.pending(row.id)
+                if row.key in self._by_key:
+                    self.ledger.pending(row.key)
+                else:  # no task, and no job in the file any more: nothing to send or keep
+                    self.ledger.forget(row.key)
                 self.unresolved.pop(row.id, None)
             else:
                 self.unresolved[row.id] = (
                     f"cannot prove whether external id {row.external_task_id} made a task"
                 )
 
-    def _submitted(self, job_id: str, kind: str, task_id: str, header: str | None) -> None:
-        self.ledger.submitted(job_id, task_id)
-        self.core.remember(task_id, kind, header)
-        self.unresolved.pop(job_id, None)
+    def _submitted(self, row: Row, task_id: str) -> None:
+        self.ledger.submitted(row.key, task_id)
+        self.core.remember(task_id, row.kind, row.model_header)
+        self.unresolved.pop(row.id, None)
 
     def _fill(self) -> Plan[None]:
         """Send creates while the limiter allows; stop at the first refusal."""
         in_flight = self._in_flight()
         for row in self.ledger.rows("pending"):
+            job = self._by_key.get(row.key)
+            if job is None:  # added by an edit after this run read the file: the next run
+                continue
             if not self.limiter.allows(in_flight, self.core.clock.monotonic()):
                 return
-            if (yield from self._submit(self._by_id[row.id], row, in_flight)):
+            if (yield from self._submit(job, row, in_flight)):
                 in_flight += 1
 
     def _submit(self, job: Job, row: Row, in_flight: int) -> Plan[bool]:
@@ -247,9 +254,9 @@ class BatchRun:
         external = row.external_task_id or new_external_task_id()
         try:
             fields = {**job.fields, "external_task_id": external}
-            body = prepare_body(op, fields, call=f"{job.kind}.create")
+            body = prepare_body(op, fields, call=f"{namespace_of(job.kind)}.create")
         except InvalidRequestError as invalid:  # a media file changed since the check
-            self.ledger.finished(job.id, "failed", None, invalid.message)
+            self.ledger.finished(job.key, "failed", None, invalid.message)
             return False
         header = core.create_header(op, body, NOT_GIVEN)
         self.ledger.submitting(job, external, header, int(core.clock.wall() * 1000))
@@ -263,19 +270,21 @@ class BatchRun:
                 clock=core.clock,
             )
         except RateLimitError as busy:  # 1303 (or a rate limit): no task was made
-            self.ledger.pending(job.id)
+            self.ledger.pending(job.key)
             self.limiter.refused(in_flight, core.clock.monotonic(), busy.retry_after)
             return False
         except _FATAL:
             raise
         except _REFUSED as refused:
-            self.ledger.finished(job.id, "failed", None, refused.message)
+            self.ledger.finished(job.key, "failed", None, refused.message)
             return False
         except KlingError as unsure:  # it may exist: looked up before any resend
             self.unresolved[job.id] = unsure.message
             return False
         crash_point("after-create")
-        self._submitted(job.id, job.kind, str(task["task_id"]), header)
+        self.ledger.submitted(job.key, str(task["task_id"]))
+        core.remember(str(task["task_id"]), job.kind, header)
+        self.unresolved.pop(job.id, None)
         self.limiter.accepted()
         return True
 
@@ -310,14 +319,14 @@ class BatchRun:
             if task is None and r.task_id in still:
                 continue
             if task is None:  # given up by wait_many: the gateway does not know the task
-                self.ledger.finished(r.id, "failed", None, f"task {r.task_id} not found")
+                self.ledger.finished(r.key, "failed", None, f"task {r.task_id} not found")
             else:
                 units = task_cost(task).units
                 ok = classify_status(str(task["task_status"])) == "succeeded"
                 why = None if ok else str(task.get("task_status_msg") or "no reason given")
-                self._tasks[r.id] = task
+                self._tasks[r.key] = task
                 self.ledger.finished(
-                    r.id,
+                    r.key,
                     "succeeded" if ok else "failed",
                     None if units is None else str(units),
                     why,
@@ -327,16 +336,15 @@ class BatchRun:
     def _download(self) -> Plan[None]:
         """Save every succeeded job's files under its output name; the ledger says so last."""
         for row in self.ledger.rows("succeeded"):
-            if row.id in self._undownloadable:
+            if row.key in self._undownloadable:
                 continue
-            job = self._by_id[row.id]
             try:
-                task = self._tasks.get(row.id) or (yield from self._read(row))
+                task = self._tasks.get(row.key) or (yield from self._read(row))
                 if _is_element(task):
                     # An element is kept by Kling, not a file: its task id in the manifest finds it.
-                    self.ledger.downloaded(row.id, [])
+                    self.ledger.downloaded(row.key, [])
                     continue
-                staging = self.out / f".{job.output}.batch-part"
+                staging = self.out / f".{row.output}.batch-part"
                 shutil.rmtree(staging, ignore_errors=True)  # what a killed run left
                 action: Any = Download(task, staging)  # an action of this plan's own kind
                 paths: list[Path] = yield action
@@ -345,11 +353,11 @@ class BatchRun:
             except _FATAL:
                 raise
             except KlingError as error:
-                self._undownloadable.add(row.id)
-                self.ledger.note(row.id, f"not downloaded: {error.message}")
+                self._undownloadable.add(row.key)
+                self.ledger.note(row.key, f"not downloaded: {error.message}")
                 continue
             prefix = safe_part(row.task_id, "result") + "-"
-            names = [job.output + "-" + p.name.removeprefix(prefix) for p in paths]
+            names = [row.output + "-" + p.name.removeprefix(prefix) for p in paths]
             try:
                 for path, name in zip(paths, names, strict=True):
                     path.replace(self.out / name)
@@ -357,7 +365,7 @@ class BatchRun:
             except OSError as exc:
                 raise unwritable(self.out, exc, row) from None
             crash_point("after-download")
-            self.ledger.downloaded(row.id, names)
+            self.ledger.downloaded(row.key, names)
 
     def _read(self, row: Row) -> Plan[dict[str, Any]]:
         """A succeeded task read again (a resumed run has not seen it)."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ._retries import server_pause
+
 __all__ = ["DECREASE", "Limiter"]
 
 DECREASE = 0.7
@@ -56,8 +58,14 @@ class Limiter:
     def refused(self, in_flight: int, now: float, retry_after: float | None) -> None:
         """A create was refused for concurrency (1303): shrink the limit and hold creates."""
         self.limit = max(1.0, min(float(in_flight), self.limit * DECREASE))
-        hold = retry_after if retry_after is not None else _BASE_HOLD * 2**self.busy
-        self.hold_until = now + min(max(hold, 0.0), _MAX_HOLD)
+        # A server's hint counts within PAUSE_FLOOR (`Retry-After: 0` is no reason to resend at
+        # once); the exponent is bounded so a day of refusals never overflows.
+        hold = (
+            server_pause(retry_after)
+            if retry_after is not None
+            else _BASE_HOLD * 2.0 ** min(self.busy, 16)
+        )
+        self.hold_until = now + min(hold, _MAX_HOLD)
         self.busy += 1
         self.refusals += 1
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ._config import check_count, check_seconds
+from ._errors import InvalidRequestError
+from ._kind_names import user_kind
 
 if TYPE_CHECKING:
     from ._batch import BatchProgress, BatchRun
@@ -43,6 +47,8 @@ class BatchResult:
         failed: (job id, why) of every failed job.
         unresolved: (job id, why) of jobs whose create could not be resolved in this run; the
             next run looks them up again before sending anything.
+        changed: (job id, task id) of jobs whose fields changed after they were sent: each
+            keeps its task and is sent again only when named (`resend`).
         refusals: creates refused for concurrency (code 1303) in this run; never failures.
         ledger_seconds: wall time spent writing the ledger in this run.
     """
@@ -56,6 +62,7 @@ class BatchResult:
     skipped: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
     unresolved: tuple[tuple[str, str], ...] = ()
+    changed: tuple[tuple[str, str | None], ...] = ()
     refusals: int = 0
     ledger_seconds: float = 0.0
     jobs: tuple[Row, ...] = field(default=(), repr=False)
@@ -83,6 +90,7 @@ class BatchResult:
             "skipped": list(self.skipped),
             "failed": [{"job": j, "error": e} for j, e in self.failed],
             "unresolved": [{"job": j, "error": e} for j, e in self.unresolved],
+            "changed": [{"job": j, "task_id": t} for j, t in self.changed],
             "refusals": self.refusals,
         }
 
@@ -92,14 +100,16 @@ def _manifest_line(row: Row) -> str:
         {
             "job": row.id,
             "line": row.line,
-            "kind": row.kind,
+            "kind": user_kind(row.kind),
             "task_id": row.task_id,
             "external_task_id": row.external_task_id,
             "status": row.state,
             "files": list(row.files),
             "units": row.units,
             "error": row.error,
-        },
+        }
+        | ({"replaced": list(row.replaced)} if row.replaced else {})
+        | ({} if row.present else {"in_jobs_file": False}),
         ensure_ascii=False,
     )
 
@@ -118,19 +128,41 @@ def write_manifest(out: Path, rows: list[Row]) -> Path:
 def _open(
     jobs: str | Path, ledger: str | Path | None, out: str | Path | None, skip_invalid: bool
 ) -> tuple[JobsFile, Ledger, Path]:
+    """The jobs file, its ledger (locked) and the output folder, every one checked before
+    anything is sent.
+
+    Raises:
+        BatchError: the jobs file, the ledger or the output folder is unusable; or a new
+            ledger would write into a folder that holds another batch's manifest (its jobs
+            would be sent again and its files replaced).
+    """
     from ._batch_jobs import BatchError, read_jobs
     from ._batch_ledger import Ledger, default_ledger_path
+    from ._downloads import destination_problem
 
     jobs_file = read_jobs(jobs, skip_invalid=skip_invalid)
-    book = Ledger.open(
-        Path(ledger) if ledger is not None else default_ledger_path(jobs_file.path), jobs_file
-    )
+    where = Path(ledger) if ledger is not None else default_ledger_path(jobs_file.path)
+    given = Path(out).expanduser().absolute() if out is not None else None
+    if not where.exists():
+        if given is None:
+            raise BatchError("give the output folder (out=..., or --out DIR) on the first run")
+        if (given / MANIFEST).exists():
+            raise BatchError(
+                f"{given} holds the {MANIFEST} of a batch that the new ledger {where} does "
+                f"not know: running would send its jobs again and replace their files. Nothing "
+                f"was sent. Give the ledger that wrote it (--ledger), or another --out"
+            )
+        problem = destination_problem(where.parent)
+        if problem is not None:
+            raise BatchError(f"cannot create the ledger {where}: {problem}; nothing was sent")
+    if given is not None and (problem := destination_problem(given)) is not None:
+        raise BatchError(f"cannot use the output folder {given}: {problem}; nothing was sent")
+    book = Ledger.open(where, jobs_file)
     try:
         stored = book.meta("out")
-        folder = Path(out) if out is not None else Path(stored) if stored else None
+        folder = given or (Path(stored) if stored else None)
         if folder is None:
             raise BatchError("give the output folder (out=..., or --out DIR) on the first run")
-        folder = folder.expanduser().absolute()
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -147,7 +179,10 @@ def _result(jobs_file: JobsFile, book: Ledger, out: Path | None, run: Any = None
     from ._batch import total_units
 
     rows = book.rows()
-    manifest = write_manifest(out, rows) if run is not None and out is not None else None
+    if run is not None and out is not None:
+        manifest: Path | None = write_manifest(out, rows)
+    else:  # a status: the manifest the last run wrote, if there is one
+        manifest = out / MANIFEST if out is not None and (out / MANIFEST).exists() else None
     return BatchResult(
         jobs_file=jobs_file.path,
         ledger=book.path,
@@ -158,6 +193,7 @@ def _result(jobs_file: JobsFile, book: Ledger, out: Path | None, run: Any = None
         skipped=jobs_file.skipped,
         failed=tuple((r.id, r.error or "failed") for r in rows if r.state == "failed"),
         unresolved=tuple(sorted(getattr(run, "unresolved", {}).items())),
+        changed=tuple((c.job.id, c.task_id) for c in book.changed),
         refusals=getattr(getattr(run, "limiter", None), "refusals", 0),
         ledger_seconds=book.seconds,
         jobs=tuple(rows),
@@ -199,13 +235,24 @@ class _Batch:
         poll_interval: float | None,
         on_progress: Callable[[BatchProgress], Any] | None,
         retry_failed: bool,
+        resend: tuple[str, ...] = (),
     ) -> BatchRun:
         from ._batch import BatchRun
         from ._batch_limit import Limiter
 
-        limiter = Limiter(concurrency)  # checks the number before any file is touched
+        # The numbers are checked before any file is touched.
+        check_count("concurrency", concurrency, minimum=1, error=InvalidRequestError)
+        check_seconds(
+            "poll_interval",
+            poll_interval,
+            none="the client's poll interval",
+            error=InvalidRequestError,
+        )
+        limiter = Limiter(concurrency)
         jobs_file, book, folder = _open(jobs, ledger, out, skip_invalid)
         try:
+            if resend:
+                book.resend(resend, jobs_file)
             if retry_failed:
                 book.retry_failed()
         except BaseException:
@@ -223,7 +270,10 @@ class _Batch:
             BatchError: the manifest cannot be written (the output folder is read-only, full).
         """
         from ._batch import unwritable
+        from ._batch_jobs import BatchError
 
+        if isinstance(error, BatchError):
+            error.during_run = True  # creates may have been sent: a local write failed
         try:
             if error is not None:
                 # The manifest of where the run stopped, if it can be written at all: the
@@ -257,6 +307,7 @@ class SyncBatch(_Batch):
         skip_invalid: bool = False,
         poll_interval: float | None = None,
         on_progress: Callable[[BatchProgress], Any] | None = None,
+        resend: Sequence[str] = (),
     ) -> BatchResult:
         """Run (or resume) every job of a jobs file and download the results into `out`.
 
@@ -269,6 +320,10 @@ class SyncBatch(_Batch):
             poll_interval: seconds between status rounds (default: the client's poll
                 interval, or 5 s); each round is one list request per kind in flight.
             on_progress: called with a `BatchProgress` after every round.
+            resend: ids of jobs already sent to send again as the file has them now (new
+                tasks, billed again; the earlier tasks are kept in the manifest). A job whose
+                fields changed after it was sent is otherwise kept as it was and reported in
+                `changed`.
 
         Returns:
             Where the batch stands; `manifest.jsonl` in `out` lists every job.
@@ -291,6 +346,7 @@ class SyncBatch(_Batch):
         skip_invalid: bool = False,
         poll_interval: float | None = None,
         on_progress: Callable[[BatchProgress], Any] | None = None,
+        resend: Sequence[str] = (),
     ) -> BatchResult:
         """Send every failed job again (a new task, billed again), then run as `run` does."""
         return self._execute(self._prepare(jobs, **_options(locals()), retry_failed=True))
@@ -335,6 +391,7 @@ class AsyncBatch(_Batch):
         skip_invalid: bool = False,
         poll_interval: float | None = None,
         on_progress: Callable[[BatchProgress], Any] | None = None,
+        resend: Sequence[str] = (),
     ) -> BatchResult:
         """Run (or resume) every job of a jobs file (see `Kling.batch.run`)."""
         return await self._execute(self._prepare(jobs, **_options(locals()), retry_failed=False))
@@ -349,6 +406,7 @@ class AsyncBatch(_Batch):
         skip_invalid: bool = False,
         poll_interval: float | None = None,
         on_progress: Callable[[BatchProgress], Any] | None = None,
+        resend: Sequence[str] = (),
     ) -> BatchResult:
         """Send every failed job again, then run (see `Kling.batch.retry_failed`)."""
         return await self._execute(self._prepare(jobs, **_options(locals()), retry_failed=True))
@@ -385,4 +443,4 @@ class AsyncBatch(_Batch):
 def _options(arguments: Mapping[str, Any]) -> dict[str, Any]:
     """A run method's keyword arguments, for `_prepare`."""
     names = ("out", "ledger", "concurrency", "skip_invalid", "poll_interval", "on_progress")
-    return {name: arguments[name] for name in names}
+    return {name: arguments[name] for name in names} | {"resend": tuple(arguments["resend"])}

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._kind_names import user_kind
 from ._rules import MISSING, RuleViolation, check_rules, holds, lookup
 from ._spec import capability_map, operation
 
@@ -288,11 +289,11 @@ def check_capabilities(operation_id: str, body: Any) -> list[RuleViolation]:
     if caps is None:
         other = spec.get("other-kinds", {}).get(model)
         if other is not None:
-            serves = choices(other["kinds"])
+            serves = choices([user_kind(k) for k in other["kinds"]])
             return [
                 RuleViolation(
                     "x-kling-models.kind",
-                    f"{model} does not do {kind} (it does {serves})",
+                    f"{model} does not do {user_kind(kind)} (it does {serves})",
                     (model_path,),
                 )
             ]

@@ -18,3 +18,7 @@ def main() -> None:
         )
         raise SystemExit(2) from None
     run()
+
+
+if __name__ == "__main__":
+    main()

@@ -81,10 +81,11 @@ if TYPE_CHECKING:
 
 from ._auth import default_base_url, make_auth
 from ._clock import Clock, SystemClock
-from ._config import NOT_GIVEN, Config, NotGiven
+from ._config import NOT_GIVEN, Config, NotGiven, given
 from ._core import Core
 from ._logging import setup_logging
 from ._retries import RetryPolicy
+from ._settings import from_environment, poll_every
 
 __all__ = ["AsyncKling", "Kling"]
 
@@ -115,8 +116,8 @@ class _Base(Generic[H]):
         backend: str = "haoee",
         access_key: str | None = None,
         secret_key: str | None = None,
-        timeout: float = 60.0,
-        max_retries: int = 2,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
         wait_timeout: float | NotGiven | None = NOT_GIVEN,
         poll_policy: PollPolicy | None = None,
         http_client: H | None = None,
@@ -134,12 +135,19 @@ class _Base(Generic[H]):
             secret_key=secret_key,
             clock=self._clock,
         )
+        # Arguments win over the environment (HAOEE_TIMEOUT, ...), which wins over defaults.
+        env = from_environment(os.environ)
+        if poll_policy is None and "poll_interval" in env:
+            poll_policy = poll_every(env["poll_interval"])
         config = Config(
             base_url=(base_url or default_base_url(backend, os.environ)).rstrip("/"),
             backend=backend,
-            timeout=timeout,
-            retry=RetryPolicy(max_retries=max_retries, concurrency_wait=concurrency_wait),
-            wait_timeout=wait_timeout,
+            timeout=given(timeout, env.get("timeout", 60.0)),
+            retry=RetryPolicy(
+                max_retries=given(max_retries, env.get("max_retries", 2)),
+                concurrency_wait=concurrency_wait,
+            ),
+            wait_timeout=given(wait_timeout, env.get("wait_timeout", NOT_GIVEN)),
             poll_policy=poll_policy,
             model_name_header=model_name_header,
         )
@@ -201,7 +209,14 @@ class _Base(Generic[H]):
 
             kind = SyncSender if self._flavour == "sync" else AsyncSender
             base_url = self._core.config.base_url
-            self._senders.append(kind(self._http, base_url, self._auth, self._clock))
+            # httpx takes proxies from the environment only for a client it builds without a
+            # transport (ours), or a caller's that trusts the environment.
+            env_proxies = (
+                self._transport_for_downloads is None
+                if self._owns_http
+                else bool(getattr(self._http, "trust_env", False))
+            )
+            self._senders.append(kind(self._http, base_url, self._auth, self._clock, env_proxies))
         return self._senders[0]
 
     def _kind_plans(self, kind: str) -> KindPlans:

@@ -6,11 +6,12 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ._auth import model_name_header
 from ._clock import Clock
-from ._config import Config, NotGiven
+from ._config import Config, NotGiven, check_header, check_seconds
+from ._errors import InvalidRequestError
 from ._spec import load_spec, operation
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class Core:
     ) -> str | None:
         """The ModelName for a create: the override, the client's, or derived from the body."""
         if not isinstance(override, NotGiven):
-            return cast("str | None", override)
+            return check_header("model_name_header", override, error=InvalidRequestError)
         if self.config.backend != "haoee":
             return None
         return self.config.model_name_header or model_name_header(operation(operation_id), body)
@@ -65,7 +66,7 @@ class Core:
         """The ModelName for a read: what the task's create sent, else the kind's last, else
         the default."""
         if not isinstance(override, NotGiven):
-            return cast("str | None", override)
+            return check_header("model_name_header", override, error=InvalidRequestError)
         with self._lock:
             known = self.memory.get(task_id or "") or self.memory.get(f"kind:{kind}")
         return (
@@ -112,6 +113,10 @@ class Core:
         from ._waiting import WaitSpec
 
         cfg = self.config
+        if not isinstance(timeout, NotGiven):
+            timeout = check_seconds(
+                "timeout", timeout, none="no deadline", error=InvalidRequestError
+            )
         return WaitSpec(
             timeout=self.default_deadline(task_ids) if isinstance(timeout, NotGiven) else timeout,
             request_timeout=cfg.timeout,

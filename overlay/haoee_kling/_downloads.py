@@ -4,8 +4,12 @@ Result URLs are anti-hotlink CDN links that expire after 30 days. They are fetch
 separate httpx client that has no auth, so no key ever reaches a file host: one per `Kling` /
 `AsyncKling`, made on the first download and kept for the next ones (its connections too). Each
 file is streamed into a temporary file next to its destination, its length checked against
-Content-Length, then renamed into place (a reader never sees half a file). Transient failures
-(connection, 429, 5xx) are retried with the client's backoff.
+Content-Length and its first bytes against the media its name says (an `.mp4` must be an
+ISO-BMFF file, a `.png` an image, ...: a 200 answer holding an HTML page, a JSON error or
+nothing is a `DownloadError` carrying the task id, and no file is left behind), then renamed
+into place (a reader never sees half a file). Redirects are followed, but never from https down
+to plain http; no file is larger than `MAX_DOWNLOAD_BYTES`. Transient failures (connection,
+429, 5xx) are retried with the client's backoff.
 
 File names come only from sanitised server values, and every path is checked to lie inside the
 destination. A malformed result (an item without a URL, a list that is an object) is a
@@ -15,6 +19,7 @@ without files, is an error too, never an empty list.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -34,16 +39,19 @@ from ._errors import (
     TaskNotFinishedError,
     retryable_status,
 )
+from ._inputs import detect_format
 from ._logging import redact
 from ._polling import classify_status
 from ._retries import RetryPolicy, retry_plan
 from ._translate import map_transport_error
 
 __all__ = [
+    "MAX_DOWNLOAD_BYTES",
     "DownloadProgress",
     "Fetch",
     "ResultFile",
     "adownload",
+    "destination_problem",
     "download",
     "download_plan",
     "result_files",
@@ -54,6 +62,28 @@ _CHUNK = 1 << 16
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_PART = 64
 _EXTENSIONS = (".mp4", ".mov", ".png", ".jpg", ".jpeg", ".webp", ".mp3", ".wav", ".m4a")
+# What the first bytes of a file named with each extension may be (`detect_format`'s names).
+# Within one kind of media any format passes: a name's extension may be the kind's default
+# (`.png` for an image URL without one) while the file host serves a JPEG. `.bin` (URLs passed
+# as they are) is not checked.
+_CONTAINER = frozenset({"mp4", "mov", "m4a"})
+_IMAGE = frozenset({"jpg", "png", "gif", "webp"})
+_AUDIO = frozenset({"mp3", "wav", "aac", "m4a"})
+_MEDIA = {
+    ".mp4": _CONTAINER,
+    ".mov": _CONTAINER,
+    ".m4a": _CONTAINER,
+    ".png": _IMAGE,
+    ".jpg": _IMAGE,
+    ".jpeg": _IMAGE,
+    ".webp": _IMAGE,
+    ".mp3": _AUDIO,
+    ".wav": _AUDIO,
+}
+_HEAD = 16
+MAX_DOWNLOAD_BYTES = 4 << 30
+"""The largest result file saved (4 GiB, far above any Kling result): a file host that sends
+more, or announces more in Content-Length, is a `DownloadError`, so it cannot fill the disk."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +92,7 @@ class ResultFile:
 
     url: str
     name: str
+    task_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +130,8 @@ def safe_part(value: Any, fallback: str) -> str:
 class _Files:
     """Collects the files of one task, with names unique within the task."""
 
-    def __init__(self, stem: str, base_url: str | None) -> None:
-        self.stem, self.base_url = stem, base_url
+    def __init__(self, stem: str, base_url: str | None, task_id: str | None = None) -> None:
+        self.stem, self.base_url, self.task_id = stem, base_url, task_id
         self.files: list[ResultFile] = []
         self._names: set[str] = set()
 
@@ -119,7 +150,7 @@ class _Files:
             copy += 1
             name = f"{stem}-{copy}.{ext}"
         self._names.add(name)
-        self.files.append(ResultFile(absolute, name))
+        self.files.append(ResultFile(absolute, name, self.task_id))
 
 
 def _malformed(task: str, problem: str) -> DownloadError:
@@ -213,7 +244,8 @@ def result_files(
     result = (data.get("task_result") or {}) if is_task else data
     if not isinstance(result, Mapping):
         raise _malformed(task, f"task_result is {type(result).__name__}, not an object")
-    found = _Files(task, base_url)
+    task_id = data.get("task_id")
+    found = _Files(task, base_url, str(task_id) if task_id is not None else None)
     for index, video in enumerate(_items(result, "videos", task)):
         found.add(video.get("url"), f"task_result.videos[{index}]", str(index), ".mp4")
         if watermarked and video.get("watermark_url"):
@@ -278,7 +310,11 @@ def download_plan(
         dest = folder / file.name
         if dest.resolve().parent != inside:  # names are sanitised; this is the last guard
             raise DownloadError(f"refusing to write {file.name!r} outside {folder}", url="")
-        yield from retry_plan(Fetch(file, dest), retry, clock)
+        try:
+            yield from retry_plan(Fetch(file, dest), retry, clock)
+        except KlingError as error:
+            error.attach(task_id=file.task_id)
+            raise
         paths.append(dest)
     return paths
 
@@ -289,31 +325,57 @@ class _Writer:
     def __init__(self, fetch: Fetch, response: httpx.Response, on_progress: Progress) -> None:
         if response.status_code != 200:
             raise _error_for(response.status_code, fetch.file.url)
+        if urlsplit(fetch.file.url).scheme.lower() == "https" and response.url.scheme != "https":
+            # Redirects are followed, but not down to plain http, where anyone on the way can
+            # swap the file.
+            raise DownloadError(
+                f"download of {redact(fetch.file.url)} was redirected to plain http "
+                f"({redact(str(response.url))}): refused",
+                url=redact(fetch.file.url),
+            )
         raw = response.headers.get("content-length")
         self.total = int(raw) if raw and raw.isdigit() else None
+        if self.total is not None and self.total > MAX_DOWNLOAD_BYTES:
+            raise _too_large(fetch.file.url)
         self.received = 0
+        self.head = b""
         self._fetch, self._on_progress = fetch, on_progress
         self.temp = fetch.dest.with_name(f".{fetch.dest.name}.{uuid.uuid4().hex[:8]}.part")
         self._out = self.temp.open("wb")
 
     def write(self, chunk: bytes) -> None:
         """Append a chunk and report progress."""
+        if self.received + len(chunk) > MAX_DOWNLOAD_BYTES:
+            raise _too_large(self._fetch.file.url)
         self._out.write(chunk)
+        if len(self.head) < _HEAD:
+            self.head += chunk[: _HEAD - len(self.head)]
         self.received += len(chunk)
         if self._on_progress:
             self._on_progress(DownloadProgress(self._fetch.dest, self.received, self.total))
 
     def finish(self) -> None:
-        """Check the length against Content-Length, then rename into place.
+        """Check the length against Content-Length and the bytes against the name, then
+        rename into place.
 
         Raises:
-            DownloadError: fewer (or more) bytes arrived than announced.
+            DownloadError: fewer (or more) bytes arrived than announced, or the bytes are not
+                the media the file's name says (an HTML page, a JSON error, nothing).
         """
         self._out.close()
         url = self._fetch.file.url
         if self.total is not None and self.received != self.total:
             raise DownloadError(
                 f"download of {redact(url)} ended short: {self.received} of {self.total} bytes",
+                url=redact(url),
+            )
+        expected = _MEDIA.get(self._fetch.dest.suffix.lower())
+        found = detect_format(self.head)
+        if expected is not None and found not in expected:
+            what = f"a {found} file" if found else _describe(self.head)
+            raise DownloadError(
+                f"download of {redact(url)} is not a {self._fetch.dest.suffix} file: the file "
+                f"host sent {what} (an error or login page?); nothing was saved",
                 url=redact(url),
             )
         self.temp.replace(self._fetch.dest)
@@ -327,11 +389,55 @@ class _Writer:
 Progress = Callable[[DownloadProgress], Any] | None
 
 
+def destination_problem(folder: str | Path) -> str | None:
+    """What would stop files being saved into `folder` (created if missing), else None.
+
+    Cheap and local, so callers ask before a task is created: a file where a folder must be,
+    or a folder that cannot be written, costs nothing when found first.
+    """
+    probe = Path(folder).expanduser().absolute()
+    while not probe.exists():
+        if probe.is_symlink():
+            return f"{probe} is a broken link"
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is a file, not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{probe} is not writable"
+    return None
+
+
+def _too_large(url: str) -> DownloadError:
+    return DownloadError(
+        f"download of {redact(url)} is larger than {MAX_DOWNLOAD_BYTES:,} bytes: not saved",
+        url=redact(url),
+    )
+
+
+def _describe(head: bytes) -> str:
+    """What bytes that are no known media look like, for the error message."""
+    text = head.lstrip()[:1]
+    if not head:
+        return "no bytes"
+    if text == b"<":
+        return "an HTML or XML page"
+    if text in (b"{", b"["):
+        return "JSON"
+    return "bytes that are no known media"
+
+
 def _prepare(
     task_or_result: Any, dest_dir: str | Path, watermarked: bool, base_url: str | None
 ) -> tuple[list[ResultFile], Path]:
     files = result_files(task_or_result, watermarked=watermarked, base_url=base_url)
     folder = Path(dest_dir)
+    problem = destination_problem(folder)
+    if problem is not None:  # named with the task, which is fine: save it elsewhere
+        data = _plain(task_or_result)
+        task = str(data.get("task_id") or "") if isinstance(data, Mapping) else ""
+        error = DownloadError(f"cannot save the files into {folder}: {problem}", url="")
+        error.attach(task_id=task or None)
+        raise error
     folder.mkdir(parents=True, exist_ok=True)
     return files, folder
 

@@ -52,6 +52,7 @@ class Call(NamedTuple):
         body: the JSON body, for creates.
         model_name: the `ModelName` header, or None to send none.
         timeout: the per-request timeout in seconds (always finite).
+        attempt: 1 for the first attempt, 2 for the first retry, ... (for the debug log).
     """
 
     operation_id: str
@@ -60,6 +61,7 @@ class Call(NamedTuple):
     body: Mapping[str, Any] | None = None
     model_name: str | None = None
     timeout: float | None = None
+    attempt: int = 1
 
 
 @dataclass(frozen=True)

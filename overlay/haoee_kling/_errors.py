@@ -23,6 +23,7 @@ KlingError                      root: catch this to catch everything below
 │   └── WaitTimeoutError        the wait's deadline passed first (`last_error`)
 ├── DownloadError               a result file could not be fetched
 ├── InvalidWebhookSignatureError a callback's signature is missing, wrong, stale or replayed
+├── UnknownKindError            a task kind no spelling matches; a ValueError too (_kind_names)
 └── BatchError                  a batch's jobs file, ledger or output is unusable (_batch_jobs)
     └── InvalidJobsError        jobs that fail the checks; nothing was sent (`problems`)
 ```
@@ -39,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._logging import redact
+from ._logging import printable, redact
 from ._spec import load_spec, resolve
 
 if TYPE_CHECKING:
@@ -88,7 +89,9 @@ class KlingError(Exception):
     external_task_id: str | None = None
 
     def __init__(self, message: str) -> None:
-        message = redact(message)
+        # Messages quote servers (error pages, status messages): never a secret, never a
+        # terminal control.
+        message = printable(redact(message))
         super().__init__(message)
         self.message = message
 

@@ -199,6 +199,7 @@ class SyncAccount(_Facade):
 class SyncTasks(_Facade):
     """`kling.tasks` on `Kling`."""
 
+    list = iterating(TasksPlans.list)
     get = blocking(TasksPlans.get)
     wait = blocking(TasksPlans.wait)
     wait_many = blocking(TasksPlans.wait_many)
@@ -214,6 +215,7 @@ class AsyncAccount(_Facade):
 class AsyncTasks(_Facade):
     """`kling.tasks` on `AsyncKling`."""
 
+    list = aiterating(TasksPlans.list)
     get = awaited(TasksPlans.get)
     wait = awaited(TasksPlans.wait)
     wait_many = awaited(TasksPlans.wait_many)

@@ -3,7 +3,19 @@
 Logger `haoee_kling`; `HAOEE_KLING_LOG=info|debug` prints it on stderr. Records carry retry
 decisions, task ids and request ids, never bodies or prompts. One `redact` function serves log
 records, reprs and exception messages: it masks `Authorization` values, keys the client holds,
-JWTs (`eyJ...`) and the query strings of URLs (signed media links).
+JWTs (`eyJ...`), cookies and the query strings of URLs, absolute or not (signed media links,
+also in a redirect's `Location` as httpcore's DEBUG trace prints it).
+
+Text a server sends (a status message, an error page, a URL, a callback's fields) can hold
+terminal controls: an ANSI escape that rewrites the screen, a CR that overwrites the line, a
+bidi override that reorders it. `printable` escapes them (`\x1b`, `\r`, `\u202e`); log records,
+exception messages and every line the CLI prints pass through it.
+
+Records are redacted where they are made, whatever handler an application configures: the
+first client built wraps the process's log-record factory so that every record of the loggers
+in `REDACTED_LOGGERS` and their children (`httpcore.http11`, ...) is rewritten through
+`redact` before any handler or filter sees it. Logger filters on the same loggers stay as a
+second line, for an application that installs its own record factory later.
 """
 
 from __future__ import annotations
@@ -13,8 +25,18 @@ import os
 import re
 import threading
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["RedactingFilter", "Secret", "configure_logging", "logger", "redact", "setup_logging"]
+__all__ = [
+    "REDACTED_LOGGERS",
+    "RedactingFilter",
+    "Secret",
+    "configure_logging",
+    "logger",
+    "printable",
+    "redact",
+    "setup_logging",
+]
 
 logger = logging.getLogger("haoee_kling")
 
@@ -53,6 +75,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
         _value(1),
     ),
     (re.compile(r"(https?://[^\s?#\"'<>]+)\?[^\s\"'<>#]*"), r"\1?" + _MASK),
+    # A path with a query string (a relative `Location`, a request target): the query may be
+    # a signature. Preceded by a quote, a space or `=`, so prose with a "?" is left alone.
+    (re.compile(r"((?:^|[\s\"'=(])/[^\s?#\"'<>]*)\?[^\s\"'<>#]+"), r"\1?" + _MASK),
+    # A cookie, as httpcore prints response headers: (b'Set-Cookie', b'session=...').
+    (re.compile(r"(?i)((?:set-)?cookie(?:['\"],\s*b?['\"]|:\s*))[^'\"\r\n]+"), r"\1" + _MASK),
 )
 # Secrets shorter than this are not substituted on their own: masking "ab" everywhere would
 # garble unrelated text, and such keys are caught by the patterns above anyway.
@@ -73,11 +100,42 @@ def redact(text: str) -> str:
     with _lock:
         known = sorted(_secrets, key=len, reverse=True)
     if known:
-        # One pass, so a mask is never itself rewritten by a later secret.
-        text = re.sub("|".join(map(re.escape, known)), _MASK, text)
+        # One pass, so a mask is never itself rewritten by a later secret; a mask already in
+        # the text is matched first and kept, whatever the keys are (a key "REDACTED" too).
+        text = re.sub("|".join(map(re.escape, [_MASK, *known])), _MASK, text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# What steers a terminal or hides text: C0 controls but tab and newline, DEL, C1 controls
+# (CSI is \x9b), the Arabic letter mark, LRM/RLM, line and paragraph separators, bidi
+# embeddings, overrides and isolates.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _python_escape(match: re.Match[str]) -> str:
+    return ascii(match.group())[1:-1]
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def printable(text: str, *, json: bool = False) -> str:
+    """`text` with every character that could steer a terminal escaped; tab and newline kept.
+
+    Args:
+        text: text that may hold server-given parts, about to reach a terminal or a log.
+        json: `text` is a JSON document: escape as JSON (`\u001b`), so it reads back the same.
+
+    Returns:
+        The text, with ESC, CR, BEL, the other C0 and C1 controls, DEL and bidi controls
+        written as escapes (`\x1b`, `\r`, `\u202e`).
+    """
+    return _UNPRINTABLE.sub(_json_escape if json else _python_escape, text)
 
 
 class Secret:
@@ -112,7 +170,8 @@ class Secret:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message through `redact` (arguments merged in first)."""
+    """Rewrites each record's message through `redact` and `printable` (arguments merged in
+    first)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place; never drops a record."""
@@ -120,29 +179,55 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = printable(redact(message))
         record.args = None
         if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            trace = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = printable(redact(trace))
         return True
 
 
 _FILTER = RedactingFilter()
 _configured = False
+REDACTED_LOGGERS = ("haoee_kling", "httpx", "httpcore", "h11", "h2", "hpack")
+"""Loggers whose records (and their children's) are always redacted: the client's, and those
+of the HTTP stack under it, whose DEBUG traces print URLs and response headers."""
+
+
+def _ours(name: str) -> bool:
+    return name.partition(".")[0] in REDACTED_LOGGERS
+
+
+def _install_record_factory() -> None:
+    """Wrap the current log-record factory so records of `REDACTED_LOGGERS` are redacted."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacts_haoee_kling", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if _ours(record.name):
+            _FILTER.filter(record)
+        return record
+
+    factory.redacts_haoee_kling = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def setup_logging() -> None:
-    """Attach the redacting filter (to our logger and httpx's) and apply `HAOEE_KLING_LOG`.
+    """Redact every record of `REDACTED_LOGGERS` and apply `HAOEE_KLING_LOG`.
 
-    httpx logs every request URL at INFO; download URLs are signed, so its records pass
-    through the same filter. Safe to call many times.
+    httpx logs every request URL at INFO and httpcore every response's headers at DEBUG;
+    download URLs are signed, so their records are redacted where they are made (the record
+    factory) and by a filter on each logger. Safe to call many times.
     """
     global _configured
     with _lock:
         if _configured:
             return
         _configured = True
-    for name in ("haoee_kling", "httpx", "httpcore"):
+    _install_record_factory()
+    for name in REDACTED_LOGGERS:
         target = logging.getLogger(name)
         if _FILTER not in target.filters:
             target.addFilter(_FILTER)

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ._kind_names import user_kind
+
 if TYPE_CHECKING:
     from ._capabilities import Capabilities
 
@@ -54,7 +56,7 @@ class ModelInfo:
         try:
             return self.kinds[_kind_name(kind)]
         except KeyError:
-            served = ", ".join(self.kinds)
+            served = ", ".join(map(user_kind, self.kinds))
             raise KeyError(f"{self.name} does not do {kind}; it does {served}") from None
 
     def __iter__(self) -> Iterator[Capabilities]:
@@ -92,7 +94,8 @@ class Models:
             wanted = _kind_name(kind)
             if wanted not in kinds:
                 raise ValueError(
-                    f"{kind!r} is not a task kind with models; the kinds are {', '.join(kinds)}"
+                    f"{kind!r} is not a task kind with models; the kinds are "
+                    f"{', '.join(map(user_kind, kinds))}"
                 )
             kinds = (wanted,)
         return [caps for name in kinds for caps in kind_capabilities(name).values()]

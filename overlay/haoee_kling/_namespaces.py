@@ -9,21 +9,23 @@ blocking on `Kling` and awaited on `AsyncKling`. Task kinds come from the spec's
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._bodies import merged_fields, page_query, prepare_body
-from ._config import NOT_GIVEN
+from ._config import NOT_GIVEN, NotGiven
 from ._core import Core
 from ._engine import Call, Plan
 from ._errors import InvalidRequestError, KlingError
 from ._instant import send
+from ._kind_names import user_kind
 from ._push import pushed, with_safety_net
 from ._reading import build_model, read_items, read_model
 from ._resource import kind_operations
 from ._results import Page
 from ._retries import request_plan
-from ._submit import create_plan, new_external_task_id
+from ._submit import create_plan, may_have_created, new_external_task_id
 from ._translate import Reply
 from ._validation import Problem
 from ._waiting import read_task, status_plan, wait_plan
@@ -82,10 +84,15 @@ def to_task(data: dict[str, Any]) -> Task:
 
 
 def _task(
-    plan: Plan[dict[str, Any]] | Plan[Task], *, external_task_id: str | None = None
+    plan: Plan[dict[str, Any]] | Plan[Task],
+    *,
+    external_task_id: str | None = None,
+    generated: bool = False,
 ) -> Plan[Task]:
     """Run a plan that ends with a task (as read JSON, or already built: each answer becomes a
-    model once); any error after its id is known carries the ids."""
+    model once); any error after its id is known carries the ids. An external id the client
+    made up (`generated`) is named only where the task may exist: on an error that proves it
+    does not, it would read as "a task may exist"."""
     task_id: str | None = None
     try:
         result = yield from plan
@@ -95,6 +102,12 @@ def _task(
         return to_task(result)
     except KlingError as error:
         error.attach(task_id=task_id, external_task_id=external_task_id)
+        if isinstance(error, InvalidRequestError) or (
+            generated and error.task_id is None and not may_have_created(error)
+        ):
+            # Nothing was sent, or the id was made up here and no task can have it (the
+            # caller's own id stays: it is theirs to see).
+            error.external_task_id = None
         raise
 
 
@@ -215,11 +228,12 @@ class KindPlans:
         """
         fields = merged_fields(body, fields)
         external_id = external_task_id or fields.pop("external_task_id", None)
-        external_id = external_id or new_external_task_id()
+        generated, external_id = not external_id, external_id or new_external_task_id()
         return (
             yield from _task(
                 self._created(fields, external_id, model_name_header, on_submitted, on_progress),
                 external_task_id=external_id,
+                generated=generated,
             )
         )
 
@@ -247,7 +261,7 @@ class KindPlans:
         return (
             yield from _tasks(
                 request_plan(call, self.core.config.retry, self.core.clock),
-                what=f"{self.kind} tasks",
+                what=f"{user_kind(self.kind)} tasks",
             )
         )
 
@@ -295,14 +309,16 @@ class KindPlans:
         With `via` (a `CallbackReceiver`), a create without `callback_url` gets the receiver's
         `url` (when it has one), and the wait ends on the task's callback.
         """
+        _check_deadline(timeout)  # before the create: a wait that cannot wait costs nothing
         fields = merged_fields(body, fields)
         if via is not None and not fields.get("callback_url"):
             fields["callback_url"] = _callback_url(via)
         external_id = external_task_id or fields.pop("external_task_id", None)
-        external_id = external_id or new_external_task_id()
+        generated, external_id = not external_id, external_id or new_external_task_id()
         created = yield from _task(
             self._created(fields, external_id, model_name_header, on_submitted, on_progress),
             external_task_id=external_id,
+            generated=generated,
         )
         return (
             yield from _task(
@@ -310,6 +326,16 @@ class KindPlans:
                 external_task_id=external_id,
             )
         )
+
+
+def _check_deadline(timeout: Any) -> None:
+    """Refuse a `create_and_wait` deadline that is not a positive, finite number of seconds."""
+    if isinstance(timeout, NotGiven) or timeout is None:
+        return
+    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool)
+    if not ok or not math.isfinite(timeout) or timeout <= 0:
+        message = f"timeout: must be a positive number of seconds (got {timeout!r})"
+        raise InvalidRequestError([Problem("timeout", "exclusiveMinimum", message)])
 
 
 def _callback_url(via: Any) -> str:

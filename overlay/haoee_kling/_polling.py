@@ -7,11 +7,17 @@ first polls on tasks that cannot be done yet and detects completion up to 10 s l
 schedule skips the early polls (fewer requests) and keeps every interval under 10 s (lower
 p95 detection lag). A server hint (`Retry-After` on a poll) wins over the schedule; no sleep
 ever runs past the wait's deadline.
+
+Whatever the schedule and the hints say, two polls of one task are at least `PAUSE_FLOOR`
+(1.0 s) apart and no sleep is longer than `SLEEP_CAP` (300 s), also with no deadline; the
+interval's growth stops at its cap without computing an overflowing power (both constants live
+in `_retries` and are re-exported here).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import dataclass
 from typing import Literal
@@ -23,9 +29,12 @@ from ._errors import (
     ServerError,
     UnexpectedResponseError,
 )
+from ._retries import PAUSE_FLOOR, SLEEP_CAP, server_pause
 
 __all__ = [
     "FAILED",
+    "PAUSE_FLOOR",
+    "SLEEP_CAP",
     "SUCCEEDED",
     "UNREADABLE_LIMIT",
     "PollErrorKind",
@@ -109,20 +118,34 @@ def next_poll_delay(
         rng: random source for jitter.
 
     Returns:
-        A delay >= 0, never longer than `remaining`.
+        A delay >= 0, never longer than `remaining` nor `SLEEP_CAP`; after the first poll
+        never shorter than `PAUSE_FLOOR` (unless the deadline is closer), whatever the hint.
+        A hint of 0 before the first poll means "poll now".
     """
     if hint is not None:
-        delay = hint
+        delay = server_pause(hint) if polls else max(0.0, min(hint, SLEEP_CAP))
     elif polls == 0:
         delay = max(0.0, policy.first - elapsed)
     else:
-        delay = policy.interval
-        if elapsed > policy.grow_after:
-            steps = (elapsed - policy.grow_after) / policy.interval
-            delay = min(policy.cap, policy.interval * policy.growth**steps)
-        delay += policy.jitter * (2.0 * (rng or random).random() - 1.0)
-    delay = max(0.0, delay)
+        delay = _grown(policy, elapsed) + policy.jitter * (2.0 * (rng or random).random() - 1.0)
+    if polls:
+        delay = max(delay, PAUSE_FLOOR)
+    delay = min(max(0.0, delay), SLEEP_CAP)
     return delay if remaining is None else max(0.0, min(delay, remaining))
+
+
+def _grown(policy: PollPolicy, elapsed: float) -> float:
+    """The interval after `elapsed` seconds: steady, then growing by `growth` per interval up
+    to `cap`. The exponent is bounded first, so a wait of days never overflows."""
+    if elapsed <= policy.grow_after or policy.growth <= 1.0 or policy.interval <= 0:
+        return policy.interval
+    if policy.cap <= policy.interval:
+        return policy.cap
+    steps = (elapsed - policy.grow_after) / policy.interval
+    if steps >= math.log(policy.cap / policy.interval) / math.log(policy.growth):
+        return policy.cap
+    grown: float = policy.interval * policy.growth**steps
+    return min(policy.cap, grown)
 
 
 def classify_status(status: str) -> Literal["succeeded", "failed", "pending"]:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._config import check_seconds
 from ._engine import Listen
 from ._errors import ConfigurationError, InvalidWebhookSignatureError, UnexpectedResponseError
 from ._polling import classify_status
@@ -38,12 +39,28 @@ if TYPE_CHECKING:
     from starlette.responses import JSONResponse
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["CallbackReceiver", "ServedReceiver"]
+__all__ = ["MAX_CALLBACK_BYTES", "CallbackReceiver", "ServedReceiver"]
 
 _log = logging.getLogger("haoee_kling")
 _RANK = {"submitted": 0, "processing": 1}
 _KEEP = 100_000
+MAX_CALLBACK_BYTES = 1 << 20
+"""The largest callback body the receiver reads (a task's JSON is a few KB); larger ones get
+413 before they are read whole, so a sender cannot fill the receiver's memory."""
 _EXTRA = "pip install 'haoee-kling[receiver]'"
+
+
+async def _capped_body(request: Request) -> bytes | None:
+    """The request's body, or None once it passes `MAX_CALLBACK_BYTES` (stops reading)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_CALLBACK_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_CALLBACK_BYTES:
+            return None
+    return bytes(body)
 
 
 def _need(module: str) -> Any:
@@ -97,8 +114,8 @@ class CallbackReceiver:
         tick: float = 0.25,
         webhooks: Webhooks | None = None,
     ) -> None:
-        if safety_interval <= 0 or tick <= 0:
-            raise ValueError("safety_interval and tick must be positive seconds")
+        check_seconds("safety_interval", safety_interval)
+        check_seconds("tick", tick)
         self.url = url
         self.on_task = on_task
         self.safety_interval = safety_interval
@@ -187,7 +204,14 @@ class CallbackReceiver:
     async def _endpoint(self, request: Request) -> JSONResponse:
         from starlette.responses import JSONResponse
 
-        body = await request.body()
+        body = await _capped_body(request)
+        if body is None:
+            self.rejected += 1
+            _log.warning("callback rejected: body over %d bytes", MAX_CALLBACK_BYTES)
+            return JSONResponse(
+                {"received": False, "duplicate": False, "error": "body too large"},
+                status_code=413,
+            )
         try:
             verified = self.webhooks.read(body, request.headers)
         except InvalidWebhookSignatureError as error:

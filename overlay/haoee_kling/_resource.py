@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,6 +26,7 @@ from ._auth import BearerAuth, JwtAuth
 from ._clock import Clock
 from ._engine import Call
 from ._errors import KlingError
+from ._proxies import proxy_for
 from ._spec import operations
 from ._translate import Reply, map_transport_error, translate_response
 
@@ -67,17 +70,66 @@ def kind_operations() -> dict[str, dict[str, str]]:
     return table
 
 
-def _finish(call: Call, response: httpx.Response, clock: Clock) -> Reply:
+def _started(clock: Clock) -> float | None:
+    """When a request left, for its latency in the debug log; None when the log is off (one
+    clock read fewer per call)."""
+    return clock.monotonic() if _log.isEnabledFor(logging.DEBUG) else None
+
+
+def _logged(
+    call: Call, request: dict[str, Any], outcome: str, started: float | None, clock: Clock
+) -> None:
+    """One debug record per attempt: method, path (never the query: signed links and
+    parameters stay out), outcome, latency, attempt and request id. The redacting filter on
+    the logger still masks any secret."""
+    if started is None:
+        return
+    path = urlsplit(str(request["url"])).path
+    millis = (clock.monotonic() - started) * 1000
+    _log.debug(
+        "%s %s -> %s in %.0f ms (%s, attempt %d)",
+        request["method"].upper(),
+        path,
+        outcome,
+        millis,
+        call.operation_id,
+        call.attempt,
+    )
+
+
+def _finish(
+    call: Call,
+    request: dict[str, Any],
+    response: httpx.Response,
+    clock: Clock,
+    started: float | None,
+) -> Reply:
     status = int(response.status_code)
     try:
         reply = translate_response(status, response.headers, response.content, now=clock.wall)
     except KlingError as error:
         request_id = getattr(error, "request_id", None)
-        _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, request_id)
+        _logged(call, request, f"HTTP {status}, request_id {request_id}", started, clock)
         raise
-    if _log.isEnabledFor(logging.DEBUG):  # one call fewer than `debug` when it is off
-        _log.debug("%s -> HTTP %s (request_id %s)", call.operation_id, status, reply.request_id)
+    if started is not None:
+        _logged(call, request, f"HTTP {status}, request_id {reply.request_id}", started, clock)
     return reply
+
+
+def _failed(
+    call: Call,
+    request: dict[str, Any],
+    exc: Exception,
+    started: float | None,
+    clock: Clock,
+    env_proxies: bool,
+) -> KlingError:
+    """The error of a request that got no answer (naming the environment's proxy it went
+    through, when the client takes proxies from there), logged like an answer."""
+    proxy = proxy_for(str(request["url"]), os.environ) if env_proxies else None
+    error = map_transport_error(exc, proxy)
+    _logged(call, request, type(error).__name__, started, clock)
+    return error
 
 
 class _Sender:
@@ -88,10 +140,19 @@ class _Sender:
         base_url: the gateway base URL; every request is sent to an absolute URL under it.
         auth: the credentials, passed with each request rather than set on `http`.
         clock: wall time for Retry-After dates.
+        env_proxies: whether `http` takes its proxies from the environment (errors name them).
     """
 
-    def __init__(self, http: Any, base_url: str, auth: BearerAuth | JwtAuth, clock: Clock) -> None:
+    def __init__(
+        self,
+        http: Any,
+        base_url: str,
+        auth: BearerAuth | JwtAuth,
+        clock: Clock,
+        env_proxies: bool = False,
+    ) -> None:
         self._http, self._base_url, self._auth, self._clock = http, base_url, auth, clock
+        self.env_proxies = env_proxies
         # A fixed key's header is the same on every request: made once. A JWT is re-signed
         # before it expires, so it is asked for each time.
         self._authorization = auth.header() if isinstance(auth, BearerAuth) else None
@@ -128,11 +189,12 @@ class SyncSender(_Sender):
     def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
         request = self._prepare(call)
+        started = _started(self._clock)
         try:
             response = self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise map_transport_error(exc) from exc
-        return _finish(call, response, self._clock)
+            raise _failed(call, request, exc, started, self._clock, self.env_proxies) from exc
+        return _finish(call, request, response, self._clock, started)
 
 
 class AsyncSender(_Sender):
@@ -141,8 +203,9 @@ class AsyncSender(_Sender):
     async def __call__(self, call: Call) -> Reply:
         """Send one attempt; returns the reply or raises a `KlingError`."""
         request = self._prepare(call)
+        started = _started(self._clock)
         try:
             response = await self._http.request(**request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise map_transport_error(exc) from exc
-        return _finish(call, response, self._clock)
+            raise _failed(call, request, exc, started, self._clock, self.env_proxies) from exc
+        return _finish(call, request, response, self._clock, started)

@@ -5,6 +5,22 @@ hint (`retry-after-ms`, `Retry-After` in seconds or as an HTTP-date) wins when i
 `max_retry_after` seconds; a longer hint means "not now": the error is raised at once, carrying
 `retry_after`, instead of sleeping for minutes. The total time spent retrying one call is bounded
 (`max_total`), so `max_retries` never multiplies the caller's budget unboundedly.
+
+Two bounds hold whatever a server answers, for every pause between two requests about one
+task (retries, resubmits, polls; `_polling` applies them to its schedule too):
+
+- `PAUSE_FLOOR` (1.0 s): a server hint never asks for a shorter pause. `Retry-After: 0`,
+  negative, fractional or `retry-after-ms: 1` means "as soon as allowed", which is one second;
+  so a task is asked about at most once a second, averaged over any minute, whatever the
+  answers say. Backoff without a hint starts shorter (0.375-0.5 s) and doubles, so it stays
+  under that rate too.
+- `SLEEP_CAP` (300 s): no single sleep is longer, also in a wait without a deadline, whatever
+  `Retry-After` says (a year, a far-future date) and however long the task runs. Backoff and
+  the poll interval stop growing at their caps without ever computing an overflowing power.
+
+A request that is not a wait and whose hint exceeds `max_retry_after` still raises at once,
+carrying the server's `retry_after` (finite and >= 0: `parse_retry_after` never gives NaN or
+infinity).
 """
 
 from __future__ import annotations
@@ -14,13 +30,15 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._engine import Plan, Sleep
+from ._engine import Call, Plan, Sleep
 from ._errors import APIConnectionError, APIError, DownloadError, KlingError
 
 if TYPE_CHECKING:
     from ._clock import Clock
 
 __all__ = [
+    "PAUSE_FLOOR",
+    "SLEEP_CAP",
     "RetryPolicy",
     "backoff_delay",
     "is_retryable",
@@ -28,9 +46,17 @@ __all__ = [
     "request_plan",
     "retry_delay",
     "retry_plan",
+    "server_pause",
 ]
 
 _log = logging.getLogger("haoee_kling")
+
+PAUSE_FLOOR = 1.0
+"""The shortest pause a server hint can ask for between two requests about one task, seconds."""
+SLEEP_CAP = 300.0
+"""The longest single sleep the client ever makes, seconds (minutes, not days)."""
+# 2.0 ** 64 is already far past any cap; larger exponents would overflow a float at 1024.
+_MAX_DOUBLINGS = 64
 
 
 @dataclass(frozen=True)
@@ -59,11 +85,26 @@ def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None =
     """Exponential backoff for retry number `attempt` (0 for the first retry).
 
     Returns:
-        min(base x 2^attempt, cap) shrunk by a random 0-25 %, in seconds.
+        min(base x 2^attempt, cap, SLEEP_CAP) shrunk by a random 0-25 %, in seconds; never
+        overflows, whatever `attempt`.
     """
-    raw = min(policy.base * (2.0 ** max(0, attempt)), policy.cap)
+    raw = min(policy.base * (2.0 ** min(max(0, attempt), _MAX_DOUBLINGS)), policy.cap, SLEEP_CAP)
     jitter = 1.0 - 0.25 * (rng or random).random()
     return raw * jitter
+
+
+def server_pause(hint: float) -> float:
+    """The pause a server's wait hint asks for, within `PAUSE_FLOOR` and `SLEEP_CAP`.
+
+    Args:
+        hint: seconds, as `parse_retry_after` read them (NaN reads as "as soon as allowed").
+
+    Returns:
+        A finite pause in [PAUSE_FLOOR, SLEEP_CAP].
+    """
+    if not hint >= PAUSE_FLOOR:  # also NaN
+        return PAUSE_FLOOR
+    return min(hint, SLEEP_CAP)
 
 
 def is_retryable(error: KlingError) -> bool:
@@ -117,8 +158,9 @@ def retry_delay(
         cap: the longest backoff delay (a wait backs off no longer than its poll interval).
 
     Returns:
-        Seconds to sleep before the next attempt (the server's hint when it gave one, else
-        the backoff), or None to raise `error` now.
+        Seconds to sleep before the next attempt (the server's hint when it gave one, raised to
+        `PAUSE_FLOOR`, else the backoff; never more than `SLEEP_CAP`), or None to raise `error`
+        now.
     """
     if not (is_retryable(error) if retryable is None else retryable):
         return None
@@ -129,7 +171,9 @@ def retry_delay(
     ):
         return None
     backoff = backoff_delay(attempt, policy, rng)
-    delay = hint if hint is not None else backoff if cap is None else min(backoff, cap)
+    delay = (
+        server_pause(hint) if hint is not None else backoff if cap is None else min(backoff, cap)
+    )
     if bounded and slept + delay > policy.max_total:
         return None
     if remaining is not None and delay >= remaining:
@@ -166,7 +210,10 @@ def retry_plan(
     attempt, slept = 0, 0.0
     while True:
         try:
-            result = yield action  # type: ignore[misc]
+            sent = (
+                action._replace(attempt=attempt + 1) if attempt and type(action) is Call else action
+            )
+            result = yield sent  # type: ignore[misc]
             return result
         except KlingError as error:
             remaining = None if deadline is None else deadline - clock.monotonic()

@@ -43,10 +43,11 @@ class RuleViolation:
 
 
 def lookup(obj: Any, path: str) -> Any:
-    """The value at a dotted path, or MISSING when any step is absent or null."""
+    """The value at a dotted path, or MISSING when any step is absent, null or `""` (Kling takes
+    an empty string as "not given": openapi/README.md, decision 39)."""
     current = obj
     for part in path.split("."):
-        if not isinstance(current, Mapping) or current.get(part) is None:
+        if not isinstance(current, Mapping) or current.get(part) in (None, ""):
             return MISSING
         current = current[part]
     return current

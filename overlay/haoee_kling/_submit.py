@@ -24,12 +24,14 @@ from ._errors import (
     APIError,
     BadRequestError,
     ConcurrencyLimitError,
+    InvalidRequestError,
     KlingError,
     NotFoundError,
     RateLimitError,
     ServerError,
     UnexpectedResponseError,
 )
+from ._kind_names import user_kind
 from ._polling import SubmitProgress
 from ._reading import read_items, read_one
 from ._retries import RetryPolicy, provably_not_started, request_plan, retry_delay
@@ -40,6 +42,8 @@ __all__ = [
     "create_plan",
     "decide",
     "lookup_plan",
+    "may_have_created",
+    "never_sent",
     "new_external_task_id",
 ]
 
@@ -54,9 +58,27 @@ Decision = Literal["retry", "lookup", "raise"]
 Found = Literal["absent", "unknown"]
 
 
+def never_sent(error: KlingError) -> bool:
+    """Whether a request provably never left this process: a local check refused it, or the
+    connection failed before sending. Such an error names no `external_task_id`, so "nothing
+    was sent" never reads as "a task may exist"."""
+    if isinstance(error, APIConnectionError):
+        return not error.maybe_sent
+    return isinstance(error, InvalidRequestError)
+
+
 def new_external_task_id() -> str:
     """A fresh id for a create the caller did not name: `hk-` and 32 hex digits."""
     return f"hk-{uuid.uuid4().hex}"
+
+
+def may_have_created(error: KlingError) -> bool:
+    """Whether a failed create may still have made its task: no answer after the request may
+    have arrived, a server error, or an answer that could not be read. Any other error proves
+    the task does not exist (a refusal, a connection that never opened, invalid input)."""
+    if isinstance(error, APIConnectionError):
+        return error.maybe_sent
+    return isinstance(error, ServerError | UnexpectedResponseError)
 
 
 def decide(error: KlingError, *, after_ambiguous: bool) -> Decision:
@@ -227,13 +249,18 @@ def create_plan(
     retries, slept, ambiguous, busy = 0, 0.0, False, 0
     while True:
         try:
-            reply = yield create
+            sends = 1 + retries + busy  # the debug log numbers each send of the create
+            reply = yield create if sends == 1 else create._replace(attempt=sends)
             task = read_one(
-                "Task", reply.data, what=f"the new {kind} task", request_id=reply.request_id
+                "Task",
+                reply.data,
+                what=f"the new {user_kind(kind)} task",
+                request_id=reply.request_id,
             )
             break
         except KlingError as error:
-            error.attach(external_task_id=external_id)
+            if ambiguous or not never_sent(error):  # else no task can exist: no id to show
+                error.attach(external_task_id=external_id)
             action = decide(error, after_ambiguous=ambiguous)
             if action == "lookup":
                 ambiguous = True

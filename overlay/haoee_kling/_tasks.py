@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._config import NOT_GIVEN
 from ._core import Core
 from ._cost import total_cost
 from ._engine import Plan
+from ._kind_names import spec_kind
 from ._namespaces import Callback, KindPlans, to_task
 from ._push import pushed, with_safety_net
 from ._results import WaitManyResult
@@ -28,12 +30,58 @@ class TasksPlans:
         self.kinds = dict(kinds)
 
     def _kind(self, kind: str) -> KindPlans:
-        try:
-            return self.kinds[kind]
-        except KeyError:
-            raise ValueError(
-                f"unknown task kind {kind!r}; known: {', '.join(sorted(self.kinds))}"
-            ) from None
+        """The plans of a kind named in any spelling ("text-to-audio", "text_to_audio").
+
+        Raises:
+            UnknownKindError: (a ValueError) not a kind; the message has "did you mean".
+        """
+        return self.kinds[spec_kind(kind)]
+
+    def list(
+        self,
+        *,
+        kinds: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        since: int | datetime.datetime | None = None,
+        until: int | datetime.datetime | None = None,
+        limit: int | None = None,
+        page_size: int = 100,
+    ) -> Plan[int]:
+        """Tasks of every kind (or of `kinds`), newest first, read page by page as you iterate.
+
+        The API lists one kind a page at a time and filters nothing: the kinds are merged by
+        creation time here, and `status`, `since` and `until` filter what was read (reading
+        stops at the first task older than `since`). Each task is a `Task` with a `kind`
+        (`text2video`, `text-to-audio`, as the `kling` command names it; `kind` in `to_dict()`
+        too). On haoee, kinds it does not list (Kling's official-only ones) are left out
+        unless named.
+
+        Args:
+            kinds: a kind or kinds in any spelling (`text-to-audio`, `text_to_audio`).
+            status: a status or statuses: `submitted`, `processing`, `succeed`, `failed`.
+            since: only tasks created at or after this time: Unix ms, or a datetime.
+            until: only tasks created before this time, the same way.
+            limit: stop after this many tasks.
+            page_size: tasks per list request (1-500).
+
+        Returns:
+            An iterator of tasks (`async for` on `AsyncKling`).
+
+        Raises:
+            InvalidRequestError: before any request: an unknown kind or status ("did you
+                mean"), a bad time, a limit below 1, `until` not after `since`.
+        """
+        from ._listing import list_plan, served_kinds, task_filter  # the models load here
+
+        keep = task_filter(
+            kinds=kinds,
+            status=status,
+            since=since,
+            until=until,
+            limit=limit,
+            known=served_kinds(self.kinds, self.core.config.backend),
+        )
+        return (yield from list_plan(self.kinds, keep, page_size))
 
     def get(self, kind: str, task_id: str) -> Plan[Task]:
         """Read one task of a kind ("text2video", ...)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from http import HTTPStatus
@@ -169,7 +170,10 @@ def parse_retry_after(headers: Mapping[str, str], now: float | Callable[[], floa
             HTTP-date value.
 
     Returns:
-        The requested wait in seconds (>= 0), or None when absent or unreadable.
+        The requested wait in seconds (finite, >= 0: a negative value or a past date is 0), or
+        None when absent or unreadable (NaN and infinity are unreadable). How long the client
+        actually pauses is decided by `_retries.server_pause` (at least `PAUSE_FLOOR`, at
+        most `SLEEP_CAP`).
     """
     # One pass over the header names, lowered. For httpx's headers the names are looked at as
     # the bytes they arrived as, and only a hit is decoded: a miss, the usual case, decodes
@@ -186,22 +190,29 @@ def parse_retry_after(headers: Mapping[str, str], now: float | Callable[[], floa
         return None
     raw_ms = lowered.get("retry-after-ms")
     if raw_ms is not None:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
+        seconds = _number(raw_ms)
+        if seconds is not None:
+            return max(0.0, seconds / 1000.0)
     raw = lowered.get("retry-after")
     if raw is None:
         return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
+    seconds = _number(raw)
+    if seconds is not None:
+        return max(0.0, seconds)
     try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return max(0.0, when.timestamp() - (now() if callable(now) else now))
+
+
+def _number(raw: str) -> float | None:
+    """A header's number, or None when it is not a finite one (`nan`, `inf`, `1e999`)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def translate_response(
@@ -272,19 +283,27 @@ def translate_response(
     )
 
 
-def map_transport_error(exc: Exception) -> KlingError:
+def map_transport_error(exc: Exception, proxy: tuple[str, str] | None = None) -> KlingError:
     """Translate an httpx exception into the client's tree.
 
     A failure while connecting (or waiting for a pooled connection) proves the request never
-    left; anything later (write, read, protocol) may have reached the server.
+    left; anything later (write, read, protocol) may have reached the server. A proxy that
+    refused to open the tunnel (`httpx.ProxyError`) is a failure while connecting too.
 
     Args:
         exc: the exception httpx raised.
+        proxy: (variable, proxy URL without credentials) when the request went through a
+            proxy from the environment: the message names it.
 
     Returns:
         The error to raise (the caller chains `exc` as its cause).
     """
     text = redact(f"{type(exc).__name__}: {exc}")
+    if proxy is not None:
+        variable, url = proxy
+        text += f" (through the proxy {url} from {variable}: check that it runs, or unset it)"
+    if isinstance(exc, httpx.ProxyError):
+        return APIConnectionError(f"the proxy refused the connection: {text}", maybe_sent=False)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return APITimeoutError(f"timed out before sending: {text}", maybe_sent=False)
     if isinstance(exc, httpx.TimeoutException):

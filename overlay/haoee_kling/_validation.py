@@ -8,6 +8,7 @@ names the field, the rule and what is wrong with the value.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
     from jsonschema.protocols import Validator
 
-__all__ = ["Problem", "validate_body", "validate_parameters"]
+__all__ = ["WHEN_GIVEN", "Problem", "validate_body", "validate_parameters"]
 
 _SPEC_URI = "urn:haoee-kling:openapi"
 _INTEGER = re.compile(r"-?[0-9]+")
+_ONE_FIELD = frozenset({"required", "properties"})
 _SCHEMA_TYPES = {
     "string": "a string",
     "integer": "an integer",
@@ -62,15 +64,33 @@ class Problem:
 @functools.cache
 def _validator(ref: str) -> Validator:
     # jsonschema is imported here, not at module level: `import haoee_kling` stays cheap.
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator, FormatChecker, validators
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
     resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
-    return Draft202012Validator(
+    extend: Any = validators.extend  # untyped in the stubs
+    checker = extend(Draft202012Validator, {WHEN_GIVEN: _when_given})
+    found: Validator = checker(
         {"$ref": f"{_SPEC_URI}{ref}"}, registry=registry, format_checker=FormatChecker()
     )
+    return found
+
+
+WHEN_GIVEN = "x-kling-when-given"
+"""The spec's keyword for limits that hold only when a text field is not `""`: Kling takes
+`""` as "not given" (openapi/README.md, decision 39), so they cannot be plain JSON Schema."""
+
+
+def _when_given(
+    validator: Validator, limits: Mapping[str, Any], instance: Any, schema: Any
+) -> Iterable[ValidationError]:
+    if instance == "":
+        return
+    for error in validator.evolve(schema=dict(limits)).iter_errors(instance):
+        error.validator = f"{WHEN_GIVEN}.{error.validator}"
+        yield error
 
 
 def _path(parts: Iterable[Any]) -> str:
@@ -84,7 +104,7 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     """The field and the sentence for one JSON Schema failure."""
     field = _path(error.absolute_path)
     # The stubs allow "unset" for errors built by hand; every error from iter_errors has both.
-    keyword = str(error.validator)
+    keyword = str(error.validator).removeprefix(f"{WHEN_GIVEN}.")
     expected: Any = error.validator_value
     value: Any = error.instance
     if keyword == "required":
@@ -116,7 +136,7 @@ def _describe(error: ValidationError) -> tuple[str, str]:
         return field, f"must match the pattern {expected} (got {value!r})"
     if keyword == "not" and expected == {"pattern": "^data:"}:
         return field, "must be a URL or raw base64 without a 'data:...;base64,' prefix"
-    if keyword == "oneOf" and all(set(branch) == {"required"} for branch in expected):
+    if keyword == "oneOf" and all(_names_one_field(branch) for branch in expected):
         names = " and ".join(branch["required"][0] for branch in expected)
         return field, f"give exactly one of {names}"
     if keyword == "anyOf" and all(set(branch) == {"required"} for branch in expected):
@@ -130,6 +150,12 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if keyword == "format":
         return field, f"must be a valid {expected} (got {value!r})"
     return field, error.message
+
+
+def _names_one_field(branch: Any) -> bool:
+    """`{required: [F]}`, or `{required: [F], properties: {F: {minLength: 1}}}` where `""` in F
+    counts as not given (openapi/README.md, decision 39)."""
+    return isinstance(branch, dict) and "required" in branch and set(branch) <= _ONE_FIELD
 
 
 def _is_condition(branches: Any) -> bool:
@@ -162,6 +188,19 @@ def _problems(errors: Iterable[ValidationError]) -> list[Problem]:
     return list(found.values())
 
 
+def _not_finite(value: Any, where: list[Any]) -> list[Problem]:
+    """A problem for every NaN or infinite number in a body, by field."""
+    if isinstance(value, float) and not math.isfinite(value):
+        field = _path(where)
+        sentence = f"must be a finite number (got {value!r}: JSON has no NaN or infinity)"
+        return [Problem(field, "finite", f"{field or 'request body'}: {sentence}")]
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _not_finite(v, [*where, k])]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in _not_finite(v, [*where, i])]
+    return []
+
+
 def validate_body(operation_id: str, body: Any) -> list[Problem]:
     """Check a request body against its operation's schema, rules and model capabilities.
 
@@ -177,6 +216,11 @@ def validate_body(operation_id: str, body: Any) -> list[Problem]:
     op = operation(operation_id)
     if op.body_schema is None:
         return []
+    # NaN compares false with every limit, so the schema would let it through; JSON has no
+    # NaN or infinity either: refused first, by field.
+    problems = _not_finite(body, [])
+    if problems:
+        return problems
     ref = str(op.body_schema["$ref"])
     problems = _problems(_validator(ref).iter_errors(body))
     if problems:

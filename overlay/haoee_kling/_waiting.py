@@ -26,6 +26,7 @@ from ._errors import (
     UnexpectedResponseError,
     WaitTimeoutError,
 )
+from ._kind_names import user_kind
 from ._polling import (
     UNREADABLE_LIMIT,
     PollPolicy,
@@ -81,7 +82,7 @@ class WaitSpec:
 def _failed(kind: str, task: Mapping[str, Any]) -> TaskFailedError:
     message = task.get("task_status_msg") or "no reason given"
     return TaskFailedError(
-        f"{kind} task {task.get('task_id')} failed: {message}",
+        f"{user_kind(kind)} task {task.get('task_id')} failed: {message}",
         task_id=str(task.get("task_id")),
         kind=kind,
         last_status="failed",
@@ -94,8 +95,8 @@ def _timed_out(
 ) -> WaitTimeoutError:
     why = f"; the last poll failed: {last_error.message}" if last_error is not None else ""
     error = WaitTimeoutError(
-        f"{kind} task {task_id} not finished after {waited:.0f} s (last status: {status}){why}; "
-        f"wait again with its task_id",
+        f"{user_kind(kind)} task {task_id} not finished after {waited:.0f} s "
+        f"(last status: {status}){why}; wait again with its task_id",
         task_id=task_id,
         kind=kind,
         last_status=status,
@@ -106,8 +107,8 @@ def _timed_out(
 
 def _unreadable(kind: str, task_id: str, count: int, last: KlingError) -> UnexpectedResponseError:
     error = UnexpectedResponseError(
-        f"stopped waiting for {kind} task {task_id}: {count} answers in a row could not be "
-        f"read (the last: {last.message})",
+        f"stopped waiting for {user_kind(kind)} task {task_id}: {count} answers in a row could "
+        f"not be read (the last: {last.message})",
         status_code=getattr(last, "status_code", 200),
         request_id=getattr(last, "request_id", None),
         body=getattr(last, "body", ""),
@@ -123,7 +124,7 @@ def read_task(reply: Reply, kind: str, task_id: str, *, model: type[M]) -> M: ..
 def read_task(reply: Reply, kind: str, task_id: str, *, model: type | None = None) -> Any:
     """A polled task, read tolerantly; the id asked for fills in a missing `task_id`. As
     JSON, or built into `model` (the generated `Task`) in the same walk."""
-    what, defaults = f"{kind} task {task_id}", {"task_id": task_id}
+    what, defaults = f"{user_kind(kind)} task {task_id}", {"task_id": task_id}
     if model is not None:
         return read_model(
             model,
@@ -324,7 +325,7 @@ def _list_round(
                 timeout=_request_timeout(spec, deadline),
             )
             items, _ = read_items(
-                "Task", reply.data, what=f"{kind} tasks", request_id=reply.request_id
+                "Task", reply.data, what=f"{user_kind(kind)} tasks", request_id=reply.request_id
             )
         except KlingError as error:
             if classify_poll_error(error) == "final":

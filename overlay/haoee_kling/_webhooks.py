@@ -23,12 +23,14 @@ import binascii
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._config import check_seconds
 from ._errors import ConfigurationError, InvalidWebhookSignatureError, UnexpectedResponseError
 from ._reading import read_one
 from ._spec import load_spec
@@ -42,6 +44,7 @@ ENV_SECRET = "KLING_WEBHOOK_SECRET"
 _HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 # webhook-ids remembered for replay detection; older ones fail the timestamp check anyway.
 _REMEMBER = 100_000
+_TIMESTAMP = re.compile(r"-?[0-9]{1,15}")
 _log = logging.getLogger("haoee_kling")
 
 
@@ -102,7 +105,8 @@ class Webhooks:
 
     def __init__(self, secret: str | None = None, *, tolerance: float | None = None) -> None:
         self._secret = secret
-        self._tolerance = tolerance
+        # A NaN tolerance would accept every timestamp (no comparison with NaN is true).
+        self._tolerance = check_seconds("tolerance", tolerance, none="the spec's 300 s")
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
         self._warned = False
@@ -194,15 +198,14 @@ class Webhooks:
         return webhook_id, True
 
     def _check_timestamp(self, value: str, webhook_id: str | None) -> None:
-        try:
-            sent = int(value.strip())
-        except ValueError:
+        # At most 15 digits: a longer number would overflow the float it is compared with.
+        if not _TIMESTAMP.fullmatch(value.strip()):
             raise InvalidWebhookSignatureError(
                 f"webhook-timestamp {value[:20]!r} is not Unix seconds",
                 reason="malformed",
                 webhook_id=webhook_id,
-            ) from None
-        skew = sent - time.time()
+            )
+        skew = int(value.strip()) - time.time()
         if skew < -self.tolerance:
             raise InvalidWebhookSignatureError(
                 f"the callback was signed {-skew:.0f} s ago, more than the {self.tolerance:.0f} s "

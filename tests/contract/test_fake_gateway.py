@@ -10,7 +10,8 @@ One kind of failure is dropped, by `spec_rules_schemathesis_cannot_see`: schemat
 "valid" bodies from JSON Schema alone, but the spec also states cross-field rules in
 `x-kling-rules` (e.g. image2video needs `image` or `image_tail`; the expand area is at most 3x),
 and in `x-kling-models` (what each model can do: `kling-v1 takes duration 5 or 10`), which the
-fake enforces as Kling does (400, code 1201). A `positive_data_acceptance` failure is
+fake enforces as Kling does (400, code 1201), and in `x-kling-when-given` (a callback URL is an
+http(s) URI unless it is "", which Kling takes as "none"). A `positive_data_acceptance` failure is
 dropped only when the request passes JSON Schema and breaks one of those rules, or repeats an
 `external_task_id` (unique per account, a state rule no schema can say), or carries the
 fake's own `[fake:reject]` test marker (Hypothesis draws string constants from the code under
@@ -33,7 +34,7 @@ from schemathesis.core.transport import Response
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from haoee_kling._spec import load_spec, operation
-from haoee_kling._validation import validate_body, validate_parameters
+from haoee_kling._validation import WHEN_GIVEN, validate_body, validate_parameters
 from haoee_kling.testing import DEMO_KEY, FakeGateway
 from haoee_kling.testing._handlers import REJECT_MARKER
 
@@ -64,6 +65,11 @@ class DemoKey:
 
     def set(self, case: Case[Any], data: str, ctx: Any) -> None:
         case.headers["Authorization"] = f"Bearer {data}"
+
+
+# What each model can do, and limits that hold only for a text field that is not "" (decision
+# 39): both are spec extensions the fake enforces and JSON Schema generation cannot see.
+SPEC_ONLY_KEYWORDS = ("x-kling-models.", f"{WHEN_GIVEN}.")
 
 
 @functools.cache
@@ -104,7 +110,7 @@ def spec_rules_schemathesis_cannot_see(
     else:
         problems = validate_body(operation_id, case.body)
     return not problems or not all(
-        problem.rule in rule_ids() or problem.rule.startswith("x-kling-models.")
+        problem.rule in rule_ids() or problem.rule.startswith(SPEC_ONLY_KEYWORDS)
         for problem in problems
     )
 

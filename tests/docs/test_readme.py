@@ -13,18 +13,24 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from haoee_kling import SystemClock
 from haoee_kling.cli import cli
-from haoee_kling.testing import DEMO_KEY, FakeGateway, sample_image_path, serve_in_thread
+from haoee_kling.testing import (
+    DEMO_KEY,
+    FakeGateway,
+    link_default_clock,
+    sample_image_path,
+    serve_in_thread,
+)
 from tests.docs.readme_blocks import README, Block, blocks, markers, run_shell
 from tests.e2e.fake_support import assert_media
-from tests.unit.gateway_clients import LinkedClock
 
 TEXT = README.read_text("utf-8")
 BLOCKS = blocks(TEXT)
@@ -48,17 +54,9 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGat
     monkeypatch.setenv("HAOEE_BASE_URL", server.base_url)
     monkeypatch.setenv("HAOEE_API_KEY", DEMO_KEY)
     monkeypatch.delenv("HAOEE_KLING_LOG", raising=False)
-    clock = LinkedClock(gateway)
-
-    async def asleep(self: SystemClock, seconds: float) -> None:
-        await clock.asleep(seconds)
-
     # Every client the blocks build (`Kling()`, the CLI's) takes a SystemClock: link them all.
-    monkeypatch.setattr(SystemClock, "monotonic", lambda self: clock.monotonic())
-    monkeypatch.setattr(SystemClock, "wall", lambda self: clock.wall())
-    monkeypatch.setattr(SystemClock, "sleep", lambda self, seconds: clock.sleep(seconds))
-    monkeypatch.setattr(SystemClock, "asleep", asleep)
-    yield gateway
+    with link_default_clock(gateway):
+        yield gateway
     server.stop()
 
 
@@ -134,3 +132,21 @@ def test_the_callbacks_block_finishes_its_wait_by_push(offline: FakeGateway) -> 
     [task] = offline.tasks()
     assert {d.status_code for d in offline.callbacks.deliveries} == {200}
     assert offline.clock.now() - task.timeline.finished < 1.0
+
+
+def test_the_consumer_test_runs_as_a_consumer_runs_it(tmp_path: Path) -> None:
+    """The fixtures block, saved as a test file in a folder of its own and run by a pytest of
+    its own: the plugin comes from the installed package's entry point, not from this suite.
+    Without the linked clocks its waits would stall for 900 s (the timeout below catches that)."""
+    block = _block("def test_render_finishes", "python")
+    (tmp_path / "test_render.py").write_text(block.code, "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_render.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "4 passed" in result.stdout

@@ -19,6 +19,7 @@ from haoee_kling.cli._batch import _display
 from haoee_kling.cli._render import Output
 from haoee_kling.testing import FakeGateway, RealClock, serve_in_thread
 from tests.e2e.fake_support import assert_media
+from tests.e2e.printed import replay
 
 
 @pytest.fixture
@@ -27,12 +28,19 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, s
     gateway = FakeGateway(clock=RealClock(500.0))
     server = serve_in_thread(gateway)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(_FAKES, "tasks", gateway.tasks)
     yield {"HAOEE_BASE_URL": server.base_url, "HAOEE_API_KEY": gateway.key}
     server.stop()
 
 
+_FAKES: dict[str, Any] = {}  # the running test's fake (set by `env`, undone after the test)
+
+
 def kling(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    """Run the command line, then every command it printed (each must run as printed)."""
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    replay(result, _FAKES["tasks"], env)
+    return result
 
 
 def jobs_file(*jobs: dict[str, Any]) -> Path:
@@ -57,11 +65,16 @@ def test_run_downloads_every_job_and_status_reads_the_ledger(env: dict[str, str]
     assert_media(Path("out/fox-0.mp4").read_bytes(), "mp4")
     status = kling(env, "batch", "status", "jobs.jsonl")
     assert status.exit_code == 0
-    assert status.stdout.splitlines()[0].startswith("fox  downloaded  ")
-    assert status.stdout.splitlines()[-1] == "2 jobs: 2 downloaded"
+    header, fox, *_ = status.stdout.splitlines()
+    assert header.split() == ["JOB", "LINE", "STATUS", "TASK", "ID", "FILES", "OR", "ERROR"]
+    assert fox.split()[:3] == ["fox", "1", "downloaded"]
+    assert fox.index("downloaded") == header.index("STATUS")  # a table: columns line up
+    assert status.stdout.splitlines()[-2] == "2 jobs: 2 downloaded"
+    assert status.stdout.splitlines()[-1] == f"manifest {Path('out/manifest.jsonl').absolute()}"
     document = json.loads(kling(env, "batch", "status", "jobs.jsonl", "--json").stdout)
     assert [job["status"] for job in document["jobs"]] == ["downloaded", "downloaded"]
     assert document["jobs"][0]["files"] == ["fox-0.mp4"]
+    assert document["manifest"] == str(Path("out/manifest.jsonl").absolute())
 
 
 def test_json_prints_one_summary_document(env: dict[str, str]) -> None:
@@ -133,12 +146,12 @@ def test_a_ledger_of_another_jobs_file_is_refused(env: dict[str, str]) -> None:
     Path("other.jsonl").write_text(json.dumps(RAIN) + "\n")
     ledger = ("--ledger", "jobs.jsonl.ledger")
     result = kling(env, "batch", "run", "other.jsonl", "--out", "o", *ledger)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "belongs to the jobs file" in result.stderr
     assert "other.jsonl" in result.stderr
     document = json.loads(kling(env, "--json", "batch", "status", "other.jsonl", *ledger).stdout)
     assert document["error"] == "BatchError"
-    assert document["exit_code"] == 1
+    assert document["exit_code"] == 2
 
 
 def test_jobs_left_unresolved_exit_5_with_the_resume_command(

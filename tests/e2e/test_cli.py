@@ -10,6 +10,7 @@ import datetime
 import json
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from haoee_kling import Kling
 from haoee_kling._validation import _validator
 from haoee_kling.cli import State, cli
 from haoee_kling.cli._commands import KINDS
-from haoee_kling.cli._render import ExitCode
+from haoee_kling.cli._render import ExitCode, Output
 from haoee_kling.testing import FakeGateway, request_examples, sample_image_path
 from tests.e2e.conftest import LinkedClock
 from tests.e2e.fake_support import assert_media
+from tests.e2e.printed import replay
 
 CANARY_KEY = "canary-KEY-7f3e9a1c5b2d4e6f8a0b"
 
@@ -67,15 +69,23 @@ def wire(gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[Coun
         return state._client  # type: ignore[no-any-return]
 
     monkeypatch.setattr(State, "client", client)
+    monkeypatch.setitem(_FAKES, "tasks", gateway.tasks)
     monkeypatch.setenv("HAOEE_API_KEY", gateway.key)
     monkeypatch.delenv("HAOEE_BASE_URL", raising=False)
     yield transport
     test_client.close()
 
 
+_FAKES: dict[str, Any] = {}  # the running test's fake (set by `wire`, undone after the test)
+
+
 def kling(*args: str, env: dict[str, str] | None = None) -> Result:
-    """Run the command line in-process."""
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    """Run the command line in-process, then every command it printed (each must run as
+    printed: `tests/e2e/printed.py`)."""
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    if "tasks" in _FAKES:
+        replay(result, _FAKES["tasks"], env)
+    return result
 
 
 def assert_valid(schema: str, value: Any) -> None:
@@ -266,6 +276,11 @@ def test_tts_prints_the_speech_and_saves_it_as_a_real_mp3(
     assert plain.exit_code == 0, plain.output
     assert "status succeed" in plain.output
     assert "audio http" in plain.output
+    (tmp_path / "afile").write_text("")
+    before = len(wire.requests)
+    refused = kling(*args, "--out", str(tmp_path / "afile" / "speech"))
+    assert refused.exit_code == ExitCode.BAD_INPUT  # before the (billed) speech is asked for
+    assert len(wire.requests) == before
 
 
 def test_tts_problems_name_its_options_and_nothing_is_sent(wire: CountingTransport) -> None:
@@ -496,18 +511,17 @@ def test_timeout_prints_how_to_resume(wire: CountingTransport) -> None:
     assert "resume with: kling wait text2video " in result.stderr
 
 
+@contextmanager
+def pressed_ctrl_c(self: Output, title: str) -> Iterator[Any]:
+    """`Output.live_status` as if Ctrl-C were pressed at the wait's first progress event."""
+
+    def on_progress(event: Any) -> None:
+        raise KeyboardInterrupt
+
+    yield on_progress
+
+
 def test_ctrl_c_during_wait_prints_the_resume_command(wire: CountingTransport) -> None:
-    from contextlib import contextmanager
-
-    from haoee_kling.cli._render import Output
-
-    @contextmanager
-    def pressed_ctrl_c(self: Output, title: str) -> Iterator[Any]:
-        def on_progress(event: Any) -> None:
-            raise KeyboardInterrupt
-
-        yield on_progress
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Output, "live_status", pressed_ctrl_c)
         result = kling("text2video", "--prompt", "A fox", "--out", "somewhere")
@@ -519,7 +533,9 @@ def test_ctrl_c_during_wait_prints_the_resume_command(wire: CountingTransport) -
         stopped
         == f"stopped waiting (Ctrl-C); task {created.split()[-1]} keeps running on the server"
     )
-    assert resume == f"resume with: kling wait text2video {created.split()[-1]} --out somewhere"
+    task_id = created.split()[-1]
+    # The wait's deadline (the model's) goes with it: the resumed wait ends when this one would.
+    assert resume == f"resume with: kling wait text2video {task_id} --out somewhere --timeout 900"
 
 
 def test_fake_server_help() -> None:
@@ -631,16 +647,16 @@ def test_rule_messages_name_options_too(wire: CountingTransport) -> None:
 
 
 def test_json_errors_carry_a_problems_list(wire: CountingTransport) -> None:
-    result = kling("--json", "list", "text2video", "--page", "0", "--page-size", "600")
+    result = kling("--json", "list", "text2video", "--page-num", "0", "--page-size", "600")
     assert result.exit_code == ExitCode.BAD_INPUT
     document = json.loads(result.stdout)
     assert result.stderr == ""
     assert document["problems"] == [
         {
             "field": "pageNum",
-            "option": "--page",
+            "option": "--page-num",
             "rule": "minimum",
-            "message": "--page: must be at least 1 (got 0)",
+            "message": "--page-num: must be at least 1 (got 0)",
         },
         {
             "field": "pageSize",
@@ -713,12 +729,18 @@ def test_list_shows_full_ids_and_local_times_and_json_stays_raw(
     table = kling("list", "text2video")
     assert table.exit_code == 0, table.output
     header, row = table.stdout.splitlines()
-    assert header.split() == ["TASK", "ID", "STATUS", "CREATED", "EXTERNAL", "ID"]
+    assert header.split() == ["TASK", "ID", "KIND", "STATUS", "CREATED", "EXTERNAL", "ID"]
     [task] = gateway.tasks()
     created = json.loads(kling("--json", "list", "text2video").stdout)[0]["created_at"]
     assert isinstance(created, int)  # --json shows the API's own epoch milliseconds
     assert human_time(created) in row
-    assert row.split() == [task.task_id, "submitted", *human_time(created).split(), external]
+    assert row.split() == [
+        task.task_id,
+        "text2video",
+        "submitted",
+        *human_time(created).split(),
+        external,
+    ]
 
 
 def test_human_time_reads_epoch_milliseconds() -> None:
@@ -864,7 +886,7 @@ def test_a_404_route_suggests_the_missing_kling_prefix(
 ) -> None:
     origin = gateway.base_url.removesuffix("/kling")
     result = kling("--base-url", origin, "list", "text2video")
-    assert result.exit_code == ExitCode.API_ERROR
+    assert result.exit_code == ExitCode.AUTH  # configuration: the base URL, as the README says
     message, hint = error_lines(result)
     assert "no such route" in message
     assert hint == (
@@ -929,7 +951,10 @@ def test_identify_face_problems_name_its_options(wire: CountingTransport) -> Non
             {"field": "out", "option": "--out", "rule": "required"},
         ),
         (["status"], {"field": "kind", "option": "KIND", "rule": "required"}),
-        (["list", "text2video", "--page", "two"], {"field": "page_num", "option": "--page"}),
+        (
+            ["list", "text2video", "--page", "two"],  # the old name of --page-num
+            {"field": "page_num", "option": "--page-num"},
+        ),
     ],
 )
 def test_every_usage_error_is_a_json_problem_with_the_option_typed(
@@ -979,7 +1004,7 @@ def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(KlingGroup, "get_help", closed_pipe)
     result = kling("--help")
-    assert result.exit_code == ExitCode.FAILURE
+    assert result.exit_code == ExitCode.CLOSED_PIPE
     assert "Traceback" not in result.output
 
 
@@ -1002,7 +1027,7 @@ def test_a_json_timeout_carries_the_resume_command(wire: CountingTransport) -> N
     result = kling("--json", "text2video", "--prompt", "A fox", "--wait", "--timeout", "3")
     assert result.exit_code == ExitCode.TIMEOUT
     document = json.loads(result.stdout)
-    assert document["resume"] == f"kling wait text2video {document['task_id']}"
+    assert document["resume"] == f"kling wait text2video {document['task_id']} --timeout 3"
     assert document["problems"] == []
 
 
@@ -1051,3 +1076,149 @@ def test_ctrl_c_while_held_by_the_concurrency_limit_names_the_lookup(
     assert lines[0].startswith("waiting for a concurrency slot (code 1303)")
     assert lines[1] == "interrupted (Ctrl-C)"
     assert lines[2].startswith("if it was sent, see: kling status text2video --external-id hk-")
+
+
+# ---------------------------------------------------------------- recovery (issue 24)
+
+
+@pytest.mark.parametrize("timeout", ["-1", "0", "nan", "inf", "soon"])
+def test_a_bad_timeout_is_refused_before_the_task_is_created(
+    wire: CountingTransport, timeout: str
+) -> None:
+    result = kling("text2video", "--prompt", "A fox", "--wait", "--timeout", timeout)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "--timeout" in result.stderr
+    assert wire.requests == []
+
+
+def test_an_out_folder_that_cannot_be_made_is_refused_before_the_task_is_created(
+    wire: CountingTransport, tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("")
+    out = str(tmp_path / "afile" / "sub")
+    result = kling("text2video", "--prompt", "A fox", "--wait", "--out", out)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "--out" in result.stderr
+    assert "afile is a file, not a folder" in result.stderr
+    assert wire.requests == []
+    for command in (["wait", "text2video", "1"], ["download", "text2video", "1"]):
+        assert kling(*command, "--out", out).exit_code == ExitCode.BAD_INPUT
+    assert wire.requests == []
+
+
+def test_files_that_cannot_be_saved_after_the_task_name_it_and_how_to_finish(
+    wire: CountingTransport, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    import errno
+
+    from haoee_kling.cli import _commands
+
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "videos"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_commands, "save_files", full_disk)
+        args = ["text2video", "--prompt", "A fox", "--out", str(out)]
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    replay(result, gateway.tasks)  # the disk has room again: the printed command finishes
+    [task] = gateway.tasks()
+    assert result.exit_code == ExitCode.NOT_SAVED
+    error, finish = result.stderr.splitlines()[-2:]
+    assert error == (
+        f"error: task {task.task_id} finished, but its files could not be saved in {out}: "
+        "No space left on device"
+    )
+    assert finish == f"finish with: kling download text2video {task.task_id} --out {out}"
+    assert len(gateway.tasks()) == 1  # the replayed `kling download` saved it; no new task
+    assert sorted(p.suffix for p in out.iterdir()) == [".mp4"]
+
+
+def test_a_resume_waits_as_long_as_the_model_needs(wire: CountingTransport) -> None:
+    from haoee_kling._capabilities import default_deadline
+
+    body = {"model_name": "kling-v3", "duration": "10", "prompt": "A fox"}
+    deadline = default_deadline("createText2Video", body)
+    assert deadline is not None
+    assert deadline > 900
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Output, "live_status", pressed_ctrl_c)
+        result = kling(
+            "text2video", "--model-name", "kling-v3", "--duration", "10", "--prompt", "A fox",
+            "--wait",
+        )  # fmt: skip
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert result.stderr.rstrip().endswith(f"--timeout {deadline:g}")
+
+
+def test_a_request_never_sent_shows_no_external_id(
+    wire: CountingTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invalid = json.loads(kling("--json", "text2video", "--prompt", "").stdout)
+    assert invalid["exit_code"] == ExitCode.BAD_INPUT
+    assert "external_task_id" not in invalid
+
+    def unreachable(state: State) -> Kling:
+        state._client = state._client or Kling("k", base_url="http://127.0.0.1:9/kling")
+        state.output.base_url = state._client.config.base_url
+        return state._client  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(State, "client", unreachable)
+    refused = kling("--json", "text2video", "--prompt", "A fox")
+    document = json.loads(refused.stdout)
+    assert document["exit_code"] == ExitCode.AUTH
+    assert "external_task_id" not in document
+    assert "external_task_id" not in document["message"]
+    assert document["message"].endswith("nothing was sent")
+
+
+def _readme_exit_codes() -> dict[int, str]:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| `")]
+    return {int(code.strip().strip("`")): meaning.strip() for code, meaning in rows}
+
+
+def test_one_exit_code_table_in_code_help_and_readme_and_no_exit_1() -> None:
+    from haoee_kling.cli._failures import EXIT_CODES
+
+    assert 1 not in {int(code) for code in ExitCode}
+    assert set(EXIT_CODES) == set(ExitCode)
+    assert _readme_exit_codes() == {int(code): meaning for code, meaning in EXIT_CODES.items()}
+    help_text = " ".join(kling("--help").stdout.split())
+    for code, meaning in EXIT_CODES.items():
+        assert f"{int(code)} {' '.join(meaning.split())}" in help_text
+
+
+def test_every_failure_path_exits_with_its_documented_code(
+    wire: CountingTransport, gateway: FakeGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One run per failure path of the command line; each code is in the table (never 1)."""
+    monkeypatch.chdir(tmp_path)
+    created = json.loads(kling("--json", "text2video", "--prompt", "A fox").stdout)["task_id"]
+    # First, while the task runs (the replayed resume commands then wait it out).
+    assert kling("wait", "text2video", created, "--timeout", "0.001").exit_code == ExitCode.TIMEOUT
+    assert kling("download", "text2video", created, "--out", "o").exit_code == ExitCode.TIMEOUT
+    failed = json.loads(kling("--json", "text2video", "--prompt", "x [fake:fail]").stdout)
+    gateway.finish(failed["task_id"])
+    Path("jobs.jsonl").write_text('{"kind": "text2video", "id": "fox", "prompt": "a fox"}\n')
+    origin = gateway.base_url.removesuffix("/kling")
+    paths: list[tuple[list[str], dict[str, str] | None, ExitCode]] = [
+        (["text2video", "--promt", "x"], None, ExitCode.BAD_INPUT),
+        (["text2video", "--prompt", "x", "--timeout", "-1"], None, ExitCode.BAD_INPUT),
+        (["list", "text2video", "--page-size", "600"], None, ExitCode.BAD_INPUT),
+        (["batch", "run", "missing.jsonl", "--out", "o"], None, ExitCode.BAD_INPUT),
+        (["batch", "run", "jobs.jsonl"], None, ExitCode.BAD_INPUT),  # no --out, first run
+        (["status", "text2video", created], {"HAOEE_API_KEY": "wrong"}, ExitCode.AUTH),
+        (["--base-url", origin, "list", "text2video"], None, ExitCode.AUTH),
+        (["--base-url", "maas.haoee.com", "list", "text2video"], None, ExitCode.AUTH),
+        (["wait", "text2video", failed["task_id"]], None, ExitCode.TASK_FAILED),
+        (["status", "text2video", "999999999999999999"], None, ExitCode.API_ERROR),
+        (["status", "text2video", "--external-id", "nobody"], None, ExitCode.API_ERROR),
+    ]
+    seen = set()
+    for args, env, code in paths:
+        result = kling(*args, env=env)
+        assert result.exit_code == code, (args, result.output)
+        seen.add(code)
+    assert seen <= set(ExitCode)

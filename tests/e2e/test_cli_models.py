@@ -15,8 +15,9 @@ def test_models_prints_one_table_per_kind_with_what_each_model_supports() -> Non
     result = kling("models", env={"COLUMNS": "200"})  # a wide terminal: no folded cells
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for kind in ("text2video", "image2video", "multi_image2image", "omni_video", "effects"):
-        assert kind in out
+    for kind in ("text2video", "image2video", "multi-image2image", "omni-video", "effects"):
+        assert kind in out  # as the commands are named
+    assert "multi_image2image" not in out
     for header in ("model", "modes", "duration", "sound", "camera", "start+end", "ModelName"):
         assert header in out
     assert "kling-video-v2-5-turbo" in out  # the haoee ModelName, not Kling's name
@@ -40,6 +41,13 @@ def test_models_json_is_the_map_with_sources() -> None:
     assert v26["durations"] == ["5", "10"]
     assert v26["features"]["camera_control"]["supported"] is False
     assert all(m["sources"] for m in document)
+    assert {m["kind"] for m in document} == {"text2video"}
+
+
+def test_models_json_names_kinds_as_the_commands_do() -> None:
+    result = kling("--json", "models", "--kind", "multi_image2image")
+    assert result.exit_code == 0, result.output
+    assert {m["kind"] for m in json.loads(result.stdout)} == {"multi-image2image"}
 
 
 def test_models_unknown_kind_is_bad_input() -> None:

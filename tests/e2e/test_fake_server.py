@@ -14,6 +14,7 @@ import pytest
 
 from haoee_kling.testing import (
     DEMO_KEY,
+    FAKE_WEBHOOK_SECRET,
     FakeClock,
     FakeGateway,
     RealClock,
@@ -82,6 +83,7 @@ def cli_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
         first = process.stdout.readline()
         assert first.startswith("haoee fake gateway: "), first + process.stderr.read()
         assert process.stdout.readline() == f"key: {DEMO_KEY}\n"
+        assert process.stdout.readline() == f"webhook secret: {FAKE_WEBHOOK_SECRET}\n"
         try:
             yield process, first.split(": ", 1)[1].strip()
         finally:

@@ -73,9 +73,19 @@ def test_fake_server_help_names_the_key_it_accepts() -> None:
     assert DEMO_KEY in result.output
 
 
-def test_importing_the_fake_without_its_extra_says_what_to_install() -> None:
+@pytest.mark.parametrize(
+    ("blocked", "named"),
+    [
+        (WITHOUT_EXTRA, "starlette"),
+        # PyYAML is imported first: its absence alone used to be a raw "No module named 'yaml'".
+        ("import sys; sys.modules['yaml'] = None; ", "yaml"),
+    ],
+)
+def test_importing_the_fake_without_its_extra_says_what_to_install(
+    blocked: str, named: str
+) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", WITHOUT_EXTRA + "from haoee_kling.testing import FakeGateway"],
+        [sys.executable, "-c", blocked + "from haoee_kling.testing import FakeGateway"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -84,9 +94,20 @@ def test_importing_the_fake_without_its_extra_says_what_to_install() -> None:
     last = done.stderr.strip().splitlines()[-1]
     assert last == (
         "ImportError: haoee_kling.testing.FakeGateway needs the 'fake' extra "
-        "(starlette is not installed): pip install 'haoee-kling[fake]'"
+        f"({named} is not installed): pip install 'haoee-kling[fake]'"
     )
     assert "ModuleNotFoundError" not in done.stderr
+
+
+@pytest.mark.parametrize("speed", ["-1", "0", "nan", "inf", "fast"])
+def test_a_bad_speed_is_one_line_and_exit_2(speed: str) -> None:
+    result = CliRunner().invoke(cli, ["fake-server", "--port", "0", "--speed", speed])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    message, hint = result.stderr.splitlines()
+    assert message.startswith("kling fake-server: argument --speed: must be a ")
+    assert f"'{speed}'" in message
+    assert hint == "Try 'kling fake-server --help'."
+    assert "Traceback" not in result.output
 
 
 def test_serving_the_fake_without_its_extra_is_one_line_and_exit_3() -> None:

@@ -20,7 +20,15 @@ from typing import Any
 
 import pytest
 
-from haoee_kling import AsyncKling, AuthenticationError, DownloadError, Kling, _batch, _submit
+from haoee_kling import (
+    AsyncKling,
+    AuthenticationError,
+    DownloadError,
+    InvalidRequestError,
+    Kling,
+    _batch,
+    _submit,
+)
 from haoee_kling._batch import CRASH_VARIABLE, BatchProgress, crash_point
 from haoee_kling._batch_jobs import BatchError, InvalidJobsError, read_jobs
 from haoee_kling._batch_ledger import Ledger, default_ledger_path
@@ -128,7 +136,7 @@ async def test_a_batch_creates_each_job_once_and_downloads_under_the_jobs_names(
     assert again.out == out
     assert len(gateway.tasks()) == 3
     status = await call(kling.batch.status(jobs))
-    assert status.manifest is None
+    assert status.manifest == result.manifest  # a status names the manifest the run wrote
     assert status.counts["downloaded"] == 3
     for written in (result.ledger, out / "manifest.jsonl"):  # the key is never written down
         assert gateway.key.encode() not in written.read_bytes()
@@ -430,10 +438,11 @@ async def test_the_first_run_needs_an_output_folder_and_a_usable_one(
     jobs = write_jobs(tmp_path)
     with pytest.raises(BatchError, match="give the output folder"):
         await call(kling.batch.run(jobs))
+    assert not (tmp_path / "jobs.jsonl.ledger").exists()  # refused before the ledger is made
     (tmp_path / "file").write_text("")
-    with pytest.raises(BatchError, match="cannot create the output folder"):
+    with pytest.raises(BatchError, match=r"output folder .*file is a file, not a folder; nothi"):
         await call(kling.batch.run(jobs, out=tmp_path / "file" / "out"))
-    with pytest.raises(ValueError, match="concurrency must be at least 1"):
+    with pytest.raises(InvalidRequestError, match="concurrency: a whole number >= 1"):
         await call(kling.batch.run(jobs, out=tmp_path / "out", concurrency=0))
     other = tmp_path / "other"
     other.mkdir()
@@ -449,7 +458,7 @@ async def test_a_task_the_gateway_does_not_know_fails_its_job(flavor: str, tmp_p
     read = read_jobs(jobs)
     with Ledger.open(default_ledger_path(read.path), read) as ledger:
         ledger.submitting(read.jobs[0], "hk-gone", None, 0)
-        ledger.submitted("fox", "999999999999999999")
+        ledger.submitted(read.jobs[0].key, "999999999999999999")
     result = await call(kling.batch.run(jobs, out=tmp_path / "out"))
     assert result.failed == (("fox", "task 999999999999999999 not found"),)
     await close(kling)

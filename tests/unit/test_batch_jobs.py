@@ -139,3 +139,34 @@ def test_a_csv_cell_that_is_not_the_fields_type_names_the_field_and_line(tmp_pat
     with pytest.raises(InvalidJobsError) as caught:
         read_jobs(path)
     assert caught.value.problems[0] == "jobs.csv:2: cfg_scale: must be number (got 'high')"
+
+
+def test_each_job_has_a_key_that_outlives_edits(tmp_path: Path) -> None:
+    same = {"kind": "text2video", "prompt": "a fox"}
+    read = read_jobs(jsonl(tmp_path, {**same, "id": "fox"}, same, same))
+    named, first, second = read.jobs
+    assert named.key == "id:fox"
+    assert named.given_id
+    assert not first.given_id
+    assert first.key == f"sha256:{first.fingerprint}"
+    assert second.key == f"{first.key}#2"  # identical id-less jobs stay apart
+    assert named.fingerprint == first.fingerprint  # the same request, whatever its id
+
+
+def test_ids_in_any_script_work_and_a_bad_id_is_reported_once(tmp_path: Path) -> None:
+    read = read_jobs(jsonl(tmp_path, {"kind": "text2video", "id": "雪狐", "prompt": "x"}))
+    assert (read.jobs[0].id, read.jobs[0].output) == ("雪狐", "雪狐")
+    with pytest.raises(InvalidJobsError) as caught:
+        read_jobs(jsonl(tmp_path, {"kind": "text2video", "id": "雪/狐", "prompt": "x"}))
+    assert [p.split(": ")[1] for p in caught.value.problems] == ["id"]
+
+
+def test_a_csv_record_over_several_lines_is_reported_where_it_starts(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.csv"
+    path.write_text(
+        'kind,prompt,cfg_scale\n\ntext2video,"a fox\nin the\nsnow",0.5\ntext2video,"x\ny",high\n'
+    )
+    with pytest.raises(InvalidJobsError) as caught:
+        read_jobs(path)
+    assert caught.value.problems[0].startswith("jobs.csv:6: cfg_scale")
+    assert read_jobs(path, skip_invalid=True).jobs[0].line == 3

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from haoee_kling._batch_jobs import BatchError, JobsFile, read_jobs
-from haoee_kling._batch_ledger import STATES, Ledger, default_ledger_path
+from haoee_kling._batch_ledger import FORMAT, STATES, Ledger, default_ledger_path
 
 
 def jobs_file(
@@ -24,7 +24,7 @@ def jobs_file(
 
 
 def committed(path: Path) -> dict[str, tuple[Any, ...]]:
-    """What another process would read: id -> (state, external id, task id)."""
+    """What another process would read: job id -> (state, external id, task id)."""
     db = sqlite3.connect(path)
     try:
         rows = db.execute("SELECT id, state, external_task_id, task_id FROM jobs").fetchall()
@@ -43,7 +43,8 @@ def test_a_new_ledger_holds_every_job_pending_in_wal_mode(tmp_path: Path) -> Non
             ("line-1", 1, "text2video", "pending"),
             ("line-2", 2, "text2video", "pending"),
         ]
-        assert ledger.meta("jobs_sha256") == jobs.sha256
+        assert ledger.meta("format") == FORMAT
+        assert ledger.meta("jobs_path") == str(jobs.path)
         assert ledger.meta("out") is None
         assert ledger._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -55,15 +56,15 @@ def test_each_move_is_committed_before_the_call_returns(tmp_path: Path) -> None:
         job = jobs.jobs[0]
         ledger.submitting(job, "hk-1", "kling-v1", 1_000)
         assert committed(path)["line-1"] == ("submitting", "hk-1", None)
-        ledger.pending("line-1", "1303")
+        ledger.pending(job.key, "1303")
         assert committed(path)["line-1"] == ("pending", "hk-1", None)  # the id is kept
         ledger.submitting(job, "hk-1", "kling-v1", 2_000)
-        ledger.submitted("line-1", "T1")
+        ledger.submitted(job.key, "T1")
         assert committed(path)["line-1"] == ("submitted", "hk-1", "T1")
-        ledger.finished("line-1", "succeeded", "0.5", None)
-        ledger.note("line-1", "not downloaded: expired")
+        ledger.finished(job.key, "succeeded", "0.5", None)
+        ledger.note(job.key, "not downloaded: expired")
         assert ledger.rows("succeeded")[0].error == "not downloaded: expired"
-        ledger.downloaded("line-1", ["a-0.mp4"])
+        ledger.downloaded(job.key, ["a-0.mp4"])
         row = ledger.rows("downloaded")[0]
         assert (row.files, row.units, row.error, row.sent_ms, row.model_header) == (
             ("a-0.mp4",),
@@ -79,15 +80,16 @@ def test_retry_failed_makes_failed_jobs_pending_with_no_external_id(tmp_path: Pa
     jobs = jobs_file(tmp_path)
     with Ledger.open(tmp_path / "l", jobs) as ledger:
         ledger.submitting(jobs.jobs[0], "hk-1", None, 1)
-        ledger.submitted("line-1", "T1")
-        ledger.finished("line-1", "failed", None, "content safety")
+        ledger.submitted(jobs.jobs[0].key, "T1")
+        ledger.finished(jobs.jobs[0].key, "failed", None, "content safety")
         assert ledger.retry_failed() == 1
         [row] = ledger.rows("pending")[:1]
-        assert (row.id, row.external_task_id, row.task_id, row.error) == (
+        assert (row.id, row.external_task_id, row.task_id, row.error, row.replaced) == (
             "line-1",
             None,
             None,
             None,
+            ("T1",),  # the failed task stays on record
         )
 
 
@@ -113,11 +115,11 @@ def test_a_ledger_of_another_jobs_file_is_refused_naming_both(tmp_path: Path) ->
     message = str(caught.value)
     assert str(first.path) in message
     assert str(other.path) in message
-    assert first.sha256[:12] in message
-    assert other.sha256[:12] in message
-    changed = jobs_file(tmp_path, "first.jsonl", prompts=("a", "b", "new"))
-    with pytest.raises(BatchError, match="as it was when the ledger was written"):
-        Ledger.open(path, changed)
+    assert "nothing was sent" in message
+    assert "remove" not in message  # no advice that would send every job again
+    edited = jobs_file(tmp_path, "first.jsonl", prompts=("a", "b", "new"))
+    with Ledger.open(path, edited) as ledger:  # the same file, edited: it carries on
+        assert ledger.counts()["pending"] == 3
 
 
 def test_one_run_at_a_time_holds_a_ledger_but_a_reader_may_look(tmp_path: Path) -> None:
@@ -153,7 +155,7 @@ def test_a_read_only_ledger_is_a_clear_error_and_keeps_its_last_state(tmp_path: 
         ledger.submitting(jobs.jobs[0], "hk-1", None, 1)
         ledger._db.execute("PRAGMA query_only = ON")  # what a read-only file answers
         with pytest.raises(BatchError, match="it is read-only; the ledger keeps its last"):
-            ledger.submitted("line-1", "T1")
+            ledger.submitted(jobs.jobs[0].key, "T1")
     assert committed(path)["line-1"] == ("submitting", "hk-1", None)
 
 
@@ -185,3 +187,58 @@ def test_a_failed_write_rolls_back_and_says_why(tmp_path: Path, message: str, sh
         ledger.submitting(jobs.jobs[0], "hk-1", None, 1)
     ledger.close()
     assert committed(path)["line-1"] == ("pending", None, None)
+
+
+def test_a_reader_sees_the_files_new_jobs_as_pending_and_writes_nothing(tmp_path: Path) -> None:
+    jobs = jobs_file(tmp_path)
+    path = tmp_path / "l"
+    with Ledger.open(path, jobs) as run:  # a run holds the ledger
+        edited = jobs_file(tmp_path, prompts=("a", "b", "appended"))
+        with Ledger.open(path, edited, lock=False) as reader:
+            assert [r.id for r in reader.rows()] == ["line-1", "line-2", "line-3"]
+            assert reader.counts()["pending"] == 3
+        assert len(committed(path)) == 2  # only the run adds jobs, when it opens the file
+        assert len(run.rows()) == 2
+
+
+def test_a_resend_keeps_the_earlier_task_and_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    jobs = jobs_file(tmp_path)
+    with Ledger.open(tmp_path / "l", jobs) as ledger:
+        first = jobs.jobs[0]
+        ledger.submitting(first, "hk-1", None, 1)
+        with pytest.raises(BatchError, match="whether its create made a task is not known"):
+            ledger.resend(["line-1"], jobs)
+        ledger.submitted(first.key, "T1")
+        with pytest.raises(BatchError, match="line-2: the job was never sent"):
+            ledger.resend(["line-2"], jobs)
+        assert ledger.resend(["line-1"], jobs) == ["line-1"]
+        row = ledger.rows()[0]
+        assert (row.state, row.task_id, row.external_task_id, row.replaced) == (
+            "pending",
+            None,
+            None,
+            ("T1",),
+        )
+
+
+def test_an_unsent_job_is_sent_as_the_file_has_it_now_a_sent_one_keeps_its_kind(
+    tmp_path: Path,
+) -> None:
+    def one(kind: str, **fields: Any) -> JobsFile:
+        path = tmp_path / "jobs.jsonl"
+        path.write_text(json.dumps({"kind": kind, "id": "j", **fields}) + "\n")
+        return read_jobs(path)
+
+    path = tmp_path / "l"
+    Ledger.open(path, one("text2video", prompt="rain")).close()
+    audio = one("text_to_audio", prompt="rain", duration=3)
+    with Ledger.open(path, audio) as ledger:
+        assert (ledger.rows()[0].kind, ledger.rows()[0].fingerprint) == (
+            "text_to_audio",
+            audio.jobs[0].fingerprint,
+        )
+        ledger.submitting(audio.jobs[0], "hk-1", None, 1)
+        ledger.submitted(audio.jobs[0].key, "T1")
+    with Ledger.open(path, one("text2video", prompt="rain")) as ledger:
+        assert ledger.rows()[0].kind == "text_to_audio"  # its task is read as what it is
+        assert [c.job.id for c in ledger.changed] == ["j"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from haoee_kling._batch_limit import DECREASE, Limiter
+from haoee_kling._retries import PAUSE_FLOOR
 
 
 def test_it_starts_at_the_ceiling_and_allows_up_to_it() -> None:
@@ -37,7 +38,23 @@ def test_the_limit_never_drops_below_one() -> None:
     for _ in range(5):
         limiter.refused(in_flight=0, now=0.0, retry_after=0.0)
     assert limiter.current == 1
-    assert limiter.allows(0, now=0.0)
+    assert limiter.allows(0, now=PAUSE_FLOOR)
+
+
+def test_a_zero_retry_after_still_holds_creates_for_the_pause_floor() -> None:
+    # Regression: `Retry-After: 0` on a 1303 made the batch resend every 0.05 s.
+    limiter = Limiter(2)
+    limiter.refused(in_flight=2, now=0.0, retry_after=0.0)
+    assert not limiter.allows(0, now=PAUSE_FLOOR - 0.01)
+    assert limiter.pause(0.0) == PAUSE_FLOOR
+
+
+def test_a_day_of_refusals_without_retry_after_never_overflows() -> None:
+    # Regression: the hold was 1.0 * 2**busy, an OverflowError after 1024 refusals in a row.
+    limiter = Limiter(2)
+    for _ in range(3000):
+        limiter.refused(in_flight=1, now=0.0, retry_after=None)
+    assert limiter.pause(0.0) <= 30.0
 
 
 def test_without_retry_after_the_hold_backs_off_and_is_capped() -> None:

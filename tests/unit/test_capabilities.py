@@ -127,17 +127,17 @@ def test_every_model_of_the_map_has_accepted_and_refused_cases() -> None:
             "createText2Video",
             {"prompt": "p", "model_name": "kling-v2-1"},
             "kling-v2-1 does not do text2video "
-            "(it does image2video, multi_image2image or image_generation)",
+            "(it does image2video, multi-image2image or image-generation)",
         ),
         (
             "createText2Video",
             {"prompt": "p", "model_name": "kolors-virtual-try-on-v1-5"},
-            "kolors-virtual-try-on-v1-5 does not do text2video (it does virtual_try_on)",
+            "kolors-virtual-try-on-v1-5 does not do text2video (it does virtual-try-on)",
         ),
         (
             "createImage2Video",
             {"image": "https://x.org/a.png", "model_name": "kling-image-o1"},
-            "kling-image-o1 does not do image2video (it does omni_image)",
+            "kling-image-o1 does not do image2video (it does omni-image)",
         ),
         (
             "createVirtualTryOn",
@@ -146,13 +146,13 @@ def test_every_model_of_the_map_has_accepted_and_refused_cases() -> None:
                 "cloth_image": "https://x.org/b.png",
                 "model_name": "kling-v3-omni",
             },
-            "kling-v3-omni does not do virtual_try_on (it does omni_video or omni_image)",
+            "kling-v3-omni does not do virtual-try-on (it does omni-video or omni-image)",
         ),
         (
             "createOmniImage",
             {"prompt": "p", "model_name": "kling-v3"},
-            "kling-v3 does not do omni_image "
-            "(it does text2video, image2video, image_generation or motion_control)",
+            "kling-v3 does not do omni-image "
+            "(it does text2video, image2video, image-generation or motion-control)",
         ),
         (
             "createOmniVideo",

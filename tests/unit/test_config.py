@@ -78,3 +78,25 @@ def test_credentials_in_a_base_url_are_refused_and_never_echoed() -> None:
 def test_good_base_urls_are_accepted(url: str) -> None:
     with Kling("some-key-123456", base_url=url) as kling:
         assert kling.config.base_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://gateway.internal.example:8080/kling", True),
+        ("http://10.0.0.7/kling", True),
+        ("http://127.0.0.1:8080/kling", False),
+        ("http://127.8.0.1/kling", False),
+        ("http://localhost/kling", False),
+        ("http://[::1]:9000/kling", False),
+        ("https://gateway.example.org/kling", False),
+    ],
+)
+def test_a_plain_http_base_url_to_another_machine_is_warned_about_once(
+    url: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="haoee_kling"):
+        Kling(api_key="k-0123456789", base_url=url)
+        Kling(api_key="k-0123456789", base_url=url)
+    said = [r for r in caplog.records if "travels unencrypted" in r.getMessage()]
+    assert len(said) == (1 if warned else 0)

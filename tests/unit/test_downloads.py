@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from haoee_kling import AsyncKling, DownloadError, DownloadProgress, Kling
+from haoee_kling import AsyncKling, DownloadError, DownloadProgress, Kling, _downloads
 from haoee_kling._downloads import result_files
 from tests.unit.conftest import CANARY_KEY, answer_example, example, run
 
@@ -157,3 +157,122 @@ async def test_one_download_client_serves_every_download_and_closes_with_the_cli
     assert not first.is_closed  # a copy leaves the shared pool open
     await run(client.close())
     assert first.is_closed
+
+
+async def test_a_destination_that_cannot_be_made_is_refused_naming_the_task(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("")
+    task: dict[str, Any] = {"task_id": "T9", "task_status": "succeed"}
+    task["task_result"] = {"videos": [{"id": "v", "url": "https://cdn.example.org/a.mp4"}]}
+    with pytest.raises(DownloadError, match="afile is a file, not a folder") as caught:
+        await run(kling.download(task, tmp_path / "afile" / "sub"))
+    assert caught.value.task_id == "T9"
+    assert not raw_router.calls  # refused before any file was fetched
+
+
+NOT_MEDIA = {
+    "an HTML or XML page": b"<!DOCTYPE html><html><body>Access denied</body></html>",
+    "JSON": b'{"code": 403, "message": "hotlink refused"}',
+    "no bytes": b"",
+}
+
+
+@pytest.mark.parametrize("served", list(NOT_MEDIA), ids=str)
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [
+        ("TaskSucceedVideo", "videos"),
+        ("TaskSucceedImage", "images"),
+        ("TaskSucceedAudio", "audios"),
+    ],
+)
+async def test_a_200_that_is_not_the_media_its_name_says_fails_and_leaves_nothing(
+    kling: Kling | AsyncKling,
+    raw_router: respx.MockRouter,
+    tmp_path: Path,
+    served: str,
+    kind: str,
+    key: str,
+) -> None:
+    # Regression: an HTML page at 200 was saved as the .mp4 and reported as success.
+    task = example(kind)["data"]
+    raw_router.get(host="cdn.example.org").respond(200, content=NOT_MEDIA[served])
+    for item in task["task_result"][key]:
+        for field in ("url", "url_mp3", "url_wav"):
+            if field in item:
+                item[field] = f"https://cdn.example.org/{field}?sign=secret-signature"
+    with pytest.raises(DownloadError) as caught:
+        await run(kling.download(task, tmp_path))
+    assert caught.value.task_id == task["task_id"]
+    assert served in caught.value.message
+    assert "secret-signature" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temp file
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("v.mp4", MP4),
+        ("i.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        ("i.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64),
+        ("i.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 64),
+        ("a.mp3", b"ID3\x04\x00" + b"\x00" * 64),
+        ("a.mp3", b"\xff\xfb\x90\x00" + b"\x00" * 64),
+        ("a.wav", b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x00" * 64),
+        ("a.m4a", b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 64),
+        ("x.bin", b"<anything goes for a URL passed as it is>"),
+    ],
+)
+async def test_each_kind_of_media_passes_the_check(
+    kling: Kling | AsyncKling,
+    raw_router: respx.MockRouter,
+    tmp_path: Path,
+    name: str,
+    content: bytes,
+) -> None:
+    url = (
+        f"https://cdn.example.org/{name}"
+        if not name.endswith(".bin")
+        else "https://cdn.example.org/x"
+    )
+    raw_router.get(url).respond(200, content=content)
+    paths = await run(kling.download([url], tmp_path))
+    assert paths[0].read_bytes() == content
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["Content-Length", "streamed"])
+async def test_a_file_larger_than_the_cap_is_refused_and_leaves_nothing(
+    kling: Kling | AsyncKling,
+    raw_router: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    announced: bool,
+) -> None:
+    # A file host that sends without end must not fill the disk (the cap is lowered here).
+    monkeypatch.setattr(_downloads, "MAX_DOWNLOAD_BYTES", 1000)
+    url = "https://cdn.example.org/results/a.mp4"
+    if announced:
+        raw_router.get(url).respond(200, content=MP4)
+    else:
+        raw_router.get(url).respond(200, stream=httpx.ByteStream(MP4))
+    with pytest.raises(DownloadError, match="larger than 1,000 bytes"):
+        await run(kling.download([url], tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_redirect_from_https_down_to_http_is_refused(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, tmp_path: Path
+) -> None:
+    url = "https://cdn.example.org/results/a.mp4?sign=secret-signature"
+    raw_router.get(url).respond(302, headers={"Location": "http://cdn.example.org/a.mp4"})
+    raw_router.get("http://cdn.example.org/a.mp4").respond(200, content=MP4)
+    with pytest.raises(DownloadError, match="redirected to plain http"):
+        await run(kling.download([url], tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    raw_router.get("https://cdn.example.org/b.mp4").respond(
+        302, headers={"Location": "https://other-cdn.example.org/b.mp4"}
+    )
+    raw_router.get("https://other-cdn.example.org/b.mp4").respond(200, content=MP4)
+    paths = await run(kling.download(["https://cdn.example.org/b.mp4"], tmp_path))
+    assert paths[0].read_bytes() == MP4

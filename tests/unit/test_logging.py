@@ -97,3 +97,12 @@ def test_help_texts_and_placeholders_are_never_rewritten(text: str) -> None:
 )
 def test_values_are_masked_and_their_names_kept(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+def test_a_mask_already_in_the_text_survives_a_key_that_is_part_of_it() -> None:
+    # A test key "REDACTED" once turned every later "[REDACTED]" into "[[REDACTED]]".
+    from haoee_kling._logging import Secret
+
+    Secret("REDACTED")  # registers it, as a client built with that key does
+    assert redact("http://[REDACTED]@proxy:3128") == "http://[REDACTED]@proxy:3128"
+    assert redact("key REDACTED") == "key [REDACTED]"

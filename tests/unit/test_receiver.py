@@ -12,10 +12,11 @@ import pytest
 
 from haoee_kling import (
     CallbackReceiver,
+    ConfigurationError,
     FakeClock,
 )
 from haoee_kling._engine import Listen
-from haoee_kling._receiver import _is_newer, _need
+from haoee_kling._receiver import MAX_CALLBACK_BYTES, _is_newer, _need
 from haoee_kling._webhooks import ENV_SECRET
 from tests.unit.test_webhooks import OTHER, SECRET, sign
 
@@ -84,6 +85,17 @@ def test_a_bad_signature_is_rejected_with_401_and_nothing_is_kept() -> None:
     assert receiver.rejected == 1
 
 
+def test_a_body_over_the_cap_is_refused_with_413_unread() -> None:
+    # Regression: any body was read whole into memory, however large.
+    receiver = CallbackReceiver(SECRET)
+    body = json.dumps({**task("succeed"), "pad": "x" * MAX_CALLBACK_BYTES}).encode()
+    answer = post(receiver, body, sign(body))
+    assert answer.status_code == 413
+    assert (receiver.received, receiver.rejected) == (0, 1)
+    small = json.dumps(task("succeed")).encode()
+    assert post(receiver, small, sign(small)).status_code == 200
+
+
 def test_a_body_that_is_not_a_task_is_rejected_with_400() -> None:
     receiver = CallbackReceiver(SECRET)
     answer = post(receiver, b"<html>", sign(b"<html>"))
@@ -129,7 +141,7 @@ def test_a_missing_extra_names_the_install_command() -> None:
 
 
 def test_bad_settings_are_refused() -> None:
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ConfigurationError, match="tick must be a finite number of seconds > 0"):
         CallbackReceiver(tick=0)
 
 

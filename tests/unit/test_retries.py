@@ -17,6 +17,7 @@ from haoee_kling import (
 )
 from haoee_kling._engine import Call, Sleep, run
 from haoee_kling._retries import (
+    SLEEP_CAP,
     RetryPolicy,
     backoff_delay,
     provably_not_started,
@@ -113,7 +114,9 @@ def test_within_a_deadline_only_the_deadline_bounds_retries() -> None:
     many = retry_delay(server_error(), 50, POLICY, slept=1e6, within_deadline=True)
     assert many is not None
     assert many <= POLICY.cap
-    assert retry_delay(rate_limited(600.0), 0, POLICY, within_deadline=True) == 600.0
+    # ... up to SLEEP_CAP: a wait never sleeps longer, whatever the hint.
+    assert retry_delay(rate_limited(200.0), 0, POLICY, within_deadline=True) == 200.0
+    assert retry_delay(rate_limited(600.0), 0, POLICY, within_deadline=True) == SLEEP_CAP
     assert retry_delay(rate_limited(600.0), 0, POLICY, within_deadline=True, remaining=60) is None
 
 

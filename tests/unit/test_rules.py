@@ -122,6 +122,16 @@ def test_lookup_stops_at_missing_steps() -> None:
     assert repr(lookup({"a": 1}, "a.b")) == "MISSING"
 
 
+def test_an_empty_string_is_not_given() -> None:
+    """Kling's own examples send `"negative_prompt": ""` beside an `image` that refuses a
+    negative prompt (openapi/README.md, decision 39): "" is absent to every rule."""
+    assert not holds({"present": "negative_prompt"}, {"negative_prompt": ""})
+    assert holds({"absent": "a.b"}, {"a": {"b": ""}})
+    assert holds({"present": "n"}, {"n": 0})
+    body = {"prompt": "p", "image": "https://cdn.example.org/dog.png", "negative_prompt": ""}
+    assert check_rules(operation("createImageGeneration").rules, body) == []
+
+
 def test_a_rule_applies_only_when_its_condition_holds() -> None:
     rules = [
         {

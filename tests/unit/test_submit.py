@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from haoee_kling import (
+    APIConnectionError,
     APITimeoutError,
     AsyncKling,
     ConcurrencyLimitError,
@@ -18,7 +19,7 @@ from haoee_kling import (
     ServerError,
     SubmitProgress,
 )
-from haoee_kling._submit import decide, new_external_task_id
+from haoee_kling._submit import decide, may_have_created, never_sent, new_external_task_id
 from tests.unit.conftest import list_answer, response_example, run, task_answer
 
 CREATE = "/v1/videos/text2video"
@@ -268,3 +269,37 @@ async def test_a_create_held_by_the_concurrency_limit_says_so_before_each_wait(
     ]
     assert all("concurrency slot (code 1303)" in e.reason for e in seen)
     assert [e.retry_in for e in seen] == clock.sleeps
+
+
+def test_only_a_request_that_never_left_counts_as_never_sent() -> None:
+    from haoee_kling import InvalidRequestError
+    from haoee_kling._validation import Problem
+
+    assert never_sent(InvalidRequestError([Problem("prompt", "required", "prompt: required")]))
+    assert never_sent(APIConnectionError("could not connect", maybe_sent=False))
+    assert not never_sent(APIConnectionError("request failed", maybe_sent=True))
+    assert not never_sent(ServerError("boom", status_code=502))
+
+
+def test_only_a_create_that_may_have_arrived_may_have_made_its_task() -> None:
+    from haoee_kling import BadRequestError, InvalidRequestError, UnexpectedResponseError
+    from haoee_kling._validation import Problem
+
+    invalid = InvalidRequestError([Problem("prompt", "required", "prompt: required")])
+    assert not may_have_created(invalid)
+    assert not may_have_created(APIConnectionError("could not connect", maybe_sent=False))
+    assert not may_have_created(BadRequestError("refused", status_code=400))
+    assert may_have_created(APIConnectionError("request failed", maybe_sent=True))
+    assert may_have_created(ServerError("boom", status_code=502))
+    assert may_have_created(UnexpectedResponseError("garbled", status_code=200))
+
+
+async def test_a_create_refused_before_sending_names_no_external_id(
+    kling: Kling | AsyncKling, router: respx.MockRouter
+) -> None:
+    create = router.post(CREATE).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as caught:
+        await run(kling.text2video.create(prompt="a fox"))
+    assert create.call_count >= 1
+    assert caught.value.external_task_id is None
+    assert "external_task_id" not in str(caught.value)

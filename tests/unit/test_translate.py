@@ -163,6 +163,8 @@ def test_the_body_excerpt_is_short_and_redacted() -> None:
         (httpx.WriteTimeout("slow"), APITimeoutError, True),
         (httpx.RemoteProtocolError("closed"), APIConnectionError, True),
         (httpx.ReadError("reset"), APIConnectionError, True),
+        # The proxy refused the tunnel: nothing reached the gateway.
+        (httpx.ProxyError("407 Proxy Authentication Required"), APIConnectionError, False),
     ],
 )
 def test_transport_failures_say_whether_the_request_may_have_been_sent(
@@ -172,6 +174,15 @@ def test_transport_failures_say_whether_the_request_may_have_been_sent(
     assert type(error) is cls
     assert isinstance(error, APIConnectionError)
     assert error.maybe_sent is maybe_sent
+
+
+def test_a_failure_through_a_proxy_names_it() -> None:
+    proxy = ("HTTPS_PROXY", "http://[REDACTED]@proxy.example:3128")
+    error = map_transport_error(httpx.ConnectError("refused"), proxy)
+    assert error.message == (
+        "could not connect: ConnectError: refused (through the proxy "
+        "http://[REDACTED]@proxy.example:3128 from HTTPS_PROXY: check that it runs, or unset it)"
+    )
 
 
 def test_a_bad_url_is_a_configuration_error() -> None:

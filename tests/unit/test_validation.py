@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
+import respx
 
+from haoee_kling import AsyncKling, InvalidRequestError, Kling
 from haoee_kling._spec import media_fields, operation, operations
 from haoee_kling._validation import validate_body, validate_parameters
+from tests.unit.conftest import run
 
 
 def messages(operation_id: str, body: Any) -> list[str]:
@@ -23,6 +27,16 @@ def messages(operation_id: str, body: Any) -> list[str]:
             "prompt: must be at most 2500 characters (got 2501)",
         ),
         ("createText2Video", {"prompt": ""}, "prompt: must not be empty"),
+        (
+            "createText2Video",
+            {"prompt": "p", "callback_url": "ftp://example.org/hook"},
+            "callback_url: must match the pattern ^https?:// (got 'ftp://example.org/hook')",
+        ),
+        (
+            "createText2Video",
+            {"prompt": "p", "callback_url": "https://exa mple.org/"},
+            "callback_url: must be a valid uri (got 'https://exa mple.org/')",
+        ),
         ("createText2Video", {"prompt": 5}, "prompt: must be a string (got an integer)"),
         (
             "createText2Video",
@@ -161,3 +175,36 @@ def test_a_get_without_a_body_applies_its_rules_to_the_query() -> None:
     assert typed.rule == "type"
     [missing] = validate_parameters("getAccountCosts", {"query": {"start_time": "1"}})
     assert missing.message == "end_time: is required"
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf], ids=repr)
+def test_nan_and_infinity_are_refused_by_field_before_the_schema(number: float) -> None:
+    # Regression: NaN passed every schema limit and escaped later as a ValueError from the
+    # JSON encoder.
+    body = {
+        "prompt": "a fox",
+        "cfg_scale": number,
+        "camera_control": {"type": "simple", "config": {"zoom": number}},
+    }
+    problems = validate_body("createText2Video", body)
+    assert [(p.field, p.rule) for p in problems] == [
+        ("cfg_scale", "finite"),
+        ("camera_control.config.zoom", "finite"),
+    ]
+    assert problems[0].message.startswith(f"cfg_scale: must be a finite number (got {number!r}")
+
+
+async def test_a_create_with_nan_is_an_invalid_request_and_sends_nothing(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter
+) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        await run(kling.text2video.create(prompt="a fox", cfg_scale=math.nan))
+    assert [p.field for p in caught.value.problems] == ["cfg_scale"]
+    assert not raw_router.calls
+
+
+def test_empty_optional_text_means_not_given() -> None:
+    """Kling's own examples send `""` for an unused callback_url or external_task_id
+    (openapi/README.md, decision 39): the URI rules of callback_url hold only when it is given."""
+    body = {"prompt": "p", "callback_url": "", "external_task_id": ""}
+    assert validate_body("createText2Video", body) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from haoee_kling import (
     AsyncKling,
     AuthenticationError,
     FakeClock,
+    InvalidRequestError,
     Kling,
     ProgressEvent,
     TaskFailedError,
@@ -375,3 +377,14 @@ async def test_wait_many_adds_up_what_the_finished_tasks_cost(
     raw_router.get("/v1/videos/text2video").respond(200, json=page)
     done = await run(kling.tasks.wait_many([("text2video", t) for t in ("1", "2", "3")]))
     assert str(done.cost.units) == "0.5"
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, float("nan"), float("inf"), "600"])
+async def test_create_and_wait_refuses_a_deadline_it_cannot_wait_before_the_create(
+    kling: Kling | AsyncKling, router: respx.MockRouter, timeout: Any
+) -> None:
+    create = router.post("/v1/videos/text2video").respond(200, json=task_answer())
+    with pytest.raises(InvalidRequestError, match="timeout: must be a positive number") as caught:
+        await run(kling.text2video.create_and_wait(prompt="a fox", timeout=timeout))
+    assert create.call_count == 0
+    assert caught.value.external_task_id is None  # nothing was sent: no id to look up

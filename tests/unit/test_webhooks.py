@@ -175,6 +175,9 @@ def test_a_secret_argument_wins_over_the_object_and_the_environment(
     ("header", "value"),
     [
         ("webhook-timestamp", "yesterday"),
+        # Regression: 400 digits overflowed the float it was compared with (OverflowError).
+        ("webhook-timestamp", "1" * 400),
+        ("webhook-timestamp", "1_700_000_000"),
         ("webhook-signature", "garbage"),
         ("webhook-signature", "v1,not base64!"),
     ],

@@ -6,7 +6,8 @@ Run in a clean interpreter (``-I``: no PYTHONPATH, no current folder on the path
 both packages are imported from under ROOT (``--vendored`` puts ROOT first on the path, as a
 vendoring repository would), that the packaged spec is there, and makes one call with each
 client: the generated client and the overlay on an `httpx.MockTransport`, and with ``--fake``
-the async overlay client against the shipped fake gateway, in-process. Prints ``consumer ok``.
+the async overlay client against the shipped fake gateway, in-process, and a sync one on its
+linked clock (`create_and_wait` at once). Prints ``consumer ok``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,14 @@ def _check_fake() -> None:
         assert done.task_status == "succeed", done
 
     asyncio.run(run())
+
+    # The shipped linked clock: a wait of minutes returns at once, as in a consumer's test.
+    from haoee_kling.testing import linked_client
+
+    gateway = FakeGateway()
+    with linked_client(gateway, "sync") as kling:
+        done = kling.text2video.create_and_wait(prompt="A fox in the snow")
+    assert done.task_status == "succeed", done
 
 
 def main(argv: list[str]) -> int:

@@ -49,6 +49,7 @@ def test_vendored_core_runs_in_a_clean_interpreter(tmp_path: Path) -> None:
     assert {"haoee_kling_api/py.typed", "haoee_kling/py.typed"} <= files
     assert not [f for f in files if "__pycache__" in f or f.startswith("haoee_kling/testing/")]
     assert not [f for f in files if f.startswith("haoee_kling/cli/")]
+    assert not [f for f in files if f.startswith("haoee_kling/conformance/")]
     assert set(stamp["files"]) == files - {STAMP}
     assert "consumer ok" in _run(sys.executable, "-I", "-B", CHECK, tmp_path, "--vendored")
 
@@ -104,3 +105,5 @@ def test_wheel_and_sdist_install_and_run(tmp_path: Path) -> None:
     _run(*pip, f"{wheels[0]}[fake]", timeout=300)
     site = _run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
     assert "consumer ok" in _run(python, "-I", "-B", CHECK, site, "--fake")
+    # The `fake` extra alone brings what `kling fake-server` needs (click and rich too).
+    assert "fake-demo-key" in _run(venv / "bin/kling", "fake-server", "--help")

@@ -20,12 +20,18 @@ class CustomVoiceRequest:
         Attributes:
             voice_name (str): Name of the voice, at most 20 characters.
             voice_url (str | Unset): Public URL of a recording of one clean voice, 5–30 s.
-            video_id (str | Unset): Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old.
-            callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes.
+            video_id (str | Unset): Id of a Kling-generated video (`task_result.videos[].id`), at most 30 days old. `""`
+                means none, as Kling's own request examples send it beside another source
+                (openapi/README.md, decision 39); the client leaves it out.
+            callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes: an
+                http(s)
+                URI of at most 2048 characters. `""` means none, as Kling's own request examples send
+                it (openapi/README.md, decision 39); the client leaves it out.
             external_task_id (str | Unset): Your own id for the task, unique per account; it does not replace `task_id`. The
                 client
                 generates one when you give none, so that a create can be looked up after an ambiguous
-                failure instead of being sent twice.
+                failure instead of being sent twice. `""` means none, as Kling's own request examples
+                send it (openapi/README.md, decision 39); the client leaves it out.
     """
 
     voice_name: str

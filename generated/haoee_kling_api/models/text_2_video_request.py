@@ -75,11 +75,15 @@ class Text2VideoRequest:
         voice_list (list[VoiceRef] | Unset): Up to two voices (kling-v3; needs `sound` on).
         watermark_info (WatermarkRequest | Unset): Ask for a watermarked copy as well (`watermark_url` in the result).
             Custom watermarks are not supported.
-        callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes.
+        callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes: an
+            http(s)
+            URI of at most 2048 characters. `""` means none, as Kling's own request examples send
+            it (openapi/README.md, decision 39); the client leaves it out.
         external_task_id (str | Unset): Your own id for the task, unique per account; it does not replace `task_id`. The
             client
             generates one when you give none, so that a create can be looked up after an ambiguous
-            failure instead of being sent twice.
+            failure instead of being sent twice. `""` means none, as Kling's own request examples
+            send it (openapi/README.md, decision 39); the client leaves it out.
     """
 
     model_name: ModelNameText2Video | str | Unset = ModelNameText2Video.KLING_V1

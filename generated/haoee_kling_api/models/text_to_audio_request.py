@@ -19,11 +19,15 @@ class TextToAudioRequest:
     Attributes:
         prompt (str): The sound to make, at most 200 characters.
         duration (float): Length in seconds, 3.0–10.0, at most one decimal place.
-        callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes.
+        callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes: an
+            http(s)
+            URI of at most 2048 characters. `""` means none, as Kling's own request examples send
+            it (openapi/README.md, decision 39); the client leaves it out.
         external_task_id (str | Unset): Your own id for the task, unique per account; it does not replace `task_id`. The
             client
             generates one when you give none, so that a create can be looked up after an ambiguous
-            failure instead of being sent twice.
+            failure instead of being sent twice. `""` means none, as Kling's own request examples
+            send it (openapi/README.md, decision 39); the client leaves it out.
     """
 
     prompt: str

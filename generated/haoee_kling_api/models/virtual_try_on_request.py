@@ -31,11 +31,15 @@ class VirtualTryOnRequest:
                 10 MB, width and height at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
             model_name (ModelNameVirtualTryOn | str | Unset): Kolors model name; default `kolors-virtual-try-on-v1`. Unknown
                 names are sent as given. Default: ModelNameVirtualTryOn.KOLORS_VIRTUAL_TRY_ON_V1.
-            callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes.
+            callback_url (str | Unset): URL that receives a POST with the task object whenever its status changes: an
+                http(s)
+                URI of at most 2048 characters. `""` means none, as Kling's own request examples send
+                it (openapi/README.md, decision 39); the client leaves it out.
             external_task_id (str | Unset): Your own id for the task, unique per account; it does not replace `task_id`. The
                 client
                 generates one when you give none, so that a create can be looked up after an ambiguous
-                failure instead of being sent twice.
+                failure instead of being sent twice. `""` means none, as Kling's own request examples
+                send it (openapi/README.md, decision 39); the client leaves it out.
     """
 
     human_image: str

@@ -1,8 +1,8 @@
 """The `kling` command line: Kling through haoee from a shell, built on the overlay's client.
 
 Configuration comes from the same environment variables as the library (HAOEE_API_KEY,
-HAOEE_BASE_URL); `--api-key` and `--base-url` win and are never echoed. The global options may
-come before or after the command (`kling text2video --json ...`).
+HAOEE_BASE_URL, HAOEE_TIMEOUT, ...); the options win (`--api-key` is never echoed). The global
+options may come before or after the command (`kling text2video --json ...`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import click
 from ._batch import batch_group
 from ._callbacks import callbacks_group
 from ._commands import add_commands
+from ._conformance import conformance
+from ._failures import EXIT_CODES
 from ._fake import fake_server
 from ._group import KlingGroup
 from ._instant import account_group, delete, instant_commands
@@ -24,10 +26,9 @@ from ._render import ExitCode, Output
 __all__ = ["cli", "main"]
 
 _EPILOG = (
-    "The options above may also follow the command (kling text2video --json ...). "
-    "Exit codes: 0 success, 2 bad input, 3 authentication or configuration (also: cannot "
-    "connect), 4 task failed, 5 wait timed out or task not finished, 6 other API error, "
-    "130 interrupted."
+    "The options above may also follow the command (kling text2video --json ...). Exit codes: "
+    + "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODES.items())
+    + "."
 )
 
 
@@ -38,16 +39,28 @@ class State:
     output: Output
     api_key: str | None = None
     base_url: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)
     _client: Any = field(default=None, repr=False)
 
     def client(self) -> Any:
-        """The overlay's `Kling` client for this invocation."""
+        """The overlay's `Kling` client for this invocation.
+
+        Raises:
+            ConfigurationError: a bad setting, naming the option or variable it came from.
+        """
         if self._client is None:
             from .. import Kling
+            from .._settings import SETTINGS, poll_every, read_setting
 
             kwargs: dict[str, Any] = {}
             if self.base_url:
                 kwargs["base_url"] = self.base_url
+            for setting in SETTINGS:  # an option wins over its variable, as arguments do
+                text = self.settings.get(setting.argument)
+                if text is not None:
+                    kwargs[setting.argument] = read_setting(setting, text, setting.option)
+            if "poll_interval" in kwargs:
+                kwargs["poll_policy"] = poll_every(kwargs.pop("poll_interval"))
             self._client = Kling(self.api_key, **kwargs)
             self.output.base_url = self._client.config.base_url
         return self._client
@@ -86,6 +99,27 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     "--debug", is_flag=True, help="Show tracebacks and debug logs (secrets stay redacted)."
 )
 @click.option(
+    "--request-timeout",
+    metavar="SECONDS",
+    help="Per-request timeout [env HAOEE_TIMEOUT; default 60].",
+)
+@click.option(
+    "--max-retries",
+    metavar="N",
+    help="Retries of a request that failed transiently [env HAOEE_MAX_RETRIES; default 2].",
+)
+@click.option(
+    "--poll-interval",
+    metavar="SECONDS",
+    help="Poll every SECONDS while waiting [env HAOEE_POLL_INTERVAL; default: per kind].",
+)
+@click.option(
+    "--wait-timeout",
+    metavar="SECONDS",
+    help="Default deadline of a wait, or 'none' [env HAOEE_WAIT_TIMEOUT; default: the "
+    "model's, 900 s for most]; a command's --timeout wins.",
+)
+@click.option(
     "--version",
     is_flag=True,
     expose_value=False,
@@ -95,14 +129,27 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 )
 @click.pass_context
 def cli(
-    ctx: click.Context, base_url: str | None, api_key: str | None, as_json: bool, debug: bool
+    ctx: click.Context,
+    /,
+    base_url: str | None,
+    api_key: str | None,
+    as_json: bool,
+    debug: bool,
+    **settings: str | None,
 ) -> None:
     """Generate video, images and audio with Kling through the haoee gateway."""
     if debug:
         from .._logging import configure_logging
 
         configure_logging("debug")
-    ctx.obj = State(Output(as_json=as_json, debug=debug), api_key=api_key, base_url=base_url)
+    given = {
+        ("timeout" if name == "request_timeout" else name): text
+        for name, text in settings.items()
+        if text is not None
+    }
+    ctx.obj = State(
+        Output(as_json=as_json, debug=debug), api_key=api_key, base_url=base_url, settings=given
+    )
     ctx.call_on_close(lambda: ctx.obj._client.close() if ctx.obj._client is not None else None)
 
 
@@ -115,6 +162,7 @@ cli.add_command(fake_server)
 cli.add_command(models_command)
 cli.add_command(batch_group)
 cli.add_command(callbacks_group)
+cli.add_command(conformance)
 
 
 def main() -> None:

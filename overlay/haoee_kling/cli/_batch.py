@@ -9,8 +9,6 @@ terminal; a plain line per change otherwise), the summary (or one JSON document 
 from __future__ import annotations
 
 import contextlib
-import json
-import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from .._errors import KlingError
+from .._kind_names import user_kind
 from ._failures import ExitCode
-from ._render import Output
+from ._next import command
+from ._render import Output, dumps
 
 if TYPE_CHECKING:
     from .._batch_jobs import BatchError
@@ -75,14 +75,41 @@ def _display(output: Output) -> Iterator[Any]:
         yield update
 
 
-def _command(verb: str, jobs: Path, out: Path | None, ledger: Path | None, extra: list[str]) -> str:
-    words = ["kling", "batch", verb, str(jobs)]
-    words += ["--out", str(out)] if out else []
-    words += ["--ledger", str(ledger)] if ledger else []
-    return shlex.join(words + extra)
+def _command(verb: str, jobs: Path, options: dict[str, Any], *extra: str) -> str:
+    """A batch command that runs as printed: the options that shaped this run (never
+    `--resend`, which would send those jobs once more)."""
+    words = ["batch", verb, str(jobs), *extra]
+    if options.get("out") and verb == "run":
+        words += ["--out", str(options["out"])]
+    if options.get("ledger"):
+        words += ["--ledger", str(options["ledger"])]
+    if options.get("concurrency", 5) != 5:
+        words += ["--concurrency", str(options["concurrency"])]
+    if options.get("skip_invalid"):
+        words += ["--skip-invalid"]
+    return command(*words)
 
 
-def _summary(output: Output, result: BatchResult, resume: str, retry: str) -> ExitCode:
+def _resend(result: BatchResult, jobs: Path, options: dict[str, Any]) -> str | None:
+    """The command that sends the changed jobs as they are now, or None."""
+    ids = [arg for job, _ in result.changed for arg in ("--resend", job)]
+    return _command("run", jobs, options, *ids) if ids else None
+
+
+def _changed(output: Output, result: BatchResult, jobs: Path, options: dict[str, Any]) -> None:
+    for job, task_id in result.changed:
+        output.note(
+            f"changed {job}: its fields changed after it was sent; it keeps task "
+            f"{task_id or '(being looked up)'} and is not sent again"
+        )
+    resend = _resend(result, jobs, options)
+    if resend is not None:
+        output.note(f"to send them as they are now (billed again): {resend}")
+
+
+def _summary(
+    output: Output, result: BatchResult, resume: str, retry: str, resend: str | None = None
+) -> ExitCode:
     """Print how the run ended; the exit code says it too (4: some failed, 5: unresolved)."""
     code = ExitCode.OK
     if result.failed:
@@ -90,7 +117,11 @@ def _summary(output: Output, result: BatchResult, resume: str, retry: str) -> Ex
     if result.unresolved or result.counts["pending"] or result.counts["submitted"]:
         code = ExitCode.TIMEOUT
     if output.as_json:
-        sys.stdout.write(json.dumps({**result.to_dict(), "exit_code": int(code)}) + "\n")
+        commands = {"retry": retry} if result.failed else {}
+        commands |= {"resume": resume} if code == ExitCode.TIMEOUT else {}
+        commands |= {"resend": resend} if resend else {}
+        document = {**result.to_dict(), "exit_code": int(code), **commands}
+        sys.stdout.write(dumps(document) + "\n")
         return code
     counts = ", ".join(f"{n} {state}" for state, n in result.counts.items() if n)
     units = result.units if result.units is not None else "not reported"
@@ -110,10 +141,10 @@ def _summary(output: Output, result: BatchResult, resume: str, retry: str) -> Ex
     return code
 
 
-def _bad_batch(output: Output, exc: BatchError) -> ExitCode:
-    from .._batch_jobs import InvalidJobsError
-
-    code = ExitCode.BAD_INPUT if isinstance(exc, InvalidJobsError) else ExitCode.FAILURE
+def _bad_batch(output: Output, exc: BatchError, resume: str | None = None) -> ExitCode:
+    """A batch refused before anything was sent (2), or stopped by a local write (7)."""
+    code = ExitCode.NOT_SAVED if exc.during_run else ExitCode.BAD_INPUT
+    resume = resume if exc.during_run else None
     if output.as_json:
         document = {
             "error": type(exc).__name__,
@@ -123,9 +154,13 @@ def _bad_batch(output: Output, exc: BatchError) -> ExitCode:
         }
         if exc.task_id:
             document["task_id"] = exc.task_id
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        if resume:
+            document["resume"] = resume
+        sys.stdout.write(dumps(document) + "\n")
     else:
         output.err.print(Text(f"error: {exc}", style="bold red"))
+        if resume:
+            output.err.print(Text(f"resume with: {resume}"))
     return code
 
 
@@ -133,10 +168,8 @@ def _run(ctx: click.Context, jobs: Path, retry_failed: bool, **options: Any) -> 
     from .._batch_jobs import BatchError  # the batch modules load when a batch command runs
 
     output: Output = ctx.obj.output
-    extra = [] if options["concurrency"] == 5 else ["--concurrency", str(options["concurrency"])]
-    extra += ["--skip-invalid"] if options["skip_invalid"] else []
-    resume = _command("run", jobs, options["out"], options["ledger"], extra)
-    retry = _command("retry", jobs, None, options["ledger"], ["--failed"])
+    resume = _command("run", jobs, options)
+    retry = _command("retry", jobs, options, "--failed")
     client = ctx.obj.client()
     method = client.batch.retry_failed if retry_failed else client.batch.run
     try:
@@ -150,10 +183,12 @@ def _run(ctx: click.Context, jobs: Path, retry_failed: bool, **options: Any) -> 
         output.err.print(Text(f"resume with: {resume}"))
         ctx.exit(ExitCode.INTERRUPTED)
     except BatchError as exc:
-        ctx.exit(_bad_batch(output, exc))
+        ctx.exit(_bad_batch(output, exc, resume))
     except KlingError as exc:
         ctx.exit(output.error(exc, resume))
-    ctx.exit(_summary(output, result, resume, retry))
+    if not output.as_json:
+        _changed(output, result, jobs, options)
+    ctx.exit(_summary(output, result, resume, retry, _resend(result, jobs, options)))
 
 
 _JOBS = click.argument("jobs", type=click.Path(dir_okay=False, path_type=Path))
@@ -187,6 +222,13 @@ def _run_options(command: Any) -> Any:
                 "--poll-interval",
                 type=click.FloatRange(min=0.01),
                 help="Seconds between status rounds [default: 5].",
+            ),
+            click.option(
+                "--resend",
+                metavar="ID",
+                multiple=True,
+                help="Send this job again as the file has it now, although it was sent before "
+                "(a new task, billed again; e.g. after its fields changed). Repeatable.",
             ),
         ]
     ):
@@ -241,15 +283,33 @@ def status_command(ctx: click.Context, jobs: Path, ledger: Path | None) -> None:
         ctx.exit(_bad_batch(output, exc))
     if output.as_json:
         rows = [
-            {"job": r.id, "line": r.line, "kind": r.kind, "status": r.state, "task_id": r.task_id}
+            {
+                "job": r.id,
+                "line": r.line,
+                "kind": user_kind(r.kind),
+                "status": r.state,
+                "task_id": r.task_id,
+            }
             | {"external_task_id": r.external_task_id, "files": list(r.files), "error": r.error}
+            | {"in_jobs_file": r.present, "replaced": list(r.replaced)}
             for r in result.jobs
         ]
-        sys.stdout.write(json.dumps({**result.to_dict(), "jobs": rows}) + "\n")
+        sys.stdout.write(dumps({**result.to_dict(), "jobs": rows}) + "\n")
         return
+    table = [("JOB", "LINE", "STATUS", "TASK ID", "FILES OR ERROR")]
     for r in result.jobs:
         detail = ", ".join(r.files) if r.files else (r.error or "")
-        line = f"{r.id}  {r.state}  {r.task_id or '-'}  {detail}".rstrip()
-        output.out.print(Text(line), crop=False)
+        line = str(r.line) if r.present else "-"  # sent, then taken out of the file
+        table.append((r.id, line, r.state, r.task_id or "-", detail))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        output.out.print(Text(f"{'  '.join(cells)}  {row[4]}".rstrip()), crop=False)
     counts = ", ".join(f"{n} {state}" for state, n in result.counts.items() if n)
     output.out.print(Text(f"{result.total} jobs: {counts}"), crop=False)
+    if result.manifest is not None:
+        output.out.print(Text(f"manifest {result.manifest}"), crop=False)
+    for problem in result.skipped:
+        output.note(f"skipped {problem}")
+    # A file with invalid lines runs only with --skip-invalid: the printed command says so.
+    _changed(output, result, jobs, {"ledger": ledger, "skip_invalid": bool(result.skipped)})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
+
+from ._failures import ExitCode
+from ._render import dumps
 
 __all__ = ["callbacks_group"]
 
@@ -51,7 +53,8 @@ def listen(port: int, host: str, secret: str | None, count: int) -> None:
     server: Any = None
 
     def show(task: dict[str, Any]) -> None:
-        click.echo(json.dumps(task, ensure_ascii=False, sort_keys=True))
+        # A callback's fields are whatever its sender wrote: controls escaped as JSON.
+        click.echo(dumps(task, sort_keys=True))
         sys.stdout.flush()
         printed[0] += 1
         if count and printed[0] >= count and server is not None:
@@ -62,7 +65,7 @@ def listen(port: int, host: str, secret: str | None, count: int) -> None:
         import uvicorn
     except ImportError:
         click.echo("kling callbacks listen needs: pip install 'haoee-kling[receiver]'", err=True)
-        sys.exit(3)
+        sys.exit(ExitCode.AUTH)
     config = uvicorn.Config(
         receiver, host=host, port=port, lifespan="off", log_config=None, log_level="critical"
     )
@@ -74,4 +77,4 @@ def listen(port: int, host: str, secret: str | None, count: int) -> None:
         server.started = False
     if not server.started:
         click.echo(f"could not listen on {host}:{port} (is the port busy?)", err=True)
-        sys.exit(3)
+        sys.exit(ExitCode.AUTH)

@@ -9,66 +9,69 @@ and parameters are checked against the spec's limits here, before anything is se
 from __future__ import annotations
 
 import functools
-import re
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .._errors import APIConnectionError, KlingError, ServerError, UnexpectedResponseError
+from .._errors import APIConnectionError, KlingError
 from .._polling import SubmitProgress
-from .._spec import resolve
-from .._submit import new_external_task_id
-from ._failures import WaitInterruptedError
-from ._kinds import KINDS, KindType, create_operation, get_operation, list_operation
+from .._submit import may_have_created, new_external_task_id
+from ._failures import NotSavedError, WaitInterruptedError
+from ._kinds import KINDS, KindType, create_operation, get_operation
 from ._kinds import namespace_name as _namespace_name
 from ._lookup import find_by_external_id
 from ._models import models_help
 from ._names import check_parameters
+from ._next import Seconds, command, wait_command, writable_folder
 from ._options import body_from_options, field_options
+from ._push import PUSH_OPTIONS, callback_receiver
 from ._render import Output
 
 __all__ = ["KINDS", "add_commands", "guard", "save_files"]
 
 _KIND = KindType()
-# The list's query parameters keep the short flags they always had; any other takes its name.
-_QUERY_FLAGS = {"pageNum": "--page", "pageSize": "--page-size"}
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
-
-
-def _resume(kind: str, task_id: str, out_dir: Path | None) -> str:
-    words = ["kling", "wait", kind, task_id]
-    return shlex.join(words + (["--out", str(out_dir)] if out_dir else []))
+def _resume(kind: str, task_id: str, out_dir: Path | None, timeout: float | None = None) -> str:
+    return wait_command("wait", kind, task_id, out_dir, timeout)
 
 
 def _wait_and_save(
-    ctx: click.Context, kind: str, task_id: str, out_dir: Path | None, timeout: float | None
+    ctx: click.Context,
+    kind: str,
+    task_id: str,
+    out_dir: Path | None,
+    timeout: float | None,
+    deadline: float | None = None,
+    via: Any = None,
 ) -> None:
-    """Wait for a task with a live status line, then download its files when asked."""
+    """Wait for a task with a live status line (by push `via` a receiver, when given), then
+    download its files when asked.
+
+    `deadline` is what a printed resume command waits (the model's, when the wait used it).
+    """
     state = ctx.obj
     output: Output = state.output
     client = state.client()
     namespace = getattr(client, _namespace_name(kind))
+    deadline = timeout if timeout is not None else deadline
     try:
         with output.live_status(f"{kind} {task_id}") as on_progress:
             kwargs: dict[str, Any] = {"on_progress": on_progress}
             if timeout is not None:
                 kwargs["timeout"] = timeout
+            if via is not None:
+                kwargs["via"] = via
             task = namespace.wait(task_id, **kwargs)
     except KeyboardInterrupt:
-        ctx.exit(
-            output.error(WaitInterruptedError(task_id), resume=_resume(kind, task_id, out_dir))
-        )
+        resume = _resume(kind, task_id, out_dir, deadline)
+        ctx.exit(output.error(WaitInterruptedError(task_id), resume=resume))
     except Exception as exc:
-        ctx.exit(
-            output.error(exc, resume=_resume(kind, task_id, out_dir) if _resumable(exc) else None)
-        )
-    paths = save_files(output, client, task, out_dir) if out_dir is not None else []
+        again = _resume(kind, task_id, out_dir, deadline) if _resumable(exc) else None
+        ctx.exit(output.error(exc, resume=again))
+    paths = _save(ctx, kind, task, out_dir) if out_dir is not None else []
     output.document(
         {"task": task, "files": paths} if out_dir is not None and output.as_json else task
     )
@@ -83,6 +86,18 @@ def save_files(output: Output, client: Any, task: Any, out_dir: Path) -> list[Pa
     return paths
 
 
+def _save(ctx: click.Context, kind: str, task: Any, out_dir: Path) -> list[Path]:
+    """Save a finished task's files; when that fails, name the task and print the command
+    that finishes the job (the task is paid for: it is never created again)."""
+    output: Output = ctx.obj.output
+    try:
+        return save_files(output, ctx.obj.client(), task, out_dir)
+    except (OSError, KlingError) as exc:
+        error = NotSavedError(task.task_id, out_dir, exc) if isinstance(exc, OSError) else exc
+        finish = wait_command("download", kind, task.task_id, out_dir, None)
+        ctx.exit(output.error(error, resume=finish, label="finish with"))
+
+
 def _resumable(exc: BaseException) -> bool:
     from .._errors import WaitTimeoutError
 
@@ -91,9 +106,7 @@ def _resumable(exc: BaseException) -> bool:
 
 def _maybe_created(exc: KlingError) -> bool:
     """Whether a failed create may still have made its task (the server may have acted)."""
-    if isinstance(exc, APIConnectionError):
-        return exc.maybe_sent
-    return isinstance(exc, (ServerError, UnexpectedResponseError))
+    return may_have_created(exc)
 
 
 def guard(func: Callable[..., None]) -> Callable[..., None]:
@@ -122,13 +135,24 @@ def _create_command(name: str, namespace: str) -> click.Command:
     summary = operation.raw.get("summary", name)
 
     @guard
-    def run(wait: bool, out: Path | None, timeout: float | None, **values: Any) -> None:
+    def run(
+        wait: bool,
+        out: Path | None,
+        timeout: float | None,
+        via_callbacks: str | None,
+        callback_port: int | None,
+        **values: Any,
+    ) -> None:
         ctx = click.get_current_context()
         state = ctx.obj
         output: Output = state.output
         output.option_names = {opt.field: opt.param.opts[0] for opt in options}
         body = body_from_options(options, values)
         client = state.client()
+        # Listening before the create is sent: a busy port or a missing extra costs nothing.
+        receiver = ctx.with_resource(callback_receiver(via_callbacks, callback_port))
+        if receiver is not None:
+            body["callback_url"] = _push_url(ctx, body.get("callback_url"), receiver.url)
         created: list[str] = []
 
         def submitted(task: Any) -> None:
@@ -142,6 +166,7 @@ def _create_command(name: str, namespace: str) -> click.Command:
             )
 
         # Named here, so that even a create stopped before its answer can be looked up.
+        named = bool(body.get("external_task_id"))
         body["external_task_id"] = body.get("external_task_id") or new_external_task_id()
         try:
             task = getattr(client, namespace).create(
@@ -151,13 +176,18 @@ def _create_command(name: str, namespace: str) -> click.Command:
             _interrupted_create(ctx, name, created, body.get("external_task_id"))
         except KlingError as exc:
             if exc.task_id is None and exc.external_task_id and _maybe_created(exc):
-                lookup = ["kling", "status", name, "--external-id", exc.external_task_id]
-                ctx.exit(output.error(exc, resume=shlex.join(lookup), label="look it up with"))
+                lookup = command("status", name, "--external-id", exc.external_task_id)
+                ctx.exit(output.error(exc, resume=lookup, label="look it up with"))
+            if not named and exc.task_id is None and not _maybe_created(exc):
+                exc.external_task_id = None  # made up here, and no task has it
             raise
-        if not (wait or out is not None):
+        if not (wait or out is not None or receiver is not None):
             output.document(task)
             return
-        _wait_and_save(ctx, name, task.task_id, out, timeout)
+        from .._capabilities import default_deadline  # the map loads when a wait needs it
+
+        deadline = default_deadline(operation.operation_id, body)
+        _wait_and_save(ctx, name, task.task_id, out, timeout, deadline, via=receiver)
 
     params: list[click.Parameter] = [opt.param for opt in options]
     params += [
@@ -167,13 +197,15 @@ def _create_command(name: str, namespace: str) -> click.Command:
         click.Option(
             ["--out"],
             type=click.Path(file_okay=False, path_type=Path),
+            callback=writable_folder,
             help="Download the results into DIR (implies --wait).",
         ),
         click.Option(
             ["--timeout"],
-            type=float,
+            type=Seconds(),
             help="Give up waiting after this many seconds (default: the model's, 900 for most).",
         ),
+        *PUSH_OPTIONS,
     ]
     return click.Command(
         name,
@@ -182,6 +214,16 @@ def _create_command(name: str, namespace: str) -> click.Command:
         help=f"{summary}. Prints the task id at once unless --wait or --out.\n\n"
         + models_help(operation.kind),
     )
+
+
+def _push_url(ctx: click.Context, given: Any, url: str) -> str:
+    """The create's `callback_url` with `--via-callbacks URL`: URL (a different
+    `--callback-url` is refused: the callbacks would not reach the receiver)."""
+    if given and given != url:
+        raise click.UsageError(
+            "--callback-url and --via-callbacks name different URLs; give one", ctx
+        )
+    return url
 
 
 def _interrupted_create(
@@ -194,7 +236,7 @@ def _interrupted_create(
         )
     lookup = None
     if isinstance(external_id, str) and external_id:
-        lookup = shlex.join(["kling", "status", kind, "--external-id", external_id])
+        lookup = command("status", kind, "--external-id", external_id)
     ctx.exit(output.error(WaitInterruptedError(), resume=lookup, label="if it was sent, see"))
 
 
@@ -236,6 +278,14 @@ _EXTERNAL_ID = click.option(
     help="Find the task by the external_task_id its create carried, instead of TASK_ID.",
 )
 _OUT_HELP = "Download the results into DIR."
+
+
+def _push_options(command: Any) -> Any:
+    """Add `--via-callbacks` and `--callback-port` to a decorated command."""
+    command.__click_params__ = [*getattr(command, "__click_params__", []), *PUSH_OPTIONS]
+    return command
+
+
 _TIMEOUT_HELP = "Give up waiting after this many seconds (default 900)."
 
 
@@ -255,8 +305,14 @@ def status(kind: str, task_id: str | None, external_id: str | None) -> None:
 @click.argument("kind", type=_KIND)
 @click.argument("task_id", required=False)
 @_EXTERNAL_ID
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
-@click.option("--timeout", type=float, help=_TIMEOUT_HELP)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    callback=writable_folder,
+    help=_OUT_HELP,
+)
+@click.option("--timeout", type=Seconds(), help=_TIMEOUT_HELP)
+@_push_options
 @guard
 def wait(
     kind: str,
@@ -264,51 +320,15 @@ def wait(
     external_id: str | None,
     out: Path | None,
     timeout: float | None,
+    via_callbacks: str | None,
+    callback_port: int | None,
 ) -> None:
-    """Wait for a task (again, e.g. after Ctrl-C), then optionally download its results."""
-    found = _find_task(kind, task_id, external_id)
-    _wait_and_save(click.get_current_context(), kind, found, out, timeout)
-
-
-def _query_options() -> dict[str, click.Option]:
-    """The list command's options, one per query parameter of the spec's list operations."""
-    options: dict[str, click.Option] = {}
-    for param in list_operation(next(iter(KINDS))).parameters:
-        if param["in"] != "query":
-            continue
-        schema = resolve(param.get("schema", {}))
-        limits = f" ({schema['minimum']}-{schema['maximum']})" if "maximum" in schema else ""
-        flag = _QUERY_FLAGS.get(param["name"], "--" + _snake(param["name"]).replace("_", "-"))
-        options[param["name"]] = click.Option(
-            [flag, _snake(param["name"])],
-            type=click.INT if schema.get("type") == "integer" else click.STRING,
-            default=schema.get("default"),
-            show_default=True,
-            help=" ".join(str(param.get("description", "")).split()).rstrip(".") + limits + ".",
-        )
-    return options
-
-
-_QUERY = _query_options()
-
-
-@guard
-def _list(kind: str, **values: Any) -> None:
+    """Wait for a task (again, e.g. after Ctrl-C), then optionally download its results.
+    With --via-callbacks, the callbacks must go to the URL its create was given."""
     ctx = click.get_current_context()
-    output: Output = ctx.obj.output
-    output.option_names = {name: option.opts[0] for name, option in _QUERY.items()}
-    query = {name: values[_snake(name)] for name in _QUERY}
-    check_parameters(list_operation(kind).operation_id, {"query": query})
-    namespace = getattr(ctx.obj.client(), _namespace_name(kind))
-    output.document(namespace.list(**{_snake(name): value for name, value in query.items()}))
-
-
-list_tasks = click.Command(
-    "list",
-    callback=_list,
-    params=[click.Argument(["kind"], type=_KIND), *_QUERY.values()],
-    help="List tasks of one kind, newest first.",
-)
+    found = _find_task(kind, task_id, external_id)
+    receiver = ctx.with_resource(callback_receiver(via_callbacks, callback_port))
+    _wait_and_save(ctx, kind, found, out, timeout, via=receiver)
 
 
 @click.command("download")
@@ -319,6 +339,7 @@ list_tasks = click.Command(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
+    callback=writable_folder,
     help="Folder for the files.",
 )
 @guard
@@ -334,6 +355,9 @@ def download(kind: str, task_id: str | None, external_id: str | None, out: Path)
         paths = save_files(ctx.obj.output, client, task, out)
     except TaskNotFinishedError as exc:
         ctx.exit(ctx.obj.output.error(exc, resume=_resume(kind, found, out)))
+    except OSError as exc:
+        again = wait_command("download", kind, found, out, None)
+        ctx.exit(ctx.obj.output.error(NotSavedError(found, out, exc), resume=again))
     ctx.obj.output.document({"task_id": found, "files": paths} if ctx.obj.output.as_json else task)
     ctx.obj.output.files(paths)
 
@@ -342,5 +366,7 @@ def add_commands(group: click.Group) -> None:
     """Register every command on the `kling` group."""
     for name, (namespace, _spec_kind) in KINDS.items():
         group.add_command(_create_command(name, namespace))
-    for command in (identify_face, status, wait, list_tasks, download):
-        group.add_command(command)
+    from ._listing import list_tasks  # it builds on `guard`, defined here
+
+    for each in (identify_face, status, wait, list_tasks, download):
+        group.add_command(each)

@@ -19,8 +19,10 @@ from .._logging import redact
 from ._names import OptionProblem
 
 __all__ = [
+    "EXIT_CODES",
     "ExitCode",
     "Failure",
+    "NotSavedError",
     "TaskLookupError",
     "WaitInterruptedError",
     "describe",
@@ -29,16 +31,50 @@ __all__ = [
 
 
 class ExitCode(IntEnum):
-    """Process exit codes, one per kind of outcome (also in `kling --help`)."""
+    """Process exit codes, one per kind of outcome: the only ones `kling` exits with.
+
+    `EXIT_CODES` says what each means; `kling --help` and the README print that table.
+    """
 
     OK = 0
-    FAILURE = 1
     BAD_INPUT = 2
     AUTH = 3
     TASK_FAILED = 4
     TIMEOUT = 5
     API_ERROR = 6
+    NOT_SAVED = 7
+    DIFFERS = 8
     INTERRUPTED = 130
+    CLOSED_PIPE = 141
+
+
+EXIT_CODES: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.BAD_INPUT: (
+        "bad input: an option, argument, jobs file, output folder or ledger is wrong; "
+        "nothing was sent"
+    ),
+    ExitCode.AUTH: (
+        "authentication or configuration: the key, the base URL (a route missing /kling "
+        "too), a refused connection, an unknown host"
+    ),
+    ExitCode.TASK_FAILED: "a task failed (a batch: some jobs failed; the retry command is printed)",
+    ExitCode.TIMEOUT: (
+        "not finished: a wait timed out, a task is still running, batch jobs are unresolved; "
+        "the command that carries on is printed"
+    ),
+    ExitCode.API_ERROR: "any other error from the API (or an unexpected one)",
+    ExitCode.NOT_SAVED: (
+        "the task exists but its files (or a batch's ledger) could not be written here: the "
+        "task id and the command that finishes are printed"
+    ),
+    ExitCode.DIFFERS: (
+        "kling conformance: some answers differ from the spec (the report names each "
+        "operation and difference)"
+    ),
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C): the command that resumes is printed",
+    ExitCode.CLOSED_PIPE: "the reader of the output went away (a closed pipe)",
+}
 
 
 class WaitInterruptedError(Exception):
@@ -50,6 +86,18 @@ class WaitInterruptedError(Exception):
         else:
             message = f"stopped waiting (Ctrl-C); task {task_id} keeps running on the server"
         super().__init__(message)
+        self.task_id = task_id
+
+
+class NotSavedError(OSError):
+    """A task's files could not be written locally (a full disk, permissions): the task is
+    done and paid for; `kling download` finishes the job."""
+
+    def __init__(self, task_id: str, folder: Any, cause: OSError) -> None:
+        super().__init__(
+            f"task {task_id} finished, but its files could not be saved in {folder}: "
+            f"{cause.strerror or cause}"
+        )
         self.task_id = task_id
 
 
@@ -85,14 +133,18 @@ def _cannot_connect(exc: BaseException) -> bool:
     return isinstance(exc, errors.APIConnectionError) and not exc.maybe_sent
 
 
-def exit_code_for(exc: BaseException) -> ExitCode:
+def exit_code_for(exc: BaseException, base_url: str | None = None) -> ExitCode:
     """The exit code for an exception that ended a command."""
     if _cannot_connect(exc):
         return ExitCode.AUTH
+    if isinstance(exc, errors.NotFoundError) and _missing_prefix(base_url):
+        return ExitCode.AUTH  # the base URL is what is wrong, not the task
+    if isinstance(exc, OSError):
+        return ExitCode.NOT_SAVED  # a write here failed (disk, permissions) after the fact
     for kind, code in _EXIT_CODES:
         if isinstance(exc, kind):
             return code
-    return ExitCode.FAILURE
+    return ExitCode.API_ERROR
 
 
 @dataclass(frozen=True)
@@ -179,11 +231,11 @@ def describe(
     elif problems:
         message = f"{len(problems)} problems: " + "; ".join(p.message for p in problems)
     elif _cannot_connect(exc) and base_url:
-        message = f"cannot reach {base_url}: {exc}"
+        message = f"cannot reach {base_url}: {exc}; nothing was sent"
     else:
         message = str(exc) or type(exc).__name__
     return Failure(
-        exit_code_for(exc),
+        exit_code_for(exc, base_url),
         type(exc).__name__,
         _one_line(message),
         _hint(exc, base_url),

@@ -9,15 +9,16 @@ Usage errors are one line and a hint (or one JSON document with `--json`), not t
 from __future__ import annotations
 
 import errno
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from .._logging import printable
 from ._failures import ExitCode
 from ._kinds import suggest
+from ._render import dumps
 
 __all__ = ["KlingGroup"]
 
@@ -149,7 +150,10 @@ class KlingGroup(click.Group):
         except OSError as exc:  # a closed pipe (`kling list ... | head`) is not an error
             if exc.errno != errno.EPIPE:
                 raise
-            code = ExitCode.FAILURE
+            code = ExitCode.CLOSED_PIPE
+        except SystemExit as exc:
+            # click ends a closed pipe with exit(1) itself; `kling` never exits 1 otherwise.
+            code = ExitCode.CLOSED_PIPE if exc.code == 1 else exc.code
         raise SystemExit(code if isinstance(code, int) else 0)
 
 
@@ -175,7 +179,7 @@ def _report(exc: click.ClickException, *, as_json: bool) -> int:
         }
         if hint:
             document["hint"] = hint
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(document) + "\n")
     else:
-        sys.stderr.write(f"error: {message}\n" + (f"{hint}\n" if hint else ""))
+        sys.stderr.write(printable(f"error: {message}\n" + (f"{hint}\n" if hint else "")))
     return exc.exit_code

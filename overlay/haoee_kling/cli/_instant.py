@@ -19,6 +19,7 @@ from rich.text import Text
 
 from ._commands import guard, save_files
 from ._kinds import KINDS, KindType
+from ._next import writable_folder
 from ._options import body_from_options, field_options
 from ._render import Output
 
@@ -52,6 +53,7 @@ def _instant_command(name: str, namespace: str, operation_id: str, files: str) -
         click.Option(
             ["--out"],
             type=click.Path(file_okay=False, path_type=Path),
+            callback=writable_folder,  # checked before the (billed) call, not after it
             help=f"{_OUT_HELP} ({files}).",
         )
     )

@@ -1,16 +1,17 @@
 """Task kinds on the command line: their names, the KIND argument, and their operations.
 
-A kind is typed as the command is named (`video-extend`) or as the client's namespace is
-(`video_extend`); a misspelt one gets a "did you mean" in one line instead of the list of all.
+A kind is typed as the command is named (`video-extend`), as the client's namespace is
+(`video_extend`) or as the spec names it; a misspelt one gets a "did you mean" in one line
+instead of the list of all (`_kind_names`).
 """
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import click
 
+from .._kind_names import UnknownKindError, spec_kind, suggest, user_kind
 from .._namespaces import namespaces
 from .._spec import Operation, operations
 
@@ -25,32 +26,20 @@ __all__ = [
 ]
 
 # Command name -> (client namespace, the spec's x-kling-kind), from the client's own table:
-# one command per namespace, named with dashes (`video_extend` -> `video-extend`).
+# one command per namespace, named with dashes (`video_extend` -> `video-extend`): the names
+# users see (`_kind_names.kind_names`).
 KINDS: dict[str, tuple[str, str]] = {
     namespace.replace("_", "-"): (namespace, kind) for namespace, kind in namespaces().items()
 }
 
 
-def suggest(word: str, choices: Any) -> str:
-    """`; did you mean 'x'?` (or `'x' or 'y'`) for a misspelt word, or "" when nothing is close.
-
-    Args:
-        word: what was typed.
-        choices: the valid words.
-    """
-    close = difflib.get_close_matches(word, list(choices), n=2, cutoff=0.6)
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-
-
 def namespace_name(kind: str) -> str:
     """The client's namespace for a kind typed with dashes or underscores."""
-    return KINDS[kind.replace("_", "-")][0]
+    return KINDS[user_kind(kind)][0]
 
 
 class KindType(click.ParamType[str]):
-    """The KIND argument: a task kind, with dashes or underscores; converts to the dashed name."""
+    """The KIND argument: a task kind in any spelling; converts to the name users see."""
 
     name = "kind"
 
@@ -64,19 +53,18 @@ class KindType(click.ParamType[str]):
         Raises:
             click.BadParameter: not a task kind; the message suggests the closest ones.
         """
-        dashed = str(value).replace("_", "-")
-        if dashed not in KINDS:
-            hint = suggest(dashed, KINDS) or f"; the kinds are {', '.join(KINDS)}"
-            self.fail(f"unknown task kind '{value}'{hint}", param, ctx)
-        return dashed
+        try:
+            return user_kind(spec_kind(str(value)))
+        except UnknownKindError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _operation(kind: str, method: str, with_id: bool) -> Operation:
-    spec_kind = KINDS[kind.replace("_", "-")][1]
+    spec = spec_kind(kind)
     for op in operations().values():
-        if op.kind == spec_kind and op.method == method and ("{" in op.path) == with_id:
+        if op.kind == spec and op.method == method and ("{" in op.path) == with_id:
             return op
-    raise LookupError(f"the spec has no {method} operation for kind {spec_kind!r}")
+    raise LookupError(f"the spec has no {method} operation for kind {spec!r}")
 
 
 def create_operation(kind: str) -> Operation:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -10,8 +9,9 @@ from rich import box
 from rich.table import Table
 
 from .._capabilities import Capabilities, choices
+from .._kind_names import user_kind
 from .._models import Models
-from ._render import Output
+from ._render import Output, dumps
 
 __all__ = ["models_command", "models_help"]
 
@@ -102,8 +102,8 @@ def models_help(kind: str | None) -> str:
         + (f" sound {compact(c.sound_modes)}" if c.sound_modes else "")
         for c in entries
     )
-    dashed = entries[0].kind.replace("_", "-")
-    return f"Models: {limits}. More (frames, camera, shots): kling models --kind {dashed}."
+    shown = user_kind(entries[0].kind)
+    return f"Models: {limits}. More (frames, camera, shots): kling models --kind {shown}."
 
 
 @click.command("models")
@@ -127,11 +127,12 @@ def models_command(ctx: click.Context, kind: str | None) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--kind") from None
     if output.as_json:
-        document = [caps.to_dict() for caps in entries]
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        document = [{**caps.to_dict(), "kind": user_kind(caps.kind)} for caps in entries]
+        sys.stdout.write(dumps(document, indent=2) + "\n")
         return
     for name in dict.fromkeys(caps.kind for caps in entries):
-        output.out.print(_table(name, [caps for caps in entries if caps.kind == name]))
+        shown = user_kind(name)
+        output.out.print(_table(shown, [caps for caps in entries if caps.kind == name]))
     renamed = {c.name: c.model_name_header for c in entries if c.model_name_header != c.name}
     if renamed:
         pairs = ", ".join(f"{name} -> {header}" for name, header in renamed.items())

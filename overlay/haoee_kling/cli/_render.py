@@ -2,7 +2,10 @@
 
 Errors become one or two lines naming the problem and the fix (see `_failures`), with an exit
 code per kind of failure; a traceback only with --debug. Secrets never reach the output: every
-message passes through the overlay's redaction first.
+message passes through the overlay's redaction first. Nor do terminal controls a server may
+send (in a status message, an error, a URL, a callback): both consoles escape them in all they
+print (`printable`), server text is printed as text, never as Rich markup, and JSON documents
+go through `dumps`, which escapes them as JSON.
 """
 
 from __future__ import annotations
@@ -25,11 +28,47 @@ from rich.text import Text
 
 from .._cost import Cost, task_cost
 from .._errors import InvalidRequestError
-from .._logging import redact
+from .._logging import printable, redact
 from ._failures import ExitCode, WaitInterruptedError, describe, exit_code_for
 from ._names import option_problems
 
-__all__ = ["ExitCode", "Output", "WaitInterruptedError", "exit_code_for", "human_time"]
+__all__ = [
+    "ExitCode",
+    "Output",
+    "SafeConsole",
+    "WaitInterruptedError",
+    "dumps",
+    "exit_code_for",
+    "human_time",
+]
+
+
+def dumps(document: Any, **options: Any) -> str:
+    """A JSON document for stdout: non-ASCII kept readable, terminal controls escaped as JSON
+    (`\u001b`, `\u009b`, `\u202e`), so what it reads back as is unchanged."""
+    return printable(json.dumps(document, ensure_ascii=False, **options), json=True)
+
+
+class SafeConsole(Console):
+    """A Rich console that prints every text as text with its terminal controls escaped.
+
+    A `str` is never read as markup (a server's `[bold]` stays as written) and a `Text` is
+    rebuilt only when it holds a control character; other renderables (tables of the spec's
+    own data) pass as they are.
+    """
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        super().print(*(_safe(o) for o in objects), **options)
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return Text(printable(value))
+    if isinstance(value, Text):
+        plain = printable(value.plain)
+        if plain != value.plain:
+            return Text(plain, style=value.style, justify=value.justify, end=value.end)
+    return value
 
 
 def human_time(epoch_ms: Any) -> str:
@@ -88,16 +127,16 @@ class Output:
     """Spec field or parameter -> the option that sets it, for messages (set per command)."""
     base_url: str | None = None
     """The client's base URL once it is built, for connection and not-found messages."""
-    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    out: Console = field(default_factory=lambda: SafeConsole(highlight=False, soft_wrap=True))
     err: Console = field(
-        default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True)
+        default_factory=lambda: SafeConsole(stderr=True, highlight=False, soft_wrap=True)
     )
 
     def document(self, value: Any) -> None:
         """Print the command's result: JSON with --json, a readable summary otherwise."""
         if self.as_json:
             document = with_cost(_plain(value))
-            sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(dumps(document, indent=2) + "\n")
             return
         plain = _plain(value)
         if isinstance(plain, Mapping) and "task_id" in plain:
@@ -107,7 +146,7 @@ class Output:
         ):
             self.task_table(plain)
         else:
-            self.out.print(Text(json.dumps(plain, ensure_ascii=False, indent=2)))
+            self.out.print(Text(dumps(plain, indent=2)))
 
     def task(self, task: Mapping[str, Any]) -> None:
         """One task as a few labelled lines (server text is printed as text, never as markup)."""
@@ -131,22 +170,28 @@ class Output:
         self.out.print(Text("\n".join(lines)), crop=False)
 
     def task_table(self, tasks: list[Mapping[str, Any]]) -> None:
-        """A page of tasks as aligned columns: full ids (never cut), local creation times."""
-        rows = [("TASK ID", "STATUS", "CREATED", "EXTERNAL ID")]
+        """A page of tasks as aligned columns: full ids (never cut), local creation times, and
+        each task's kind when the tasks name one (a listing across kinds)."""
+        with_kind = any("kind" in task for task in tasks)
+        rows = [("TASK ID", *(("KIND",) if with_kind else ()), "STATUS", "CREATED", "EXTERNAL ID")]
         for task in tasks:
             info = task.get("task_info") or {}
             rows.append(
                 (
                     str(task["task_id"]),
+                    *((str(task.get("kind") or ""),) if with_kind else ()),
                     str(task.get("task_status") or ""),
                     human_time(task.get("created_at")),
                     str(info.get("external_task_id") or ""),
                 )
             )
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        if len(rows) == 1:
+            self.out.print(Text("no tasks"))
+            return
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
         for row in rows:
             line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-            self.out.print(Text(f"{line}  {row[3]}".rstrip()), crop=False)
+            self.out.print(Text(f"{line}  {row[-1]}".rstrip()), crop=False)
 
     def note(self, message: str) -> None:
         """A progress or status line for people (stderr, so stdout stays clean for pipes)."""
@@ -185,7 +230,7 @@ class Output:
             self.err.print(Text(redact(trace), style="dim"))
         if self.as_json:
             document = failure.document(exc, resume)
-            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+            sys.stdout.write(dumps(document) + "\n")
             return failure.code
         interrupted = failure.code == ExitCode.INTERRUPTED
         first = failure.message if interrupted else f"error: {failure.message}"
@@ -217,7 +262,8 @@ class Output:
                 polls = getattr(event, "polls", "?")
                 retries = getattr(event, "attempt", 0)
                 line = f"{title}: {getattr(event, 'status', '')} · {elapsed:.0f}s · {polls} polls"
-                live.update(Text(line + (f" · retry {retries}" if retries else "")))
+                # Live renders outside `print`: the server's status is escaped here.
+                live.update(Text(printable(line + (f" · retry {retries}" if retries else ""))))
 
             yield update
 

@@ -5,9 +5,9 @@ same code the client uses (JSON Schema limits plus `x-kling-rules`), runs tasks 
 `submitted -> processing -> succeed | failed` on an injectable clock, serves real MP4/PNG/MP3/WAV
 results, and misbehaves on request (see `Fault`). Use it in-process:
 
-    from haoee_kling.testing import FakeGateway
+    from haoee_kling.testing import FakeGateway, linked_client
     gateway = FakeGateway()
-    async with gateway.async_client() as client: ...
+    with linked_client(gateway, "sync") as kling: ...   # a Kling whose waits take no time
 
 on loopback (`serve_in_thread(gateway)`, or `python -m haoee_kling.testing --port 0`), or
 through the pytest fixtures of `haoee_kling.testing.pytest_plugin`.
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ._gateway import DEMO_KEY, FakeGateway, GatewayConfig
     from ._handlers import FAIL_MARKER, REJECT_MARKER
     from ._lifecycle import KINDS, DurationProfile
+    from ._linked import LinkedClock, link_default_clock, linked_client
     from ._media import sample_image_path
     from ._server import RunningServer, serve_in_thread
     from ._specdata import request_examples
@@ -62,11 +63,14 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "GatewayConfig",
+    "LinkedClock",
     "RealClock",
     "RunningServer",
     "dropped_connection",
     "html_error_page",
     "http_error",
+    "link_default_clock",
+    "linked_client",
     "malformed_json",
     "parse_fault",
     "request_examples",
@@ -91,6 +95,9 @@ _EXPORTS = {
     "FaultPlan": "._faults",
     "GatewayConfig": "._gateway",
     "KINDS": "._lifecycle",
+    "LinkedClock": "._linked",
+    "link_default_clock": "._linked",
+    "linked_client": "._linked",
     "REJECT_MARKER": "._handlers",
     "RealClock": "._clock",
     "RunningServer": "._server",
@@ -107,8 +114,9 @@ _EXPORTS = {
 }
 
 
-# The third-party packages of the `fake` extra; a missing one means the extra is not installed.
-_FAKE_EXTRA = frozenset({"starlette", "uvicorn"})
+# The import names of the `fake` extra's packages; a missing one means the extra is not
+# installed (whichever the fake happens to import first).
+_FAKE_EXTRA = frozenset({"starlette", "uvicorn", "yaml", "jsonschema", "rfc3986_validator"})
 
 
 def _missing_extra(exc: ModuleNotFoundError, what: str) -> ImportError | None:

@@ -1,6 +1,7 @@
 """Run a fake haoee gateway on loopback: `python -m haoee_kling.testing --port 4010`.
 
-Prints the API base URL (prefix included) and the key, then serves until Ctrl-C. Time runs
+Prints the API base URL (prefix included), the key and the webhook secret its callbacks are
+signed with (for `kling callbacks listen --secret`), then serves until Ctrl-C. Time runs
 `--speed` times faster than real time, so `--speed 100` finishes a two-minute video task in
 about a second. Faults (`--fault status:status=503,count=2`, repeatable) fire from the start;
 more can be added at run time through the control API (`POST /_fake/faults`).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import errno
+import math
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -41,6 +43,17 @@ def _fault(text: str) -> Fault:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _speed(text: str) -> float:
+    """`--speed`: a finite number of fake seconds per real second, above 0."""
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got '{text}')") from None
+    if not math.isfinite(speed) or speed <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0 (got '{text}')")
+    return speed
+
+
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=prog,
@@ -49,7 +62,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument("--port", type=int, default=4010, help="port; 0 picks a free one")
-    parser.add_argument("--speed", type=float, default=1.0, help="fake seconds per real second")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="fake seconds per real second")
     parser.add_argument(
         "--key",
         action="append",
@@ -117,6 +130,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m haoee_kling.t
     host = f"[{args.host}]" if ":" in args.host else args.host
     sys.stdout.write(f"haoee fake gateway: http://{host}:{port}{args.prefix}\n")
     sys.stdout.write(f"key: {gateway.key}\n")
+    # Not a secret: it is the fake's, public in the package, and `kling callbacks listen
+    # --secret` needs it to verify the fake's callbacks.
+    secret = gateway.config.webhook_secret or "none (callbacks unsigned)"
+    sys.stdout.write(f"webhook secret: {secret}\n")
     sys.stdout.write(f"speed: {args.speed:g}x, control API: http://{host}:{port}/_fake/tasks\n")
     sys.stdout.flush()
     try:

@@ -2,7 +2,8 @@
 
 Every call needs the same `Authorization: Bearer <key>` as the API. JSON in, JSON out:
 
-    GET    /_fake/tasks             every task: id, kind, status, external id, ModelName seen
+    GET    /_fake/tasks             every task: id, kind (as `kling` names it), status, external
+                                    id, ModelName seen
     POST   /_fake/faults            add faults: one object or a list, fields of `Fault`
     GET    /_fake/faults            the faults still pending
     DELETE /_fake/faults            clear the fault plan
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .._kind_names import user_kind
 from ._callbacks import CallbackFaults
 from ._envelope import KlingError, authenticate, new_request_id
 from ._faults import Fault
@@ -55,7 +57,7 @@ async def _tasks(gateway: FakeGateway, request: Request) -> list[dict[str, Any]]
     return [
         {
             "task_id": task.task_id,
-            "kind": task.kind,
+            "kind": user_kind(task.kind),
             "task_status": task.timeline.status_at(now),
             "external_task_id": task.external_task_id,
             "model_header": task.model_header,

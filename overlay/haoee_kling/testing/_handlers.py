@@ -89,7 +89,7 @@ def _source_video(gw: FakeGateway, call: Call) -> Video | None:
                 raise KlingError(400, 1201, f"{field}: {face['face_id']!r} is not in this session")
         return session.video
     source: JSON = body["input"] if isinstance(body.get("input"), dict) else body
-    if "video_id" in source:
+    if source.get("video_id"):  # "" is "no video" (openapi/README.md, decision 39)
         video = gw.store.find_video(call.key, source["video_id"], call.now)
         if video is None:
             raise KlingError(404, 1203, f"video not found: {source['video_id']}")
@@ -145,7 +145,8 @@ def create_task(gw: FakeGateway, call: Call) -> JSON:
     """Create a task of the operation's kind (see the module docstring for the rules)."""
     kind = call.op.kind or ""
     spec, body, store = KINDS[kind], call.body, gw.store
-    external = body.get("external_task_id")
+    # "" is "not given", as in Kling's own request examples (openapi/README.md, decision 39).
+    external = body.get("external_task_id") or None
     if external is not None and store.external_taken(call.key, external):
         message = f"external_task_id: {external!r} already exists; it must be unique per account"
         raise KlingError(400, 1201, message)
