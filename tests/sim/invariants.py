@@ -19,6 +19,10 @@ from typing import Any
 from haoee_kling import KlingError
 from haoee_kling._inputs import detect_format
 
+# The longest single sleep (also with no deadline: "minutes, not days"), and the shortest pause
+# between two requests about one task that a server hint can ask for: the client's own.
+from haoee_kling._retries import PAUSE_FLOOR, SLEEP_CAP
+
 __all__ = [
     "MEDIA_EXTENSIONS",
     "RATE_LIMIT",
@@ -29,12 +33,10 @@ __all__ = [
     "SimulationStop",
 ]
 
-# The longest single sleep a wait may take with no deadline: the README's "minutes, not days".
-# PLACEHOLDER until issue 23's fixes branch lands its cap in `_retries.py` / `_polling.py`.
-SLEEP_CAP = 300.0
-# At most one request per second per task, averaged over any 60 s window.
+# At most one request per second per task, averaged over any 60 s window: the client's
+# floor on any pause a server hint asks for, over a minute.
 RATE_WINDOW = 60.0
-RATE_LIMIT = 60
+RATE_LIMIT = int(RATE_WINDOW / PAUSE_FLOOR)
 # A run past its time limit whose gateway answered nothing this long is stalled, not endless.
 _STALLED = 3600.0
 # A file's extension -> the formats `detect_format` may find in its bytes.
@@ -68,6 +70,8 @@ class Monitor:
         time_limit: simulated time after which the run is called endless (the task has long
             ended; the client should have seen it).
         step_limit: requests plus sleeps after which the run is called a runaway.
+        stall_after: seconds with no successful answer after which the run ends, stalled (no
+            violation: nothing a client does can make such a gateway answer).
     """
 
     def __init__(
@@ -78,12 +82,14 @@ class Monitor:
         grace: float,
         time_limit: float,
         step_limit: int = 400_000,
+        stall_after: float = 2 * 3600.0,
     ) -> None:
         self.now = now
         self.deadline = deadline
         self.grace = grace
         self.time_limit = time_limit
         self.step_limit = step_limit
+        self.stall_after = stall_after
         self.steps = 0
         self.requests = 0
         self.violations: list[str] = []
@@ -107,6 +113,10 @@ class Monitor:
                 f"still running at t={now:.1f} s, deadline {self.deadline:.1f} s "
                 f"+ {self.grace:.0f} s",
             )
+        if now - self.last_answer > self.stall_after:
+            # The gateway has refused or failed everything for longer than any outage: a client
+            # with no deadline rightly keeps trying (politely: the rate and sleep checks held).
+            raise SimulationStop("stalled: the gateway answered nothing")
         if now > self.time_limit:
             if now - self.last_answer > _STALLED:
                 # The gateway has refused or failed everything for hours: a client with no

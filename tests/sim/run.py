@@ -247,6 +247,7 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Result:
         deadline=deadline if s.operation != "create_and_wait" else None,
         grace=_RECEIVER_GRACE if s.operation == "receiver" else _POLL_GRACE,
         time_limit=1.6 * s.duration + s.outage_hours * 3600 * 1.25 + 3 * 3600,
+        stall_after=s.outage_hours * 3600 + 3600,
     )
     gateway = Gateway(s, clock.monotonic, clock.advance, monitor)
     if s.operation == "create_and_wait" and deadline is not None:

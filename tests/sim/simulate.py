@@ -1,4 +1,4 @@
-"""Many runs from one seed: the scale run behind `make simulate`, and the known failures.
+"""Many runs from one seed: the scale run behind `make simulate`.
 
 The runs of a simulation are the seeds `S * 1_000_000 + i` for i = 0, 1, ...: every one can be
 replayed alone (`python -m tests.sim --run SEED`), and the whole simulation by its seed
@@ -9,19 +9,20 @@ so where a simulation stops depends only on its seed, never on how many workers 
 
 from __future__ import annotations
 
-import math
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.sim.run import run_scenario
-from tests.sim.scenario import CLEAN_KEY, Scenario, as_pytest, draw, shrink
+from tests.sim.scenario import SCALE_EVERY, Scenario, as_pytest, draw, shrink
 
-__all__ = ["BATCH", "KNOWN_UNFIXED", "Finding", "Summary", "known_unfixed", "run_seed", "simulate"]
+__all__ = ["BATCH", "Finding", "Summary", "run_seed", "simulate"]
 
-BATCH = 100
+# Four long wait_many runs a batch (each tens of seconds), the rest short: on two workers the
+# long ones run side by side.
+BATCH = 400
 
 
 @dataclass(frozen=True)
@@ -54,36 +55,6 @@ class Summary:
         )
 
 
-def _nan(value: float | None) -> bool:
-    return value is not None and math.isnan(value)
-
-
-# Failures that issue 23's fixes branch (issue-23-fixes: the Retry-After floor and sleep cap,
-# capped growth, NaN timeouts, keys, secrets in httpx/httpcore DEBUG logs, non-media saved as
-# media, NaN in numbers) fixes. Until it is merged, the short run in `make test` does not fail
-# on a violation matching one of these (and says how many it let pass); `make simulate`
-# counts every violation. Delete each entry once main holds its fix.
-KNOWN_UNFIXED: dict[str, Callable[[Scenario, str], bool]] = {
-    "retry-after-floor-and-cap": lambda s, v: (
-        s.retry_after is not None
-        and v.startswith(("rate:", "sleep-cap:", "deadline:", "runaway:", "endless:"))
-    ),
-    "uncapped-growth-overflow": lambda s, v: "OverflowError" in v,
-    "nan-timeout-no-deadline": lambda s, v: _nan(s.timeout) and v.startswith("deadline:"),
-    "key-characters": lambda s, v: s.key != CLEAN_KEY,
-    "non-media-saved": lambda s, v: (
-        v.startswith("file-content:") and s.media in ("html", "empty", "json-error")
-    ),
-    "nan-in-numbers": lambda s, v: s.cfg_scale is not None and "JSON compliant" in v,
-    "secrets-in-httpx-logs": lambda s, v: v.startswith("secret:") and "log httpx" in v,
-}
-
-
-def known_unfixed(scenario: Scenario, violation: str) -> str | None:
-    """The name of the known-unfixed class a violation belongs to, or None."""
-    return next((name for name, hit in KNOWN_UNFIXED.items() if hit(scenario, violation)), None)
-
-
 def run_seed(seed: int) -> tuple[int, float, int, tuple[str, ...]]:
     """One run of one seed, in a temporary folder: (seed, task-hours, requests, violations)."""
     with tempfile.TemporaryDirectory(prefix="kling-sim-") as folder:
@@ -106,12 +77,15 @@ def simulate(master: int, *, hours: float, jobs: int, max_runs: int | None = Non
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         while summary.hours < hours and (max_runs is None or summary.runs < max_runs):
             batch = [next(source) for _ in range(BATCH)]
-            for seed, run_hours, requests, violations in pool.map(run_seed, batch, chunksize=4):
+            # The long runs first, so no worker is left with one at the end of the batch.
+            batch.sort(key=lambda seed: seed % SCALE_EVERY != 0)
+            for seed, run_hours, requests, violations in pool.map(run_seed, batch):
                 summary.runs += 1
                 summary.hours += run_hours
                 summary.requests += requests
                 if violations:
                     summary.findings.append(Finding(seed, violations))
+    summary.findings.sort(key=lambda finding: finding.seed)
     return summary
 
 

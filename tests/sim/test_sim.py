@@ -5,7 +5,6 @@ pause, to leak a secret in a log, ...). `make simulate` is the long run."""
 from __future__ import annotations
 
 import ast
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from haoee_kling._core import Core
 from tests.sim.invariants import SLEEP_CAP, Monitor, SimulationStop
 from tests.sim.run import run_scenario
 from tests.sim.scenario import CLEAN_KEY, SCALE_EVERY, Scenario, as_pytest, draw, shrink
-from tests.sim.simulate import known_unfixed
 
 # The short run: GROUPS x PER_GROUP seeds of one simulation (no long wait_many scale runs:
 # `make simulate` has those), in groups so xdist spreads them over its workers.
@@ -33,22 +31,15 @@ def _short_seeds(group: int) -> list[int]:
 @pytest.mark.parametrize("group", range(GROUPS))
 def test_short_simulation_breaks_no_invariant(group: int, tmp_path: Path) -> None:
     found: list[str] = []
-    passed: list[str] = []
     for seed in _short_seeds(group):
         scenario = draw(seed)
         result = run_scenario(scenario, tmp_path / str(seed))
-        for violation in result.violations:
-            known = known_unfixed(scenario, violation)
-            if known is not None:  # see KNOWN_UNFIXED: fixed on issue-23-fixes
-                passed.append(f"{seed} [{known}]")
-                continue
-            found.append(
-                f"seed {seed}: {violation}\n"
-                f"replay: python -m tests.sim --run {seed}\n{as_pytest(scenario, violation)}"
-            )
+        found += [
+            f"seed {seed}: {violation}\n"
+            f"replay: python -m tests.sim --run {seed}\n{as_pytest(scenario, violation)}"
+            for violation in result.violations
+        ]
     assert not found, "\n\n".join(found)
-    # Known failures let through are listed when -rA asks; the count keeps them visible.
-    logging.getLogger(__name__).info("known-unfixed violations let through: %s", passed)
 
 
 def test_a_run_replays_exactly_from_its_seed(tmp_path: Path) -> None:
