@@ -38,7 +38,25 @@ _REDIRECTS = {
     302: f"https://login.sim.test/sso?next=/kling&ticket={SIGNATURE}",
     307: "file:///etc/passwd",
 }
-_EXPIRED = b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
+# What the media host answers, by the scenario's `media` form.
+_MEDIA_ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
+    "mp4": (200, {"content-type": "video/mp4"}, MP4),
+    "traversal-name": (200, {"content-type": "video/mp4"}, MP4),
+    "html": (200, {"content-type": "text/html"}, b"<html><body>Access denied</body></html>"),
+    "empty": (200, {"content-type": "video/mp4"}, b""),
+    "json-error": (200, {"content-type": "application/json"}, b'{"code":500,"message":"oops"}'),
+    "redirect-other-host": (
+        302,
+        {"location": "http://169.254.169.254/latest/meta-data/x.mp4"},
+        b"",
+    ),
+    "redirect-file-scheme": (302, {"location": "file:///etc/passwd"}, b""),
+    "expired": (
+        403,
+        {"content-type": "application/xml"},
+        b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+    ),
+}
 
 
 @dataclass
@@ -93,6 +111,8 @@ class Gateway:
         self.by_external: dict[str, list[str]] = {}
         self.created_by_client: set[str] = set()
         self.told: set[str] = set()
+        # create_and_wait's timeout: its deadline is set when the create's answer is sent.
+        self.wait_timeout: float | None = None
         self._next_id = 842250903629000000 + scenario.seed % 1000 * 1000
         self._requests = 0
         self._marks: tuple[list[float], list[float]] = ([], [])
@@ -308,6 +328,8 @@ class Gateway:
             task.last_seen = now
             if task.task_id in self.created_by_client:
                 self.told.add(task.task_id)
+                if self.wait_timeout is not None and self.monitor.deadline is None:
+                    self.monitor.deadline = now + self.wait_timeout
         return httpx.Response(200, headers=headers, content=content)
 
     def _list(self, request: httpx.Request) -> tuple[bytes, list[SimTask]]:
@@ -339,29 +361,7 @@ class Gateway:
     def _media(self, request: httpx.Request) -> httpx.Response:
         self.monitor.on_request(f"media:{request.url.path}")
         self._fault(request, after=False)
-        form = self.s.media
         if request.url.host != MEDIA_HOST:  # where a redirect led: not media
             return httpx.Response(200, headers={"content-type": "text/plain"}, content=b"ami-id\n")
-        if form in ("mp4", "traversal-name"):
-            return httpx.Response(200, headers={"content-type": "video/mp4"}, content=MP4)
-        if form == "html":
-            return httpx.Response(
-                200,
-                headers={"content-type": "text/html"},
-                content=b"<html><body>Access denied</body></html>",
-            )
-        if form == "empty":
-            return httpx.Response(200, headers={"content-type": "video/mp4"}, content=b"")
-        if form == "json-error":
-            return httpx.Response(
-                200,
-                headers={"content-type": "application/json"},
-                content=b'{"code":500,"message":"oops"}',
-            )
-        if form == "redirect-other-host":
-            return httpx.Response(
-                302, headers={"location": "http://169.254.169.254/latest/meta-data/x.mp4"}
-            )
-        if form == "redirect-file-scheme":
-            return httpx.Response(302, headers={"location": "file:///etc/passwd"})
-        return httpx.Response(403, headers={"content-type": "application/xml"}, content=_EXPIRED)
+        status, headers, content = _MEDIA_ANSWERS[self.s.media]
+        return httpx.Response(status, headers=headers, content=content)

@@ -19,7 +19,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -240,7 +240,7 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Result:
     # Waits via a receiver listen in ticks of 5 s, batches poll every 10 s: kept to hours.
     short = s.operation in ("receiver", "batch")
     duration = min(s.duration, 7200.0) if short else s.duration
-    s = s if duration == s.duration else replace_duration(s, duration)
+    s = s if duration == s.duration else replace(s, duration=duration)
     deadline = _deadline(s.timeout) if s.operation in _WAITS else None
     monitor = Monitor(
         clock.monotonic,
@@ -251,7 +251,7 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Result:
     )
     gateway = Gateway(s, clock.monotonic, clock.advance, monitor)
     if s.operation == "create_and_wait" and deadline is not None:
-        _start_deadline_when_told(gateway, monitor, deadline)
+        gateway.wait_timeout = deadline  # its wait's deadline runs from the create's answer
     clock.monitor = monitor
     dest = workdir / "out"
     recorder = Recorder()
@@ -292,25 +292,6 @@ def run_scenario(scenario: Scenario, workdir: Path) -> Result:
     )
     hours = sum(max(0.0, t.last_seen - t.created) for t in gateway.tasks.values()) / 3600
     return Result(hours, monitor.violations, monitor.requests, clock.monotonic())
-
-
-def replace_duration(s: Scenario, duration: float) -> Scenario:
-    from dataclasses import replace
-
-    return replace(s, duration=duration)
-
-
-def _start_deadline_when_told(gateway: Gateway, monitor: Monitor, timeout: float) -> None:
-    """create_and_wait's deadline runs from the moment the create's answer arrived."""
-    told = gateway.told
-
-    class _Told(set[str]):
-        def add(self, item: str) -> None:
-            if monitor.deadline is None:
-                monitor.deadline = gateway.now() + timeout
-            super().add(item)
-
-    gateway.told = _Told(told)
 
 
 def _client(s: Scenario, gateway: Gateway, clock: SimClock) -> Kling | AsyncKling:
