@@ -31,7 +31,8 @@ OFFLINE := -m "not live and not bench"
 .PHONY: help setup generate check-generated lint lint-spec lint-spec-validator \
 	lint-spec-spectral lint-spec-redocly spec-diff release-spec test test-fast \
 	fuzz contract \
-	live live-billed live-record cassettes demo bench mutants vendor dist check check-lanes clean \
+	live live-billed live-record cassettes demo bench mutants simulate vendor dist check \
+	check-lanes clean \
 	apply-overlay
 
 help:
@@ -53,6 +54,8 @@ help:
 	@echo "make demo             the main job end to end on the embedded fake gateway"
 	@echo "make bench            benchmarks; writes tests/bench/results.md and .json"
 	@echo "make mutants          does the suite catch realistic regressions? (not part of check)"
+	@echo "make simulate         >= 100,000 simulated task-hours against a hostile gateway"
+	@echo "                      (SEED=S replays a simulation; not part of make check)"
 	@echo "make vendor DEST=dir  copy the client into another repository"
 	@echo "make dist             build the wheel and sdist into dist/"
 	@echo "make check            everything CI runs"
@@ -188,6 +191,13 @@ bench: $(VENV_STAMP) $(BENCH_STAMP)
 # is applied alone to a temporary copy, and the tests that should catch it must.
 mutants: $(VENV_STAMP)
 	$(PY) tools/mutants.py
+
+# The deterministic simulator (tests/sim): the real clients against a hostile gateway on
+# simulated time, invariants checked at every step. Its last line is
+# `simulation: H task-hours, R runs, V violations (seed S)`; SEED=S replays it exactly.
+SEED ?=
+simulate: $(VENV_STAMP)
+	$(PY) -m tests.sim $(if $(SEED),--seed $(SEED)) $(SIMULATE_ARGS)
 
 vendor: $(VENV_STAMP)
 	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path [WITH='testing cli']"; exit 2; }

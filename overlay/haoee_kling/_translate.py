@@ -245,7 +245,9 @@ def translate_response(
     retry_after = parse_retry_after(headers, now)
     try:
         body: Any = json.loads(content)  # an empty body raises too: it is not JSON
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the interpreter's stack (`[[[[...`, found
+        # by the simulator) is no answer a client can read either.
         body = None
     if type(body) is dict and 200 <= status_code < 300:
         # The success envelope, read without the general path's checks: every answer that

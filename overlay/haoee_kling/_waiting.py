@@ -140,6 +140,14 @@ def read_task(reply: Reply, kind: str, task_id: str, *, model: type | None = Non
     )
 
 
+def _request_timeout(spec: WaitSpec, deadline: float | None) -> float:
+    """The per-request timeout, shrunk to what is left before the deadline (at least 1 s)."""
+    if deadline is None:
+        return spec.request_timeout
+    left = deadline - spec.clock.monotonic()
+    return max(_MIN_REQUEST_TIMEOUT, min(spec.request_timeout, left))
+
+
 def _poll_loop(
     kind: str,
     task_id: str,
@@ -176,12 +184,7 @@ def _poll_loop(
         )
         if delay > 0:
             yield Sleep(delay)
-        left = None if deadline is None else deadline - clock.monotonic()
-        timeout = (
-            spec.request_timeout
-            if left is None
-            else max(_MIN_REQUEST_TIMEOUT, min(spec.request_timeout, left))
-        )
+        timeout = _request_timeout(spec, deadline)
         try:
             reply = yield Call(
                 get_operation, task_id=task_id, model_name=model_name, timeout=timeout
@@ -299,19 +302,27 @@ def _list_round(
     get_operation: str,
     model_name: str | None,
     spec: WaitSpec,
+    deadline: float | None,
 ) -> Plan[_Round]:
-    """Read the unfinished tasks of one kind: list pages first, then by id what they missed."""
+    """Read the unfinished tasks of one kind: list pages first, then by id what they missed;
+    each request fitted to the deadline, and none started once it has passed."""
     found = _Round()
+
+    def too_late() -> bool:
+        return deadline is not None and spec.clock.monotonic() >= deadline
+
     # The list is newest first over every task of the kind, finished ones included, so
     # unfinished tasks can sit behind the first ceil(N/500) pages: keep paging while some are
     # unseen and pages come back full, a few pages past that at most.
     for page in range(1, _pages_to_scan(len(wanted)) + 1):
+        if page > 1 and too_late():
+            return found
         try:
             reply = yield Call(
                 list_operation,
                 model_name=model_name,
                 query={"page_num": page, "page_size": LIST_PAGE_SIZE},
-                timeout=spec.request_timeout,
+                timeout=_request_timeout(spec, deadline),
             )
             items, _ = read_items(
                 "Task", reply.data, what=f"{user_kind(kind)} tasks", request_id=reply.request_id
@@ -324,19 +335,27 @@ def _list_round(
         if len(reply.data) < LIST_PAGE_SIZE or wanted <= found.seen.keys():
             break
     for task_id in sorted(wanted - set(found.seen)):
+        if too_late():
+            break
         try:
             single = yield Call(
                 get_operation,
                 task_id=task_id,
                 model_name=model_name,
-                timeout=spec.request_timeout,
+                timeout=_request_timeout(spec, deadline),
             )
             found.seen[task_id] = read_task(single, kind, task_id)
         except KlingError as error:
             error.attach(task_id=task_id)
-            if classify_poll_error(error) == "final" and not isinstance(error, NotFoundError):
+            verdict = classify_poll_error(error)
+            if verdict == "final" and not isinstance(error, NotFoundError):
                 raise
             found.failed[task_id] = error
+            if verdict == "transient":
+                # The gateway is down or refusing (the list page most likely failed the same
+                # way): the rest are read next round, not with one doomed request each now.
+                # The simulator found an outage costing N + 1 failed requests per round.
+                break
     return found
 
 
@@ -379,6 +398,9 @@ def wait_many_plan(
     last: dict[str, str] = {}
     unreadable: dict[str, int] = {}
     rounds = 0
+    # Requests are fitted to the deadline, and none starts after it; a timeout of 0 asks for
+    # one whole round (what a batch's status round is), at the full request timeout.
+    fitted = deadline if spec.timeout is not None and spec.timeout > 0 else None
     while pending:
         if rounds:
             remaining = None if deadline is None else deadline - clock.monotonic()
@@ -408,6 +430,7 @@ def wait_many_plan(
                     get_operations[kind],
                     model_names.get(kind),
                     spec,
+                    fitted,
                 )
             except KlingError as stop:
                 raise _with_results(stop, done, pending) from None

@@ -167,7 +167,7 @@ class Webhooks:
         webhook_id, signed = self._check(body, headers, secret)
         try:
             data = json.loads(body)
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, RecursionError) as error:  # nested past the stack too
             raise UnexpectedResponseError(
                 f"the callback body is not JSON ({error})", status_code=200, request_id=None
             ) from None

@@ -373,3 +373,19 @@ def test_a_models_repr_shows_the_fields_that_are_set_not_unset_placeholders() ->
     assert "created_at" not in text
     task["vendor"] = 1
     assert repr(task).endswith("additional_properties={'vendor': 1})")
+
+
+def test_a_models_repr_hides_the_query_string_of_signed_urls() -> None:
+    # Found by the simulator (tests/sim): a printed task showed its result URL's signature.
+    from haoee_kling_api.models import Task
+
+    url = "https://cdn.example/v.mp4?X-Amz-Credential=AK%2F1&X-Amz-Signature=5ec4e7"
+    task = Task.from_dict(
+        {"task_id": "7", "task_status": "succeed", "task_result": {"videos": [{"url": url}]}}
+    )
+    task["vendor"] = {"preview": url}
+    text = repr(task)
+    assert "5ec4e7" not in text
+    assert "AK%2F1" not in text
+    assert text.count("https://cdn.example/v.mp4?[REDACTED]") == 2
+    assert url in str(task.to_dict())  # the value itself is untouched

@@ -92,6 +92,18 @@ def test_every_answer_gets_a_class_by_its_code_else_its_http_status_never_a_cras
     assert f"HTTP {status}" in str(caught.value)
 
 
+@pytest.mark.parametrize("status", [200, 502])
+def test_json_nested_deeper_than_the_stack_is_an_unreadable_answer_not_a_crash(
+    status: int,
+) -> None:
+    # Found by the simulator (tests/sim, body="nested"): json.loads raised RecursionError.
+    nested = b'{"code":0,"data":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    with pytest.raises(APIError) as caught:
+        translate_response(status, {}, nested, now=NOW)
+    assert isinstance(caught.value, UnexpectedResponseError if status == 200 else ServerError)
+    assert len(caught.value.body or "") <= 500
+
+
 def test_a_numeric_string_code_zero_is_success() -> None:
     reply = translate_response(*answer(200, {"code": "0", "data": {"task_id": "1"}}), now=NOW)
     assert reply.data == {"task_id": "1"}

@@ -267,6 +267,43 @@ async def test_wait_many_rides_out_transient_list_and_get_failures(
     assert done[TASK_ID].task_status == "succeed"
 
 
+async def test_wait_many_in_an_outage_sends_two_requests_a_round_not_one_per_task(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter
+) -> None:
+    # Found by the simulator (tests/sim, fault="outage"): a list page that could not connect
+    # was followed by one get per task, each failing the same way, every round.
+    ids = [str(900 + n) for n in range(50)]
+    down = httpx.ConnectError("network unreachable")
+    up = httpx.Response(200, json=list_answer(*[task_answer("succeed", i) for i in ids]))
+    lists = raw_router.get("/v1/videos/text2video").mock(side_effect=[down, down, down, up])
+    gets = raw_router.get(url__regex=r"/v1/videos/text2video/\d+").mock(side_effect=down)
+    done = await run(kling.tasks.wait_many([("text2video", i) for i in ids], timeout=3600))
+    assert len(done) == 50
+    assert lists.call_count == 4
+    assert gets.call_count == 3  # one a round while the list failed, not 50
+
+
+async def test_wait_many_fits_each_request_to_its_deadline_and_starts_none_after_it(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, clock: FakeClock
+) -> None:
+    # Found by the simulator (tests/sim, fault="timeout"): list pages and by-id reads used the
+    # full 60 s request timeout, so a round of slow answers ran minutes past the deadline.
+    timeouts: list[float] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"]["read"])
+        clock.advance(timeouts[-1])
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    raw_router.get(url__regex=r"/v1/videos/text2video.*").mock(side_effect=slow)
+    ids = [str(900 + n) for n in range(5)]
+    with pytest.raises(WaitTimeoutError):
+        await run(kling.tasks.wait_many([("text2video", i) for i in ids], timeout=45))
+    assert timeouts[0] == 45  # the list page: what was left, not the client's 60 s
+    assert max(timeouts) <= 45
+    assert clock.monotonic() <= 45 + 1
+
+
 async def test_wait_many_stops_on_an_auth_error(
     kling: Kling | AsyncKling, router: respx.MockRouter
 ) -> None:

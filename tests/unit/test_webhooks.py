@@ -222,7 +222,9 @@ def test_bodies_are_read_tolerantly_like_polled_tasks() -> None:
     assert verified.task["created_at"] == 1764048000000
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"task_id": "1"}'])
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[]", b'{"task_id": "1"}', b"[" * 200_000 + b"]" * 200_000]
+)
 def test_a_body_that_is_not_a_task_is_an_unexpected_response(body: bytes) -> None:
     with pytest.raises(UnexpectedResponseError):
         Webhooks(SECRET).unwrap(body, sign(body))
