@@ -27,6 +27,7 @@ from ._errors import (
     WaitTimeoutError,
 )
 from ._kind_names import user_kind
+from ._logging import printable
 from ._polling import (
     UNREADABLE_LIMIT,
     PollPolicy,
@@ -122,11 +123,12 @@ def read_task(reply: Reply, kind: str, task_id: str) -> dict[str, Any]: ...
 @overload
 def read_task(reply: Reply, kind: str, task_id: str, *, model: type[M]) -> M: ...
 def read_task(reply: Reply, kind: str, task_id: str, *, model: type | None = None) -> Any:
-    """A polled task, read tolerantly; the id asked for fills in a missing `task_id`. As
-    JSON, or built into `model` (the generated `Task`) in the same walk."""
+    """A polled task, read tolerantly; the id asked for fills in a missing `task_id` and wins
+    over another one (see `_kept_id`). As JSON, or built into `model` (the generated `Task`)
+    in the same walk."""
     what, defaults = f"{user_kind(kind)} task {task_id}", {"task_id": task_id}
     if model is not None:
-        return read_model(
+        built: Any = read_model(
             model,
             "Task",
             reply.data,
@@ -135,9 +137,34 @@ def read_task(reply: Reply, kind: str, task_id: str, *, model: type | None = Non
             defaults=defaults,
             request_id=reply.request_id,
         )
-    return read_one(
+        if built.task_id != task_id:
+            built.task_id = _kept_id(kind, task_id, built.task_id)
+        return built
+    task = read_one(
         "Task", reply.data, what=what, query=True, defaults=defaults, request_id=reply.request_id
     )
+    if task["task_id"] != task_id:
+        task["task_id"] = _kept_id(kind, task_id, task["task_id"])
+    return task
+
+
+_renamed_seen: set[str] = set()
+
+
+def _kept_id(kind: str, task_id: str, named: Any) -> str:
+    """The id a task keeps when an answer about it names another: the one it was created and
+    asked for with, which the caller holds and every later call uses (a gateway that renumbers
+    a task must not lose the caller's id). Logged once per task."""
+    if task_id not in _renamed_seen:
+        _renamed_seen.add(task_id)
+        _log.warning(
+            "%s task %s: the answer names it %r; kept as %s",
+            user_kind(kind),
+            task_id,
+            printable(str(named)),
+            task_id,
+        )
+    return task_id
 
 
 def _request_timeout(spec: WaitSpec, deadline: float | None) -> float:

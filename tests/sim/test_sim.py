@@ -42,6 +42,20 @@ def test_short_simulation_breaks_no_invariant(group: int, tmp_path: Path) -> Non
     assert not found, "\n\n".join(found)
 
 
+def test_seed_7000350_a_renumbered_task_keeps_the_id_it_was_created_with(
+    tmp_path: Path,
+) -> None:
+    """Found by `make simulate SEED=7`: a gateway whose answers name the task by another id
+    made `create_and_wait` return (or fail with) that id, and the created one was lost."""
+    scenario = Scenario(
+        seed=7000350,
+        operation="create_and_wait",
+        duration=53.3,
+        status="id-changes",
+    )
+    assert run_scenario(scenario, tmp_path).violations == []
+
+
 def test_a_run_replays_exactly_from_its_seed(tmp_path: Path) -> None:
     scenario = Scenario(
         seed=5,

@@ -61,6 +61,27 @@ async def test_a_failed_task_raises_with_its_message(
     assert caught.value.task_status_msg == task_answer("failed")["data"]["task_status_msg"]
 
 
+@pytest.mark.parametrize("last", ["succeed", "failed"])
+async def test_an_answer_naming_another_id_keeps_the_id_the_caller_holds(
+    kling: Kling | AsyncKling, raw_router: respx.MockRouter, last: str
+) -> None:
+    # Found by the simulator (seed 7000350, status=id-changes): a gateway that renumbers a task
+    # made the result, or the TaskFailedError, carry its new id, and the created id was lost.
+    renamed = [
+        httpx.Response(200, json=task_answer(s, task_id="999")) for s in ("processing", last)
+    ]
+    raw_router.get(GET).mock(side_effect=renamed)
+    got = await run(kling.tasks.get("text2video", TASK_ID))
+    assert got.task_id == TASK_ID
+    if last == "succeed":
+        task = await run(kling.text2video.wait(TASK_ID))
+        assert task.task_id == TASK_ID
+    else:
+        with pytest.raises(TaskFailedError) as caught:
+            await run(kling.text2video.wait(TASK_ID))
+        assert caught.value.task_id == TASK_ID
+
+
 async def test_the_deadline_ends_the_wait_and_no_sleep_runs_past_it(
     kling: Kling | AsyncKling, router: respx.MockRouter, clock: FakeClock
 ) -> None:
