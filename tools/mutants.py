@@ -284,12 +284,18 @@ def _apply(copy: Path, mutant: Mutant) -> dict[Path, str]:
     return originals
 
 
+# Seconds one test may run before it fails (pytest-timeout): a mutant that ignores deadlines
+# makes a wait on the fake clock loop for ever (and grow without bound), which is a catch, not a
+# hung run. Unmutated, every selected test takes a few seconds at most.
+TEST_TIMEOUT = 60
+
+
 def _run_tests(copy: Path, tests: tuple[str, ...], report: Path) -> tuple[list[str], int, float]:
     """Run the tests; returns (ids of the failed ones, pytest's exit status, CPU seconds)."""
     before = os.times()
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header",
-         f"--junitxml={report}", *tests],
+         f"--timeout={TEST_TIMEOUT}", f"--junitxml={report}", *tests],
         cwd=copy, env=_environment(copy), capture_output=True, text=True,
     )  # fmt: skip
     after = os.times()
