@@ -288,16 +288,28 @@ def _apply(copy: Path, mutant: Mutant) -> dict[Path, str]:
 # makes a wait on the fake clock loop for ever (and grow without bound), which is a catch, not a
 # hung run. Unmutated, every selected test takes a few seconds at most.
 TEST_TIMEOUT = 60
+# Seconds a whole run may take before it counts as hung (see `_run_tests`).
+RUN_TIMEOUT = 300
 
 
 def _run_tests(copy: Path, tests: tuple[str, ...], report: Path) -> tuple[list[str], int, float]:
     """Run the tests; returns (ids of the failed ones, pytest's exit status, CPU seconds)."""
     before = os.times()
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header",
-         f"--timeout={TEST_TIMEOUT}", f"--junitxml={report}", *tests],
-        cwd=copy, env=_environment(copy), capture_output=True, text=True,
-    )  # fmt: skip
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header",
+             f"--timeout={TEST_TIMEOUT}", f"--junitxml={report}", *tests],
+            cwd=copy, env=_environment(copy), capture_output=True, text=True,
+            timeout=RUN_TIMEOUT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        # Hung past the per-test timeout too (a wait looping in a fixture's teardown, or in a
+        # server thread): the tests did not pass, so the mutant is caught, by all of them.
+        after = os.times()
+        cpu = (after.children_user - before.children_user) + (
+            after.children_system - before.children_system
+        )
+        return [f"{t} (hung past {RUN_TIMEOUT} s)" for t in tests], -1, cpu
     after = os.times()
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
