@@ -123,12 +123,11 @@ def read_task(reply: Reply, kind: str, task_id: str) -> dict[str, Any]: ...
 @overload
 def read_task(reply: Reply, kind: str, task_id: str, *, model: type[M]) -> M: ...
 def read_task(reply: Reply, kind: str, task_id: str, *, model: type | None = None) -> Any:
-    """A polled task, read tolerantly; the id asked for fills in a missing `task_id` and wins
-    over another one (see `_kept_id`). As JSON, or built into `model` (the generated `Task`)
-    in the same walk."""
+    """A polled task, read tolerantly; the id asked for fills in a missing `task_id`. As
+    JSON, or built into `model` (the generated `Task`) in the same walk."""
     what, defaults = f"{user_kind(kind)} task {task_id}", {"task_id": task_id}
     if model is not None:
-        built: Any = read_model(
+        return read_model(
             model,
             "Task",
             reply.data,
@@ -137,24 +136,19 @@ def read_task(reply: Reply, kind: str, task_id: str, *, model: type | None = Non
             defaults=defaults,
             request_id=reply.request_id,
         )
-        if built.task_id != task_id:
-            built.task_id = _kept_id(kind, task_id, built.task_id)
-        return built
-    task = read_one(
+    return read_one(
         "Task", reply.data, what=what, query=True, defaults=defaults, request_id=reply.request_id
     )
-    if task["task_id"] != task_id:
-        task["task_id"] = _kept_id(kind, task_id, task["task_id"])
-    return task
 
 
 _renamed_seen: set[str] = set()
 
 
 def _kept_id(kind: str, task_id: str, named: Any) -> str:
-    """The id a task keeps when an answer about it names another: the one it was created and
-    asked for with, which the caller holds and every later call uses (a gateway that renumbers
-    a task must not lose the caller's id). Logged once per task."""
+    """The id a waited task keeps when a poll's answer names another: the one the wait was
+    given, which the caller holds and every later call uses (a gateway that renumbers a task
+    must not lose the caller's id). Logged once per task. A plain `get` keeps the answer's
+    id: it may have been asked for by the task's external id."""
     if task_id not in _renamed_seen:
         _renamed_seen.add(task_id)
         _log.warning(
@@ -217,6 +211,8 @@ def _poll_loop(
                 get_operation, task_id=task_id, model_name=model_name, timeout=timeout
             )
             task = read_task(reply, kind, task_id)
+            if task["task_id"] != task_id:
+                task["task_id"] = _kept_id(kind, task_id, task["task_id"])
         except KlingError as error:
             error.attach(task_id=task_id)
             last_error = error
