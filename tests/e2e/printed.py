@@ -8,6 +8,11 @@ the same fake, in the same folder and environment. It must not be refused as bad
 task at all, and a batch command creates at most one task per job that has none (plus the
 failed ones for `retry --failed`, and the ones it names with `--resend`). The CLI tests call
 it on every invocation.
+
+A printed command runs as printed, in an environment that polls every `REPLAY_POLL` seconds
+(`HAOEE_POLL_INTERVAL`, unless the invocation's environment set its own): a user's shell may
+set that variable too, and without it a replayed wait would sleep the real default of 5 s
+between polls of a fake that is done in a fraction of that.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from haoee_kling.cli import cli
 __all__ = ["printed_commands", "replay"]
 
 # ": kling ..." at the end of a line, but not click's "Usage: kling [OPTIONS] ...".
+REPLAY_POLL = "0.05"
+
 _COMMAND = re.compile(r"(?<!Usage): (kling [a-z].*?)\s*$", re.MULTILINE)
 
 
@@ -74,6 +81,7 @@ def replay(
         (command, exit code) of each command run.
     """
     ran: list[tuple[str, int]] = []
+    env = {"HAOEE_POLL_INTERVAL": REPLAY_POLL, **(env or {})}
     for line in printed_commands(result):
         words = shlex.split(line)
         allowed = _allowed(words)
