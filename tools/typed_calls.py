@@ -6,8 +6,11 @@ closed enums, ``Literal[...] | str`` for open ones, nested ``TypedDict`` for obj
 union for ``x-kling-media`` fields); for every task kind, a class of the five calls a namespace
 has (``create``, ``create_and_wait``, ``get``, ``list``, ``wait``), blocking and awaited, whose
 ``create`` takes the body's fields as ``**fields: Unpack[...]`` with the spec's descriptions in
-its docstring. Each call hands its arguments to ``self._call`` / ``self._acall``, which the
-overlay provides: the generated side knows the wire format, the overlay how to send it.
+its docstring. Each class is built with a runner, the overlay's object that runs its calls,
+typed by a ``Protocol`` written here (``KindRunner``, ``AsyncKindRunner``, ``InstantRunner``,
+...: one method per call): mypy checks both the typed call and the overlay's runner, and an
+editor goes from ``kling.text2video.create`` to the runner's ``create``. No call is dispatched by
+name: the generated side knows the wire format, the overlay how to send it.
 
 Synchronous operations marked ``x-kling-instant: <namespace>`` (text to speech, image recognize,
 identify-face) get a class with one typed ``create`` returning the model of their answer's
@@ -23,12 +26,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_HEADER = '''"""Typed parameters and namespace calls, one class per task kind (from the spec).
+_HEADER = """\"\"\"Typed parameters and namespace calls, one class per task kind (from the spec).
 
-Written by tools/typed_calls.py during `make generate`. The overlay subclasses each class with
-the runner that sends the call (`_call` blocking, `_acall` awaited); these classes only say what
-a call takes and returns, so editors complete every field and type checkers check it.
-"""
+Written by tools/typed_calls.py during `make generate`. Each class is built with a runner, the
+overlay's object that runs its calls, typed by the protocols below (`KindRunner`,
+`AsyncKindRunner`, `InstantRunner`, ...: one method per call). These classes say what a call
+takes and returns, so editors complete every field and type checkers check both the call and
+the runner.
+\"\"\"
 
 from __future__ import annotations
 
@@ -40,11 +45,11 @@ from typing import (
     Generic,
     Literal,
     NotRequired,
+    Protocol,
     Required,
     TypedDict,
     TypeVar,
     Unpack,
-    cast,
 )
 
 from .types import UNSET, Unset
@@ -55,25 +60,134 @@ if TYPE_CHECKING:
 # A local file, its bytes, raw base64 or a public URL: the overlay checks and encodes it.
 MediaInput = str | bytes | PathLike[str]
 PageT = TypeVar("PageT")
+PageT_co = TypeVar("PageT_co", covariant=True)
+ResultT = TypeVar("ResultT")
+ResultT_co = TypeVar("ResultT_co", covariant=True)
 
 
-class _Runner:
-    """What the overlay provides: run a call of this namespace by name."""
+class KindRunner(Protocol[PageT_co]):
+    \"\"\"What the overlay provides to run a task kind's calls, blocking: one method per call,
+    taking what the typed call took (the create's fields as one mapping).\"\"\"
 
-    def _call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
+    def create(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: str | None | Unset,
+        on_submitted: Callable[[Task], object] | None,
+        on_progress: Callable[[Any], object] | None,
+        fields: Mapping[str, Any],
+    ) -> Task: ...
 
-    async def _acall(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
-'''
+    def create_and_wait(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: str | None | Unset,
+        timeout: float | None | Unset,
+        on_progress: Callable[[Any], object] | None,
+        on_submitted: Callable[[Task], object] | None,
+        via: Any,
+        fields: Mapping[str, Any],
+    ) -> Task: ...
 
-_BASE = '''
+    def get(self, task_id: str, *, model_name_header: str | None | Unset) -> Task: ...
 
-class KindCalls(_Runner, Generic[PageT]):
-    """The calls every task kind has, blocking (`get`, `list`, `wait`)."""
+    def list(
+        self, *, page_num: int, page_size: int, model_name_header: str | None | Unset
+    ) -> PageT_co: ...
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None | Unset,
+        on_progress: Callable[[Any], object] | None,
+        via: Any,
+    ) -> Task: ...
+
+
+class AsyncKindRunner(Protocol[PageT_co]):
+    \"\"\"What the overlay provides to run a task kind's calls, awaited (see `KindRunner`).\"\"\"
+
+    async def create(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: str | None | Unset,
+        on_submitted: Callable[[Task], object] | None,
+        on_progress: Callable[[Any], object] | None,
+        fields: Mapping[str, Any],
+    ) -> Task: ...
+
+    async def create_and_wait(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: str | None | Unset,
+        timeout: float | None | Unset,
+        on_progress: Callable[[Any], object] | None,
+        on_submitted: Callable[[Task], object] | None,
+        via: Any,
+        fields: Mapping[str, Any],
+    ) -> Task: ...
+
+    async def get(self, task_id: str, *, model_name_header: str | None | Unset) -> Task: ...
+
+    async def list(
+        self, *, page_num: int, page_size: int, model_name_header: str | None | Unset
+    ) -> PageT_co: ...
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None | Unset,
+        on_progress: Callable[[Any], object] | None,
+        via: Any,
+    ) -> Task: ...
+
+
+class InstantRunner(Protocol[ResultT_co]):
+    \"\"\"What the overlay provides to run a call answered at once, blocking.\"\"\"
+
+    def create(
+        self, body: Any, /, *, model_name_header: str | None | Unset, fields: Mapping[str, Any]
+    ) -> ResultT_co: ...
+
+
+class AsyncInstantRunner(Protocol[ResultT_co]):
+    \"\"\"What the overlay provides to run a call answered at once, awaited.\"\"\"
+
+    async def create(
+        self, body: Any, /, *, model_name_header: str | None | Unset, fields: Mapping[str, Any]
+    ) -> ResultT_co: ...
+"""
+
+_BASE = """
+
+class KindCalls(Generic[PageT]):
+    \"\"\"The calls every task kind has, blocking (`get`, `list`, `wait`), run by `runner`.\"\"\"
+
+    kind: str
+    \"\"\"The task kind (the spec's `x-kling-kind`).\"\"\"
+
+    def __init__(self, runner: KindRunner[PageT]) -> None:
+        self._runner = runner
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.kind}>"
 
     def get(self, task_id: str, *, model_name_header: str | None | Unset = UNSET) -> Task:
-        """Read one task by id (free; retried on transient errors).
+        \"\"\"Read one task by id (free; retried on transient errors).
 
         Args:
             task_id: the task's id.
@@ -81,10 +195,8 @@ class KindCalls(_Runner, Generic[PageT]):
 
         Returns:
             The task, read tolerantly (only its id and status are required).
-        """
-        # An annotated name, not `cast()`: no call at run time on the path of every get.
-        task: Task = self._call("get", task_id, model_name_header=model_name_header)
-        return task
+        \"\"\"
+        return self._runner.get(task_id, model_name_header=model_name_header)
 
     def list(
         self,
@@ -93,7 +205,7 @@ class KindCalls(_Runner, Generic[PageT]):
         page_size: int = 30,
         model_name_header: str | None | Unset = UNSET,
     ) -> PageT:
-        """One page of this kind's tasks, newest first.
+        \"\"\"One page of this kind's tasks, newest first.
 
         Args:
             page_num: the page, from 1.
@@ -102,12 +214,9 @@ class KindCalls(_Runner, Generic[PageT]):
 
         Returns:
             The readable tasks; `.skipped` lists the items that could not be read.
-        """
-        return cast(
-            "PageT",
-            self._call(
-                "list", page_num=page_num, page_size=page_size, model_name_header=model_name_header
-            ),
+        \"\"\"
+        return self._runner.list(
+            page_num=page_num, page_size=page_size, model_name_header=model_name_header
         )
 
     def wait(
@@ -118,7 +227,7 @@ class KindCalls(_Runner, Generic[PageT]):
         on_progress: Callable[[Any], object] | None = None,
         via: Any = None,
     ) -> Task:
-        """Poll a task until it succeeds.
+        \"\"\"Poll a task until it succeeds.
 
         Args:
             task_id: the task's id.
@@ -133,22 +242,27 @@ class KindCalls(_Runner, Generic[PageT]):
 
         Raises:
             TaskFailedError: the task failed. WaitTimeoutError: the deadline passed.
-        """
-        return cast(
-            "Task",
-            self._call("wait", task_id, timeout=timeout, on_progress=on_progress, via=via),
-        )
+        \"\"\"
+        return self._runner.wait(task_id, timeout=timeout, on_progress=on_progress, via=via)
 
 
-class AsyncKindCalls(_Runner, Generic[PageT]):
-    """The calls every task kind has, awaited (`get`, `list`, `wait`)."""
+class AsyncKindCalls(Generic[PageT]):
+    \"\"\"The calls every task kind has, awaited (`get`, `list`, `wait`), run by `runner`.\"\"\"
+
+    kind: str
+    \"\"\"The task kind (the spec's `x-kling-kind`).\"\"\"
+
+    def __init__(self, runner: AsyncKindRunner[PageT]) -> None:
+        self._runner = runner
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.kind}>"
 
     async def get(
         self, task_id: str, *, model_name_header: str | None | Unset = UNSET
     ) -> Task:
-        """Read one task by id (see `KindCalls.get`)."""
-        task: Task = await self._acall("get", task_id, model_name_header=model_name_header)
-        return task
+        \"\"\"Read one task by id (see `KindCalls.get`).\"\"\"
+        return await self._runner.get(task_id, model_name_header=model_name_header)
 
     async def list(
         self,
@@ -157,12 +271,9 @@ class AsyncKindCalls(_Runner, Generic[PageT]):
         page_size: int = 30,
         model_name_header: str | None | Unset = UNSET,
     ) -> PageT:
-        """One page of this kind's tasks, newest first (see `KindCalls.list`)."""
-        return cast(
-            "PageT",
-            await self._acall(
-                "list", page_num=page_num, page_size=page_size, model_name_header=model_name_header
-            ),
+        \"\"\"One page of this kind's tasks, newest first (see `KindCalls.list`).\"\"\"
+        return await self._runner.list(
+            page_num=page_num, page_size=page_size, model_name_header=model_name_header
         )
 
     async def wait(
@@ -173,12 +284,31 @@ class AsyncKindCalls(_Runner, Generic[PageT]):
         on_progress: Callable[[Any], object] | None = None,
         via: Any = None,
     ) -> Task:
-        """Poll a task until it succeeds (see `KindCalls.wait`)."""
-        result = await self._acall(
-            "wait", task_id, timeout=timeout, on_progress=on_progress, via=via
+        \"\"\"Poll a task until it succeeds (see `KindCalls.wait`).\"\"\"
+        return await self._runner.wait(
+            task_id, timeout=timeout, on_progress=on_progress, via=via
         )
-        return cast("Task", result)
-'''
+
+
+class InstantCalls(Generic[ResultT]):
+    \"\"\"A call answered at once (no task), blocking, run by `runner`.\"\"\"
+
+    def __init__(self, runner: InstantRunner[ResultT]) -> None:
+        self._runner = runner
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+class AsyncInstantCalls(Generic[ResultT]):
+    \"\"\"A call answered at once (no task), awaited, run by `runner`.\"\"\"
+
+    def __init__(self, runner: AsyncInstantRunner[ResultT]) -> None:
+        self._runner = runner
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+"""
 
 _CREATE = '''
     {prefix}def create(
@@ -213,16 +343,14 @@ _CREATE = '''
             InvalidRequestError: before any request, naming every field that breaks a rule.
             APIError, APIConnectionError: carrying `external_task_id` (and `task_id` once known).
         """
-        result = {awaiting}self.{runner}(
-            "create",
+        return {awaiting}self._runner.create(
             body,
             external_task_id=external_task_id,
             model_name_header=model_name_header,
             on_submitted=on_submitted,
             on_progress=on_progress,
-            **fields,
+            fields=fields,
         )
-        return cast("Task", result)
 
     {prefix}def create_and_wait(
         self,
@@ -246,8 +374,7 @@ _CREATE = '''
         wait on the task's callback, fills `callback_url` with the receiver's `url` when none is
         given, and keeps polling only every `safety_interval` seconds.
         """
-        result = {awaiting}self.{runner}(
-            "create_and_wait",
+        return {awaiting}self._runner.create_and_wait(
             body,
             external_task_id=external_task_id,
             model_name_header=model_name_header,
@@ -255,9 +382,8 @@ _CREATE = '''
             on_progress=on_progress,
             on_submitted=on_submitted,
             via=via,
-            **fields,
+            fields=fields,
         )
-        return cast("Task", result)
 '''
 
 
@@ -287,10 +413,9 @@ _INSTANT = '''
             APIError, APIConnectionError: the call failed; it is billed and synchronous, so it is
                 retried only when it provably did not start.
         """
-        result = {awaiting}self.{runner}(
-            "create", body, model_name_header=model_name_header, **fields
+        return {awaiting}self._runner.create(
+            body, model_name_header=model_name_header, fields=fields
         )
-        return cast("{result}", result)
 '''
 
 
@@ -312,10 +437,9 @@ _KIND_INSTANT = '''
             InvalidRequestError: before any request, naming every field that breaks a rule.
             APIError, APIConnectionError: the call failed.
         """
-        result = {awaiting}self.{runner}(
-            "{method}", {arguments}model_name_header=model_name_header
+        return {awaiting}self._runner.{method}(
+            {arguments}model_name_header=model_name_header
         )
-        return cast("{result}", result)
 '''
 
 
@@ -454,13 +578,13 @@ def render(spec: Mapping[str, Any]) -> str:
             "description": _indented(op.get("description", "")),
             "field_docs": _field_docs(writer, body, leave_out),
         }
-        methods[f"{stem}Calls"] = _CREATE.format(prefix="", awaiting="", runner="_call", **common)
-        methods[f"Async{stem}Calls"] = _CREATE.format(
-            prefix="async ", awaiting="await ", runner="_acall", **common
-        )
+        methods[f"{stem}Calls"] = _CREATE.format(prefix="", awaiting="", **common)
+        methods[f"Async{stem}Calls"] = _CREATE.format(prefix="async ", awaiting="await ", **common)
         kinds.append((kind, stem, body_name))
     stems = {kind: stem for kind, stem, _ in kinds}
-    instants = _instant_calls(spec, writer, methods, model_imports, stems)
+    # Runner protocols of kinds with calls beyond the five (`x-kling-instant: <kind>.<method>`).
+    protocols: dict[str, str] = {}
+    instants = _instant_calls(spec, writer, methods, model_imports, stems, protocols)
     models = "".join(f"    from .models.{m} import {n}\n" for m, n in sorted(model_imports))
     out = [_HEADER % {"models": models}, "\n\n"]
     # The TypedDicts exist for type checkers and editors only: building them at run time
@@ -476,32 +600,52 @@ def render(spec: Mapping[str, Any]) -> str:
     ]
     out.append(_BASE)
     for kind, stem, _ in kinds:
-        for flavour, base in (("", "KindCalls"), ("Async", "AsyncKindCalls")):
-            how = flavour.lower() or "blocking"
+        for flavour in ("", "Async"):
+            if f"{flavour}{stem}Runner" not in protocols:
+                continue
+            how = "awaited" if flavour else "blocking"
             out.append(
-                f"\n\nclass {flavour}{stem}Calls({base}[PageT]):\n"
-                f'    """`kling.{kind}`: {how} calls of this task kind."""\n'
-                + methods[f"{flavour}{stem}Calls"]
+                f"\n\nclass {flavour}{stem}Runner({flavour}KindRunner[PageT_co], "
+                "Protocol[PageT_co]):\n"
+                f'    """What runs `kling.{kind}`, {how}: a task kind\'s calls and its own."""\n'
+                + protocols[f"{flavour}{stem}Runner"]
             )
-    for name, stem in instants:
+    for kind, stem, _ in kinds:
+        for flavour in ("", "Async"):
+            how = flavour.lower() or "blocking"
+            runner = f"{flavour}{stem}Runner"
+            # A kind with calls of its own needs a runner that has them too.
+            narrowed = (
+                f"\n    _runner: {runner}[PageT]\n\n"
+                f"    def __init__(self, runner: {runner}[PageT]) -> None:\n"
+                "        self._runner = runner\n"
+                if runner in protocols
+                else ""
+            )
+            out.append(
+                f"\n\nclass {flavour}{stem}Calls({flavour}KindCalls[PageT]):\n"
+                f'    """`kling.{kind}`: {how} calls of this task kind."""\n\n'
+                f'    kind = "{kind}"\n' + narrowed + methods[f"{flavour}{stem}Calls"]
+            )
+    for name, stem, result in instants:
         for flavour in ("", "Async"):
             how = "awaited" if flavour else "blocking"
             out.append(
-                f"\n\nclass {flavour}{stem}Calls(_Runner):\n"
+                f'\n\nclass {flavour}{stem}Calls({flavour}InstantCalls["{result}"]):\n'
                 f'    """`kling.{name}`: the {how} call (answered at once, no task)."""\n'
                 + methods[f"{flavour}{stem}Calls"]
             )
     table = "".join(f'    "{kind}": {stem}Calls,\n' for kind, stem, _ in kinds)
     atable = "".join(f'    "{kind}": Async{stem}Calls,\n' for kind, stem, _ in kinds)
-    itable = "".join(f'    "{name}": {stem}Calls,\n' for name, stem in instants)
-    aitable = "".join(f'    "{name}": Async{stem}Calls,\n' for name, stem in instants)
+    itable = "".join(f'    "{name}": {stem}Calls,\n' for name, stem, _ in instants)
+    aitable = "".join(f'    "{name}": Async{stem}Calls,\n' for name, stem, _ in instants)
     out.append(
         "\n\n# Task kind (the spec's x-kling-kind) -> its calls, blocking and awaited.\n"
         f"CALLS: dict[str, type[KindCalls[Any]]] = {{\n{table}}}\n"
         f"ASYNC_CALLS: dict[str, type[AsyncKindCalls[Any]]] = {{\n{atable}}}\n"
         "\n# Synchronous call (the spec's x-kling-instant) -> its class, blocking and awaited.\n"
-        f"INSTANT_CALLS: dict[str, type[_Runner]] = {{\n{itable}}}\n"
-        f"ASYNC_INSTANT_CALLS: dict[str, type[_Runner]] = {{\n{aitable}}}\n"
+        f"INSTANT_CALLS: dict[str, type[InstantCalls[Any]]] = {{\n{itable}}}\n"
+        f"ASYNC_INSTANT_CALLS: dict[str, type[AsyncInstantCalls[Any]]] = {{\n{aitable}}}\n"
         '__all__ = [\n    "ASYNC_CALLS",\n    "ASYNC_INSTANT_CALLS",\n    "CALLS",\n'
         '    "INSTANT_CALLS",\n    "UNSET",\n    "MediaInput",\n    "Unset",\n]\n'
     )
@@ -514,11 +658,13 @@ def _instant_calls(
     methods: dict[str, str],
     model_imports: set[tuple[str, str]],
     kind_stems: Mapping[str, str],
-) -> list[tuple[str, str]]:
+    protocols: dict[str, str],
+) -> list[tuple[str, str, str]]:
     """Write the call of every ``x-kling-instant`` operation into ``methods``: the create of a
-    namespace of its own, or a method added to a task kind's class (``<kind>.<method>``);
-    returns the (namespace, class stem) pairs of the former, in the spec's order."""
-    found: list[tuple[str, str]] = []
+    namespace of its own, or a method added to a task kind's class (``<kind>.<method>``, with
+    its runner's method in ``protocols``); returns the (namespace, class stem, result model)
+    of the former, in the spec's order."""
+    found: list[tuple[str, str, str]] = []
     for item in spec["paths"].values():
         op = item.get("post")
         if op is None or not op.get("x-kling-instant"):
@@ -533,7 +679,7 @@ def _instant_calls(
             if kind not in kind_stems or not method.isidentifier():
                 raise SystemExit(f"typed_calls: x-kling-instant {name!r} names no task kind")
             model_imports.update({(_module_of(body_name), body_name), (_module_of(result), result)})
-            _kind_method(writer, op, body, result, method, methods, kind_stems[kind])
+            _kind_method(writer, op, body, result, method, methods, kind_stems[kind], protocols)
             continue
         stem = _camel(name)
         fields = writer.typed_dict(f"{stem}Fields", body)
@@ -548,11 +694,9 @@ def _instant_calls(
             "description": _indented(op.get("description", "")),
             "field_docs": _field_docs(writer, body, frozenset()),
         }
-        methods[f"{stem}Calls"] = _INSTANT.format(prefix="", awaiting="", runner="_call", **common)
-        methods[f"Async{stem}Calls"] = _INSTANT.format(
-            prefix="async ", awaiting="await ", runner="_acall", **common
-        )
-        found.append((name, stem))
+        methods[f"{stem}Calls"] = _INSTANT.format(prefix="", awaiting="", **common)
+        methods[f"Async{stem}Calls"] = _INSTANT.format(prefix="async ", awaiting="await ", **common)
+        found.append((name, stem, result))
     return found
 
 
@@ -564,10 +708,12 @@ def _kind_method(
     method: str,
     methods: dict[str, str],
     stem: str,
+    protocols: dict[str, str],
 ) -> None:
-    """Add an ``x-kling-instant: <kind>.<method>`` call to the kind's classes in ``methods``:
-    the body's required fields are parameters (``delete(voice_id)``), its optional ones
-    keywords, each typed from the spec."""
+    """Add an ``x-kling-instant: <kind>.<method>`` call to the kind's classes in ``methods``,
+    and its runner's method to the kind's runner protocols: the body's required fields are
+    parameters (``delete(voice_id)``), its optional ones keywords, each typed from the spec;
+    the runner takes them all as keywords."""
     required = set(body.get("required", ()))
     fields = list(body.get("properties", {}).items())
     if any(not f.isidentifier() or keyword.iskeyword(f) for f, _ in fields):
@@ -591,12 +737,20 @@ def _kind_method(
         .replace("                ", "            ")
         .replace(" (required):", ":"),
     }
-    methods[f"{stem}Calls"] += _KIND_INSTANT.format(
-        prefix="", awaiting="", runner="_call", **common
-    )
+    methods[f"{stem}Calls"] += _KIND_INSTANT.format(prefix="", awaiting="", **common)
     methods[f"Async{stem}Calls"] += _KIND_INSTANT.format(
-        prefix="async ", awaiting="await ", runner="_acall", **common
+        prefix="async ", awaiting="await ", **common
     )
+    keywords = "".join(
+        f"        {f}: {writer.annotation(sub)}{'' if f in required else ' | Unset'},\n"
+        for f, sub in fields
+    )
+    for prefix in ("", "async "):
+        flavour = "Async" if prefix else ""
+        protocols[f"{flavour}{stem}Runner"] = protocols.get(f"{flavour}{stem}Runner", "") + (
+            f"\n    {prefix}def {method}(\n        self,\n        *,\n{keywords}"
+            f"        model_name_header: str | None | Unset,\n    ) -> {result}: ...\n"
+        )
 
 
 def _answer_model(writer: _Writer, op: Mapping[str, Any]) -> str:

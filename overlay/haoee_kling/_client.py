@@ -233,24 +233,24 @@ class _Base(Generic[H]):
         """Build the namespace called `name` (a task kind's, `tasks`, `tts`, `account`, ...)."""
         from . import _facades
         from ._instant import INSTANT, AccountPlans
-        from ._namespaces import namespaces
+        from ._namespaces import Runner, namespaces
 
         sync, kinds = self._flavour == "sync", namespaces()
         if name in kinds:
-            facade = _facades.kind_facade(kinds[name], self._flavour)
-            return facade(self._kind_plans(kinds[name]), self._sender(), self._clock)
+            kind = _facades.sync_kind if sync else _facades.async_kind
+            return kind(self._kind_plans(kinds[name]), self._sender(), self._clock)
         if name == "tasks":
             from ._tasks import TasksPlans
 
             plans = TasksPlans(self._core, {k: self._kind_plans(k) for k in kinds.values()})
             tasks = _facades.SyncTasks if sync else _facades.AsyncTasks
-            return tasks(plans, self._sender(), self._clock)
+            return tasks(Runner(plans, self._sender(), self._clock))
         if name in INSTANT:  # answered at once: identify_face, tts, image_recognize
-            facade = _facades.instant_facade(name, self._flavour)
-            return facade(INSTANT[name](self._core), self._sender(), self._clock)
+            instant = _facades.sync_instant if sync else _facades.async_instant
+            return instant(name, INSTANT[name](self._core), self._sender(), self._clock)
         if name == "account":
             account = _facades.SyncAccount if sync else _facades.AsyncAccount
-            return account(AccountPlans(self._core), self._sender(), self._clock)
+            return account(Runner(AccountPlans(self._core), self._sender(), self._clock))
         if name == "models":
             from ._models import Models
 

@@ -1,36 +1,70 @@
-"""The namespaces users call, each written once and exposed twice: blocking and awaited.
+"""The namespaces users call besides a task kind's, each written once and exposed twice.
 
-A task kind's namespace is the generated class of its typed calls (`haoee_kling_api.calls`:
-typed parameters from the spec, for editors and type checkers) with a runner under it that
-runs the matching plan method of `_namespaces`, blocking (on `Kling`) or awaited (on
-`AsyncKling`). The other namespaces expose their plan methods directly (`blocking`,
-`awaited`): same signature, same docstring. Nothing else differs between the two clients'
-namespaces, so they cannot drift apart.
+A task kind's namespace is the generated class of its typed calls (`haoee_kling_api.calls`),
+built with a runner of `_namespaces`; so is a call answered at once (`tts`, `image_recognize`,
+`identify_face`), with a runner from here. `kling.elements` adds the legacy and preset lists to
+its kind's calls. The other namespaces (`tasks`, `account`) expose their plan methods directly
+(`blocking`, `awaited`): same signature, same docstring. Nothing else differs between the two
+clients' namespaces, so they cannot drift apart.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from haoee_kling_api.calls import (
+    ASYNC_CALLS,
+    ASYNC_INSTANT_CALLS,
+    CALLS,
+    INSTANT_CALLS,
+    AdvancedCustomElementCalls,
+    AsyncAdvancedCustomElementCalls,
+    AsyncCustomVoiceCalls,
+    AsyncInstantCalls,
+    AsyncKindCalls,
+    CustomVoiceCalls,
+    InstantCalls,
+    KindCalls,
+)
 
 from ._clock import Clock
 from ._engine import Plan, aiterate, arun, iterate, run
 from ._instant import AccountPlans
-from ._namespaces import ElementPlans
+from ._namespaces import (
+    AsyncKindRunner,
+    ElementPlans,
+    KindPlans,
+    Runner,
+    SyncKindRunner,
+    given,
+)
 from ._tasks import TasksPlans
+from ._voices import AsyncVoiceRunner, SyncVoiceRunner
+
+if TYPE_CHECKING:
+    from haoee_kling_api.models import Task
+
+    from ._results import Page
+
+    TaskPage = Page[Task]
+else:
+    TaskPage = Any  # what a page holds matters to type checkers only: no model loads here
 
 __all__ = [
     "AsyncAccount",
-    "AsyncElementExtras",
-    "AsyncRunner",
+    "AsyncElements",
+    "AsyncInstantRunner",
     "AsyncTasks",
     "SyncAccount",
-    "SyncElementExtras",
-    "SyncRunner",
+    "SyncElements",
+    "SyncInstantRunner",
     "SyncTasks",
-    "instant_facade",
-    "kind_facade",
+    "async_instant",
+    "async_kind",
+    "sync_instant",
+    "sync_kind",
 ]
 
 P = ParamSpec("P")
@@ -38,102 +72,67 @@ R = TypeVar("R")
 PlanMethod = Callable[Concatenate[Any, P], Plan[R]]
 
 
-class _Facade:
-    """Holds the plans of one namespace and what runs them (a sender and a clock)."""
+def blocking(plan: PlanMethod[P, R]) -> Callable[Concatenate[Any, P], R]:
+    """Expose a plan method as a blocking method (of an object holding a `Runner`)."""
 
-    def __init__(self, plans: Any, sender: Callable[[Any], Any], clock: Clock) -> None:
-        self._plans = plans
-        self._sender = sender
-        self._clock = clock
+    def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        runner: Runner = self._runner
+        return run(plan(runner.plans, *args, **kwargs), runner.sender, runner.clock.sleep)
+
+    functools.update_wrapper(method, plan)
+    return method
+
+
+def awaited(plan: PlanMethod[P, R]) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, R]]:
+    """Expose a plan method as a coroutine method."""
+
+    async def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        runner: Runner = self._runner
+        return await arun(plan(runner.plans, *args, **kwargs), runner.sender, runner.clock.asleep)
+
+    functools.update_wrapper(method, plan)
+    return method
+
+
+def iterating(plan: PlanMethod[P, Any]) -> Callable[Concatenate[Any, P], Iterator[Any]]:
+    """Expose a plan method as a method returning an iterator of what the plan emits."""
+
+    def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
+        runner: Runner = self._runner
+        return iterate(plan(runner.plans, *args, **kwargs), runner.sender, runner.clock.sleep)
+
+    functools.update_wrapper(method, plan)
+    return method
+
+
+def aiterating(plan: PlanMethod[P, Any]) -> Callable[Concatenate[Any, P], AsyncIterator[Any]]:
+    """Expose a plan method as a method returning an async iterator of what the plan emits."""
+
+    def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
+        runner: Runner = self._runner
+        return aiterate(plan(runner.plans, *args, **kwargs), runner.sender, runner.clock.asleep)
+
+    functools.update_wrapper(method, plan)
+    return method
+
+
+class _Facade:
+    """A namespace whose methods are plan methods, run by `runner`."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
 
     @property
     def kind(self) -> str | None:
-        """The task kind of this namespace (None for `tasks`, `account` and the calls answered
-        at once: `identify_face`, `tts`, `image_recognize`)."""
-        return getattr(self._plans, "kind", None)
+        """None: `tasks` and `account` span every task kind."""
+        return None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.kind or ''}>".replace(" >", ">")
+        return f"<{type(self).__name__}>"
 
 
-def blocking(plan: PlanMethod[P, R]) -> Callable[Concatenate[_Facade, P], R]:
-    """Expose a plan method as a blocking method."""
-
-    def method(self: _Facade, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return run(plan(self._plans, *args, **kwargs), self._sender, self._clock.sleep)
-
-    functools.update_wrapper(method, plan)
-    return method
-
-
-def awaited(plan: PlanMethod[P, R]) -> Callable[Concatenate[_Facade, P], Coroutine[Any, Any, R]]:
-    """Expose a plan method as a coroutine method."""
-
-    async def method(self: _Facade, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return await arun(plan(self._plans, *args, **kwargs), self._sender, self._clock.asleep)
-
-    functools.update_wrapper(method, plan)
-    return method
-
-
-def iterating(plan: PlanMethod[P, Any]) -> Callable[Concatenate[_Facade, P], Iterator[Any]]:
-    """Expose a plan method as a method returning an iterator of what the plan emits."""
-
-    def method(self: _Facade, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
-        return iterate(plan(self._plans, *args, **kwargs), self._sender, self._clock.sleep)
-
-    functools.update_wrapper(method, plan)
-    return method
-
-
-def aiterating(
-    plan: PlanMethod[P, Any],
-) -> Callable[Concatenate[_Facade, P], AsyncIterator[Any]]:
-    """Expose a plan method as a method returning an async iterator of what the plan emits."""
-
-    def method(self: _Facade, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
-        return aiterate(plan(self._plans, *args, **kwargs), self._sender, self._clock.asleep)
-
-    functools.update_wrapper(method, plan)
-    return method
-
-
-class SyncRunner(_Facade):
-    """Runs a namespace's calls blocking: the `_call` the generated typed calls hand off to."""
-
-    def _call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
-        plan = getattr(self._plans, method)(*args, **_given(kwargs))
-        return run(plan, self._sender, self._clock.sleep)
-
-
-class AsyncRunner(_Facade):
-    """Runs a namespace's calls awaited: the `_acall` the generated typed calls hand off to."""
-
-    async def _acall(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
-        plan = getattr(self._plans, method)(*args, **_given(kwargs))
-        return await arun(plan, self._sender, self._clock.asleep)
-
-
-def _given(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Leave out the arguments the caller did not give (the generated calls' `UNSET`)."""
-    unset = _unset()
-    given = {}
-    for name, value in kwargs.items():  # a loop, not a comprehension: no function call
-        if value is not unset:
-            given[name] = value
-    return given
-
-
-@functools.cache
-def _unset() -> object:
-    # The generated package loads with the first call, not with `import haoee_kling`.
-    from haoee_kling_api.types import UNSET
-
-    return UNSET
-
-
-class SyncElementExtras(_Facade):
-    """What `kling.elements` has beyond a task kind's calls, blocking."""
+class SyncElements(AdvancedCustomElementCalls[TaskPage]):
+    """`kling.elements` on `Kling`: the task kind's calls, plus the legacy and preset lists."""
 
     create_legacy = blocking(ElementPlans.create_legacy)
     list_legacy = blocking(ElementPlans.list_legacy)
@@ -141,8 +140,9 @@ class SyncElementExtras(_Facade):
     list_advanced_presets = blocking(ElementPlans.list_advanced_presets)
 
 
-class AsyncElementExtras(_Facade):
-    """What `kling.elements` has beyond a task kind's calls, awaited."""
+class AsyncElements(AsyncAdvancedCustomElementCalls[TaskPage]):
+    """`kling.elements` on `AsyncKling`: the task kind's calls, plus the legacy and preset
+    lists."""
 
     create_legacy = awaited(ElementPlans.create_legacy)
     list_legacy = awaited(ElementPlans.list_legacy)
@@ -150,44 +150,56 @@ class AsyncElementExtras(_Facade):
     list_advanced_presets = awaited(ElementPlans.list_advanced_presets)
 
 
-@functools.cache
-def kind_facade(kind: str, flavour: str) -> type[_Facade]:
-    """The namespace class of a task kind: the generated typed calls of that kind, run by the
-    blocking (`flavour` "sync") or awaited runner; built once per process, when a client is."""
-    from haoee_kling_api.calls import ASYNC_CALLS, CALLS
-
-    sync = flavour == "sync"
-    calls = (CALLS if sync else ASYNC_CALLS)[kind]
-    bases: tuple[type, ...] = (SyncRunner if sync else AsyncRunner,)
-    if kind == "advanced_custom_element":
-        bases = (SyncElementExtras if sync else AsyncElementExtras, *bases)
-    return type(calls.__name__, (*bases, calls), {"__doc__": calls.__doc__})
+def sync_kind(plans: KindPlans, sender: Callable[[Any], Any], clock: Clock) -> KindCalls[Any]:
+    """`kling.<kind>` on `Kling`: the kind's generated calls, run blocking."""
+    if plans.kind == "custom_voice":
+        return CustomVoiceCalls(SyncVoiceRunner(plans, sender, clock))
+    runner = SyncKindRunner(plans, sender, clock)
+    if plans.kind == "advanced_custom_element":
+        return SyncElements(runner)
+    return CALLS[plans.kind](runner)
 
 
-if TYPE_CHECKING:
-    from haoee_kling_api.calls import AdvancedCustomElementCalls, AsyncAdvancedCustomElementCalls
-    from haoee_kling_api.models import Task
-
-    from ._results import Page
-
-    class SyncElements(AdvancedCustomElementCalls[Page[Task]], SyncElementExtras):
-        """`kling.elements` on `Kling`, as type checkers see it."""
-
-    class AsyncElements(AsyncAdvancedCustomElementCalls[Page[Task]], AsyncElementExtras):
-        """`kling.elements` on `AsyncKling`, as type checkers see it."""
+def async_kind(plans: KindPlans, sender: Callable[[Any], Any], clock: Clock) -> AsyncKindCalls[Any]:
+    """`kling.<kind>` on `AsyncKling`: the kind's generated calls, run awaited."""
+    if plans.kind == "custom_voice":
+        return AsyncCustomVoiceCalls(AsyncVoiceRunner(plans, sender, clock))
+    runner = AsyncKindRunner(plans, sender, clock)
+    if plans.kind == "advanced_custom_element":
+        return AsyncElements(runner)
+    return ASYNC_CALLS[plans.kind](runner)
 
 
-@functools.cache
-def instant_facade(name: str, flavour: str) -> type[_Facade]:
-    """The namespace class of a call answered at once (`tts`, `image_recognize`,
-    `identify_face`): its generated typed class (the spec's `x-kling-instant`), run by the
-    blocking (`flavour` "sync") or awaited runner."""
-    from haoee_kling_api.calls import ASYNC_INSTANT_CALLS, INSTANT_CALLS
+class SyncInstantRunner(Runner):
+    """Runs a call answered at once blocking: the generated `InstantRunner`."""
 
-    sync = flavour == "sync"
-    calls = (INSTANT_CALLS if sync else ASYNC_INSTANT_CALLS)[name]
-    runner = SyncRunner if sync else AsyncRunner
-    return type(calls.__name__, (runner, calls), {"__doc__": calls.__doc__})
+    def create(self, body: Any, /, *, model_name_header: Any, fields: Mapping[str, Any]) -> Any:
+        plan = self.plans.create(body, model_name_header=given(model_name_header), **fields)
+        return run(plan, self.sender, self.clock.sleep)
+
+
+class AsyncInstantRunner(Runner):
+    """Runs a call answered at once awaited: the generated `AsyncInstantRunner`."""
+
+    def create(
+        self, body: Any, /, *, model_name_header: Any, fields: Mapping[str, Any]
+    ) -> Coroutine[Any, Any, Any]:
+        plan = self.plans.create(body, model_name_header=given(model_name_header), **fields)
+        return arun(plan, self.sender, self.clock.asleep)
+
+
+def sync_instant(
+    name: str, plans: Any, sender: Callable[[Any], Any], clock: Clock
+) -> InstantCalls[Any]:
+    """`kling.<name>` (`tts`, `image_recognize`, `identify_face`) on `Kling`."""
+    return INSTANT_CALLS[name](SyncInstantRunner(plans, sender, clock))
+
+
+def async_instant(
+    name: str, plans: Any, sender: Callable[[Any], Any], clock: Clock
+) -> AsyncInstantCalls[Any]:
+    """`kling.<name>` (`tts`, `image_recognize`, `identify_face`) on `AsyncKling`."""
+    return ASYNC_INSTANT_CALLS[name](AsyncInstantRunner(plans, sender, clock))
 
 
 class SyncAccount(_Facade):

@@ -1,22 +1,28 @@
-"""What each namespace does, as plans: one class per namespace, one method per call.
+"""What a task kind's namespace does, as plans, and the runners that run them.
 
-Every public method here has the signature and docstring of the call a user makes
-(`kling.text2video.create(...)`) and returns a plan; `_facades` exposes each one twice, run
-blocking on `Kling` and awaited on `AsyncKling`. Task kinds come from the spec's
-`x-kling-kind` table, so a new kind in the spec is a new namespace here.
+`KindPlans` has one method per call a user makes (`kling.text2video.create(...)`), each
+returning a plan. The namespace itself is the generated class of the kind's typed calls
+(`haoee_kling_api.calls`), built with a runner from here: `SyncKindRunner` runs each plan
+blocking (on `Kling`), `AsyncKindRunner` awaited (on `AsyncKling`); both are what the generated
+`KindRunner` protocols ask for, one typed method per call, so mypy checks the seam and an editor
+follows it. Task kinds come from the spec's `x-kling-kind` table, so a new kind in the spec is a
+new namespace here.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
+from haoee_kling_api.types import UNSET
+
 from ._bodies import merged_fields, page_query, prepare_body
+from ._clock import Clock
 from ._config import NOT_GIVEN, NotGiven
 from ._core import Core
-from ._engine import Call, Plan
+from ._engine import Call, Plan, arun, run
 from ._errors import InvalidRequestError, KlingError
 from ._instant import send
 from ._kind_names import namespaces, user_kind
@@ -34,9 +40,13 @@ if TYPE_CHECKING:
     from haoee_kling_api.models import CustomElement, Task
 
 __all__ = [
+    "AsyncKindRunner",
     "Callback",
     "ElementPlans",
     "KindPlans",
+    "Runner",
+    "SyncKindRunner",
+    "given",
     "namespaces",
     "to_task",
 ]
@@ -385,3 +395,158 @@ class ElementPlans(KindPlans):
                 what="advanced preset elements",
             )
         )
+
+
+def given(value: Any) -> Any:
+    """A generated call's argument as the plans take it: `UNSET` (the caller gave none) is
+    `NOT_GIVEN`, so the plan picks the default."""
+    return NOT_GIVEN if value is UNSET else value
+
+
+class Runner:
+    """One namespace's plans, with what runs them: the client's sender and clock."""
+
+    def __init__(self, plans: Any, sender: Callable[[Any], Any], clock: Clock) -> None:
+        self.plans = plans
+        self.sender = sender
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {getattr(self.plans, 'kind', '')}>".replace(" >", ">")
+
+
+class SyncKindRunner(Runner):
+    """Runs a task kind's calls blocking: the generated `KindRunner` of `kling.<kind>`."""
+
+    plans: KindPlans
+
+    def create(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: Any,
+        on_submitted: Callback,
+        on_progress: Callback,
+        fields: Mapping[str, Any],
+    ) -> Task:
+        plan = self.plans.create(
+            body,
+            external_task_id=external_task_id,
+            model_name_header=given(model_name_header),
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return run(plan, self.sender, self.clock.sleep)
+
+    def create_and_wait(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: Any,
+        timeout: Any,
+        on_progress: Callback,
+        on_submitted: Callback,
+        via: Any,
+        fields: Mapping[str, Any],
+    ) -> Task:
+        plan = self.plans.create_and_wait(
+            body,
+            external_task_id=external_task_id,
+            model_name_header=given(model_name_header),
+            timeout=given(timeout),
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return run(plan, self.sender, self.clock.sleep)
+
+    def get(self, task_id: str, *, model_name_header: Any) -> Task:
+        plan = self.plans.get(task_id, model_name_header=given(model_name_header))
+        return run(plan, self.sender, self.clock.sleep)
+
+    def list(self, *, page_num: int, page_size: int, model_name_header: Any) -> TaskList:
+        plan = self.plans.list(
+            page_num=page_num, page_size=page_size, model_name_header=given(model_name_header)
+        )
+        return run(plan, self.sender, self.clock.sleep)
+
+    def wait(self, task_id: str, *, timeout: Any, on_progress: Callback, via: Any) -> Task:
+        plan = self.plans.wait(task_id, timeout=given(timeout), on_progress=on_progress, via=via)
+        return run(plan, self.sender, self.clock.sleep)
+
+
+Awaited = Coroutine[Any, Any, "Task"]
+
+
+class AsyncKindRunner(Runner):
+    """Runs a task kind's calls awaited: the generated `AsyncKindRunner` of `kling.<kind>`."""
+
+    plans: KindPlans
+
+    def create(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: Any,
+        on_submitted: Callback,
+        on_progress: Callback,
+        fields: Mapping[str, Any],
+    ) -> Awaited:
+        plan = self.plans.create(
+            body,
+            external_task_id=external_task_id,
+            model_name_header=given(model_name_header),
+            on_submitted=on_submitted,
+            on_progress=on_progress,
+            **fields,
+        )
+        return arun(plan, self.sender, self.clock.asleep)
+
+    def create_and_wait(
+        self,
+        body: Any,
+        /,
+        *,
+        external_task_id: str | None,
+        model_name_header: Any,
+        timeout: Any,
+        on_progress: Callback,
+        on_submitted: Callback,
+        via: Any,
+        fields: Mapping[str, Any],
+    ) -> Awaited:
+        plan = self.plans.create_and_wait(
+            body,
+            external_task_id=external_task_id,
+            model_name_header=given(model_name_header),
+            timeout=given(timeout),
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+            via=via,
+            **fields,
+        )
+        return arun(plan, self.sender, self.clock.asleep)
+
+    def get(self, task_id: str, *, model_name_header: Any) -> Awaited:
+        plan = self.plans.get(task_id, model_name_header=given(model_name_header))
+        return arun(plan, self.sender, self.clock.asleep)
+
+    def list(
+        self, *, page_num: int, page_size: int, model_name_header: Any
+    ) -> Coroutine[Any, Any, TaskList]:
+        plan = self.plans.list(
+            page_num=page_num, page_size=page_size, model_name_header=given(model_name_header)
+        )
+        return arun(plan, self.sender, self.clock.asleep)
+
+    def wait(self, task_id: str, *, timeout: Any, on_progress: Callback, via: Any) -> Awaited:
+        plan = self.plans.wait(task_id, timeout=given(timeout), on_progress=on_progress, via=via)
+        return arun(plan, self.sender, self.clock.asleep)

@@ -2,27 +2,29 @@
 
 The delete is the spec's `deleteCustomVoice` (`x-kling-instant: custom_voice.delete`): the
 generated typed calls give `kling.custom_voice.delete(voice_id)` its signature and return type,
-and hand it to `CustomVoicePlans.delete` here, run blocking or awaited like every plan.
+and hand it to the runners here (`SyncVoiceRunner`, `AsyncVoiceRunner`: the generated
+`CustomVoiceRunner` protocols), which run `CustomVoicePlans.delete` blocking or awaited.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ._bodies import prepare_body
 from ._config import NOT_GIVEN
-from ._engine import Plan
+from ._engine import Plan, arun, run
 from ._errors import TaskFailedError
 from ._instant import send
-from ._namespaces import KindPlans
+from ._namespaces import AsyncKindRunner, KindPlans, SyncKindRunner, given
 from ._polling import classify_status
 from ._reading import read_model
 
 if TYPE_CHECKING:
     from haoee_kling_api.models import CustomVoiceDeleteResult
 
-__all__ = ["CustomVoicePlans"]
+__all__ = ["AsyncVoiceRunner", "CustomVoicePlans", "SyncVoiceRunner"]
 
 _DELETE = "deleteCustomVoice"
 
@@ -79,3 +81,25 @@ class CustomVoicePlans(KindPlans):
                 last_status=str(status),
             )
         return result
+
+
+class SyncVoiceRunner(SyncKindRunner):
+    """Runs `kling.custom_voice` blocking: a task kind's calls and `delete`."""
+
+    plans: CustomVoicePlans
+
+    def delete(self, *, voice_id: str, model_name_header: Any) -> CustomVoiceDeleteResult:
+        plan = self.plans.delete(voice_id, model_name_header=given(model_name_header))
+        return run(plan, self.sender, self.clock.sleep)
+
+
+class AsyncVoiceRunner(AsyncKindRunner):
+    """Runs `kling.custom_voice` awaited: a task kind's calls and `delete`."""
+
+    plans: CustomVoicePlans
+
+    def delete(
+        self, *, voice_id: str, model_name_header: Any
+    ) -> Coroutine[Any, Any, CustomVoiceDeleteResult]:
+        plan = self.plans.delete(voice_id, model_name_header=given(model_name_header))
+        return arun(plan, self.sender, self.clock.asleep)

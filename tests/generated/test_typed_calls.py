@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import pydoc
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +203,97 @@ def test_every_kind_has_typed_calls_for_both_clients() -> None:
     kinds = {op.kind for op in operations().values() if op.kind}
     assert set(CALLS) == set(ASYNC_CALLS) == kinds
     assert "x-kling-kind" in json.dumps(load_spec()["paths"])
+
+
+CALLS_PY = ROOT / "generated" / "haoee_kling_api" / "calls.py"
+
+
+def test_the_generated_calls_name_no_method_as_a_string() -> None:
+    """Every typed call reaches the overlay through a typed method of its runner
+    (`self._runner.create(...)`), never by handing a method's name to a dispatcher, nor by
+    `getattr`, nor with a class built by `type()`: type checkers and editors follow every
+    call."""
+    tree = ast.parse(CALLS_PY.read_text(encoding="utf-8"))
+    dispatched = [
+        f"line {node.lineno}: {ast.unparse(node)[:60]}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id in {"getattr", "setattr"})
+            or (isinstance(node.func, ast.Name) and node.func.id == "type" and len(node.args) == 3)
+            or (
+                isinstance(node.func, ast.Attribute)
+                and any(
+                    isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                    for arg in node.args
+                )
+            )
+        )
+    ]
+    assert dispatched == []
+    runner_calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "_runner"
+    }
+    assert runner_calls == {"create", "create_and_wait", "get", "list", "wait", "delete"}
+
+
+def test_no_namespace_class_is_built_at_run_time() -> None:
+    """Each namespace is an instance of a class written in a file (generated, or the overlay's
+    `kling.elements`), which is what editors and type checkers see."""
+    with Kling(api_key=CANARY_KEY) as kling:
+        for attribute in [*namespaces(), "tts", "image_recognize", "identify_face"]:
+            cls = type(getattr(kling, attribute))
+            assert cls.__module__ in {"haoee_kling_api.calls", "haoee_kling._facades"}, attribute
+            assert getattr(sys.modules[cls.__module__], cls.__name__) is cls, attribute
+
+
+@pytest.mark.slow
+def test_mypy_fails_when_the_overlays_runner_drifts_from_the_generated_protocol(
+    tmp_path: Path,
+) -> None:
+    """The runner `kling.<kind>` is built with must be what the generated `KindRunner` protocol
+    asks for: a runner whose `wait` lost a parameter fails `mypy --strict` where the namespace
+    is built."""
+    copy = tmp_path / "haoee_kling"
+    shutil.copytree(
+        ROOT / "overlay" / "haoee_kling", copy, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    runners = copy / "_namespaces.py"
+    source = runners.read_text(encoding="utf-8")
+    signature = "def wait(self, task_id: str, *, timeout: Any, on_progress: Callback, via: Any)"
+    assert source.count(signature) == 2  # the blocking and the awaited runner
+    runners.write_text(
+        source.replace(signature, signature.replace(", via: Any", ""), 1).replace(
+            "on_progress=on_progress, via=via)", "on_progress=on_progress)", 1
+        ),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--no-pretty",
+            "--follow-imports=silent",
+            str(copy / "_facades.py"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert any(
+        "_facades.py" in line and '"SyncKindRunner"' in line and '"KindRunner[Any]"' in line
+        for line in errors
+    ), result.stdout
+    assert "def wait(self, task_id: str, *, timeout: Any, on_progress: Any) -> Task" in (
+        result.stdout.replace("Callable[[Any], Any] | None", "Any")
+    ), result.stdout
