@@ -1,9 +1,9 @@
-"""Credentials and the haoee `ModelName` header.
+"""Credentials.
 
-haoee: `Authorization: Bearer <haoee key>` plus a `ModelName` routing header. Kling's own hosts:
-an HS256 JWT signed with the SecretKey (claims `iss` = AccessKey, `exp` = now + 1800 s,
-`nbf` = now - 5 s; cached and re-signed 5 minutes before it expires), or a Kling API key. Keys
-are held in `Secret`, so no repr or log line shows them.
+haoee: `Authorization: Bearer <haoee key>` (its `ModelName` routing header is `_core`'s).
+Kling's own hosts: an HS256 JWT signed with the SecretKey (claims `iss` = AccessKey,
+`exp` = now + 1800 s, `nbf` = now - 5 s; cached and re-signed 5 minutes before it expires), or
+a Kling API key. Keys are held in `Secret`, so no repr or log line shows them.
 
 A key is read as pasted keys arrive: whitespace around it (a trailing newline from a file or a
 terminal) is dropped; one that still holds whitespace, a control character or anything outside
@@ -17,14 +17,12 @@ import os
 import threading
 import warnings
 from collections.abc import Generator, Mapping
-from typing import Any
 
 import httpx
 
 from ._clock import Clock
 from ._errors import ConfigurationError
 from ._logging import Secret
-from ._spec import Operation, load_spec
 
 __all__ = [
     "BACKENDS",
@@ -33,7 +31,6 @@ __all__ = [
     "JwtAuth",
     "default_base_url",
     "make_auth",
-    "model_name_header",
     "unsendable",
 ]
 
@@ -221,27 +218,3 @@ def make_auth(
             "no Kling credentials: set KLING_ACCESS_KEY and KLING_SECRET_KEY, or KLING_API_KEY"
         )
     return BearerAuth(Secret(key))
-
-
-def _haoee() -> dict[str, Any]:
-    value: dict[str, Any] = load_spec().get("x-haoee", {})
-    return value
-
-
-def model_name_header(op: Operation, body: Mapping[str, Any] | None) -> str:
-    """The `ModelName` header haoee routes and bills by, for a create.
-
-    Args:
-        op: the create operation.
-        body: its JSON body.
-
-    Returns:
-        The body's `model_name` (or the operation's default model) mapped through the spec's
-        `x-haoee.model-name-overrides`; `x-haoee.default-model-name` when there is no model.
-    """
-    haoee = _haoee()
-    model = (body or {}).get("model_name") or op.default_model
-    if not isinstance(model, str) or not model:
-        return str(haoee["default-model-name"])
-    overrides: Mapping[str, str] = haoee.get("model-name-overrides", {})
-    return overrides.get(model, model)

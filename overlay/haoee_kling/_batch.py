@@ -27,7 +27,6 @@ from typing import Any
 from ._batch_jobs import BatchError, Job, JobsFile
 from ._batch_ledger import Ledger, Row
 from ._batch_limit import Limiter
-from ._bodies import prepare_body
 from ._config import NOT_GIVEN
 from ._core import Core
 from ._cost import task_cost
@@ -45,6 +44,7 @@ from ._errors import (
     RateLimitError,
     WaitTimeoutError,
 )
+from ._inputs import prepare_body
 from ._kind_names import namespace_of
 from ._polling import classify_status, default_poll_policy
 from ._resource import kind_operations

@@ -168,7 +168,7 @@ def _typed(kind: str, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[st
 
 def _check(line: int, raw: Any, csv_file: bool) -> tuple[Job | None, list[str]]:
     """One job, or the problems that make it invalid (each without the file and line)."""
-    from ._bodies import prepare_body
+    from ._inputs import prepare_body
     from ._resource import kind_operations
 
     if isinstance(raw, str):

@@ -1,4 +1,8 @@
-"""What the namespaces of one client share: its config, its clock and remembered headers."""
+"""What the namespaces of one client share: its config, its clock and remembered headers.
+
+The haoee `ModelName` header is decided here: derived from a create's model
+(`model_name_header`), remembered per task, and sent again on its reads.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._auth import model_name_header
 from ._clock import Clock
 from ._config import Config, NotGiven, check_header, check_seconds
 from ._errors import InvalidRequestError
-from ._spec import load_spec, operation
+from ._spec import Operation, load_spec, operation
 
 if TYPE_CHECKING:
     from ._polling import ProgressEvent
     from ._waiting import WaitSpec
 
-__all__ = ["Core"]
+__all__ = ["Core", "model_name_header"]
 
 _MEMORY = 10_000
 # A wait's deadline when neither the call, the client nor the model's map entry gives one.
@@ -126,3 +129,27 @@ class Core:
             on_progress=on_progress,
             just_created=just_created,
         )
+
+
+def _haoee() -> dict[str, Any]:
+    value: dict[str, Any] = load_spec().get("x-haoee", {})
+    return value
+
+
+def model_name_header(op: Operation, body: Mapping[str, Any] | None) -> str:
+    """The `ModelName` header haoee routes and bills by, for a create.
+
+    Args:
+        op: the create operation.
+        body: its JSON body.
+
+    Returns:
+        The body's `model_name` (or the operation's default model) mapped through the spec's
+        `x-haoee.model-name-overrides`; `x-haoee.default-model-name` when there is no model.
+    """
+    haoee = _haoee()
+    model = (body or {}).get("model_name") or op.default_model
+    if not isinstance(model, str) or not model:
+        return str(haoee["default-model-name"])
+    overrides: Mapping[str, str] = haoee.get("model-name-overrides", {})
+    return overrides.get(model, model)

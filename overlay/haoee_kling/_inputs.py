@@ -8,6 +8,10 @@ is), raw base64, a `data:...;base64,` string (the prefix is stripped: Kling reje
 they are skipped (the server still checks them). Fields whose transport is only `url` refuse
 local data. Then `validate_body` applies the spec's JSON Schema and `x-kling-rules`, and every
 problem found is raised together, before any request is sent.
+
+What a body needs to know of its schema (its fields, its media fields, its optional text) is
+compiled once per operation (`_compiled`), not walked again on every create. A list call's
+paging is checked against the spec's parameter limits (`page_query`).
 """
 
 from __future__ import annotations
@@ -19,14 +23,15 @@ import functools
 import io
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._errors import InvalidRequestError
 from ._spec import media_fields, operation, resolve
-from ._validation import Problem, validate_body
+from ._validation import Problem, validate_body, validate_parameters
 
-__all__ = ["detect_format", "encode_media", "prepare_body"]
+__all__ = ["detect_format", "encode_media", "merged_fields", "page_query", "prepare_body"]
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/\r\n]+={0,2}$")
 _DATA_PREFIX = re.compile(r"^data:[^,]*;base64,", re.IGNORECASE)
@@ -169,6 +174,55 @@ def _encode_at(where: str, value: Any, *, media: Mapping[str, Any]) -> tuple[Any
     return encode_media(where, value, media)
 
 
+@dataclass
+class _Node:
+    """One schema node as a body is built along it: its fields (by name), which are required,
+    whether it is text, and the schema of its items."""
+
+    properties: dict[str, _Node] = field(default_factory=dict)
+    required: frozenset[str] = frozenset()
+    text: bool = False
+    items: _Node | None = None
+
+
+def _node(schema: Mapping[str, Any], seen: dict[str, _Node]) -> _Node:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref in seen:
+        return seen[ref]  # a schema that holds itself: the same node
+    resolved = resolve(schema)
+    kind = resolved.get("type")
+    node = _Node(
+        required=frozenset(resolved.get("required", ())),
+        text=kind == "string" or (isinstance(kind, list) and "string" in kind),
+    )
+    if isinstance(ref, str):
+        seen[ref] = node
+    node.properties = {
+        name: _node(sub, seen) for name, sub in resolved.get("properties", {}).items()
+    }
+    items = resolved.get("items")
+    node.items = _node(items, seen) if isinstance(items, Mapping) else None
+    return node
+
+
+@dataclass(frozen=True)
+class _Body:
+    """What building a body for one operation needs of its schema, compiled once."""
+
+    root: _Node
+    media: tuple[tuple[list[str], Callable[[str, Any], tuple[Any, list[Problem]]]], ...]
+
+
+@functools.cache
+def _compiled(operation_id: str) -> _Body:
+    schema = operation(operation_id).body_schema or {}
+    media = tuple(
+        (_split(found.path), functools.partial(_encode_at, media=found.media))
+        for found in media_fields(schema)
+    )
+    return _Body(_node(schema, {}), media)
+
+
 def _walk(
     node: Any, parts: list[str], where: str, fn: Callable[[str, Any], tuple[Any, list[Problem]]]
 ) -> tuple[Any, list[Problem]]:
@@ -215,20 +269,16 @@ def prepare_body(
     Raises:
         InvalidRequestError: listing every problem (media checks, schema, x-kling-rules).
     """
-    schema = operation(operation_id).body_schema or {}
-    body: dict[str, Any] = _drop_empty(
-        _plain({k: v for k, v in fields.items() if v is not None}), schema
-    )
-    known = resolve(schema).get("properties", {})
+    compiled = _compiled(operation_id)
+    body: dict[str, Any] = _json(fields, compiled.root)
+    known = compiled.root.properties
     problems: list[Problem] = [
         Problem(name, "unknown-field", _unknown(name, call or operation_id, known))
         for name in body
         if known and name not in known
     ]
-    for media in media_fields(schema):
-        body, found = _walk(
-            body, _split(media.path), "", functools.partial(_encode_at, media=media.media)
-        )
+    for path, encode in compiled.media:
+        body, found = _walk(body, path, "", encode)
         problems += found
     bad_fields = {p.field for p in problems}
     problems += [p for p in validate_body(operation_id, body) if p.field not in bad_fields]
@@ -243,40 +293,64 @@ def _unknown(name: str, call: str, known: Mapping[str, Any]) -> str:
     return f"{name}: is not a field of {call}{hint}"
 
 
-def _is_text(schema: Mapping[str, Any]) -> bool:
-    kind = resolve(schema).get("type")
-    return kind == "string" or (isinstance(kind, list) and "string" in kind)
-
-
-def _drop_empty(value: Any, schema: Mapping[str, Any]) -> Any:
-    """Leave out `""` where the spec has an optional text field, at any depth."""
-    node = resolve(schema)
-    if isinstance(value, dict):
-        properties = node.get("properties", {})
-        required = set(node.get("required", ()))
-        kept: dict[str, Any] = {}
-        for name, item in value.items():
-            sub = properties.get(name)
-            if sub is None:
-                kept[name] = item  # not a field: reported by prepare_body
-            elif not (item == "" and name not in required and _is_text(sub)):
-                kept[name] = _drop_empty(item, sub)
-        return kept
-    items = node.get("items")
-    if isinstance(value, list) and isinstance(items, Mapping):
-        return [_drop_empty(item, items) for item in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """Deep-copy dicts and lists (the caller's objects are never modified); models to dicts."""
+def _json(value: Any, node: _Node | None) -> Any:
+    """The JSON of a body, in one walk along its schema: dicts and lists copied (the caller's
+    objects are never modified), models as dicts, generated enums as their values, None left
+    out, and so is `""` where the schema has an optional text field."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+        properties = node.properties if node is not None else {}
+        required = node.required if node is not None else frozenset()
+        kept: dict[str, Any] = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            name = str(key)
+            sub = properties.get(name)  # None: not a field (reported by prepare_body)
+            item = _json(item, sub)
+            if sub is not None and item == "" and sub.text and name not in required:
+                continue
+            kept[name] = item
+        return kept
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        items = node.items if node is not None else None
+        return [_json(v, items) for v in value]
     to_dict = getattr(value, "to_dict", None)
     if callable(to_dict):
-        return _plain(to_dict())
+        return _json(to_dict(), node)
     if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):
         return value.value  # generated enums
     return value
+
+
+def merged_fields(body: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A whole body (a generated model or a dict) and keyword fields as one dict; keywords win."""
+    if body is None:
+        return dict(fields)
+    to_dict = getattr(body, "to_dict", None)
+    whole = to_dict() if callable(to_dict) else body
+    if not isinstance(whole, Mapping):
+        raise TypeError(f"body must be a request model or a dict, not {type(body).__name__}")
+    return {**whole, **fields}
+
+
+def page_query(operation_id: str, page_num: int, page_size: int) -> dict[str, int]:
+    """The paging query of a list call, checked against the spec's limits before sending.
+
+    Raises:
+        InvalidRequestError: `page_num` or `page_size` is out of range (e.g. `page_size` 600).
+    """
+    names = {"pageNum": "page_num", "pageSize": "page_size"}  # the wire's names -> the call's
+    wire = {"pageNum": str(page_num), "pageSize": str(page_size)}
+    problems = validate_parameters(operation_id, {"query": wire})
+    if problems:
+        raise InvalidRequestError(
+            [
+                Problem(
+                    names.get(p.field, p.field),
+                    p.rule,
+                    p.message.replace(p.field, names.get(p.field, p.field), 1),
+                )
+                for p in problems
+            ]
+        )
+    return {"page_num": page_num, "page_size": page_size}

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from ._bodies import merged_fields, prepare_body
 from ._config import NOT_GIVEN
 from ._core import Core
 from ._engine import Call, Plan
 from ._errors import APIError, InvalidRequestError, TaskFailedError
+from ._inputs import merged_fields, prepare_body
 from ._polling import classify_status
 from ._reading import build_model, read_model, read_one
 from ._retries import request_plan

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from haoee_kling_api.types import UNSET
 
-from ._bodies import merged_fields, page_query, prepare_body
+from ._capabilities import default_deadline
 from ._clock import Clock
 from ._config import NOT_GIVEN, NotGiven
 from ._core import Core
-from ._engine import Call, Plan, arun, run
+from ._engine import Call, Notify, Plan, arun, run
 from ._errors import InvalidRequestError, KlingError
+from ._inputs import merged_fields, page_query, prepare_body
 from ._instant import send
 from ._kind_names import namespaces, user_kind
 from ._push import pushed, with_safety_net
@@ -133,6 +134,8 @@ class KindPlans:
         self.kind = kind
         self.ops = kind_operations()[kind]
         self.namespace = next(name for name, k in namespaces().items() if k == kind)
+        self.call = f"{self.namespace}.create"
+        self.new_task = f"the new {user_kind(kind)} task"
 
     def _created(
         self,
@@ -144,31 +147,23 @@ class KindPlans:
     ) -> Plan[Task]:
         op_id, core = self.ops["create"], self.core
         fields["external_task_id"] = external_task_id
-        body = prepare_body(op_id, fields, call=f"{self.namespace}.create")
+        body = prepare_body(op_id, fields, call=self.call)
         sent = core.create_header(op_id, body, header)
-
-        built: list[Task] = []
-
-        from ._capabilities import default_deadline  # the map loads with the first create
-
         deadline = default_deadline(op_id, body)
-
-        def submitted(data: dict[str, Any]) -> Any:
-            # The task is built here, once, for the callback and for the return value alike.
-            core.remember(str(data["task_id"]), self.kind, sent, deadline)
-            built.append(to_task(data))
-            return on_submitted(built[0]) if on_submitted else None
-
-        data = yield from create_plan(
+        task: Task = yield from create_plan(
             Call(op_id, body=body, model_name=sent, timeout=core.config.timeout),
             (self.ops["list"], self.ops["get"]),
             kind=self.kind,
             policy=core.config.retry,
             clock=core.clock,
-            on_submitted=submitted,
             on_progress=on_progress,
+            model=_task_type(),
+            what=self.new_task,
         )
-        return built[0] if built else to_task(data)
+        core.remember(task.task_id, self.kind, sent, deadline)
+        if on_submitted is not None:
+            yield Notify(on_submitted, task)
+        return task
 
     def waiting(
         self,

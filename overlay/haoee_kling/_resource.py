@@ -2,12 +2,12 @@
 
 Each `Call` names an operationId; this module finds its generated module in the generated
 operation table (`haoee_kling_api.api.OPERATIONS`), lets its public `build_request` build the
-request (path, query, `ModelName` header, body through the module's `BODY` model), sends it to an
-absolute URL under the base URL with the client's auth and the call's timeout, and hands the raw
-answer to `translate_response`, the one place answers are read. A caller's own httpx client is
-used as it is: its base URL and auth are never changed. The generated `*_detailed` functions
-would parse every body into the generated envelope first, only for the translation to read the
-same bytes again: `make bench` measured that double parse as most of the client's per-call cost.
+request (path, query, `ModelName` header, and the JSON body as the overlay built and checked
+it: no generated model on the way), sends it to an absolute URL under the base URL with the
+client's auth and the call's timeout, and hands the raw answer to `translate_response`, the one
+place answers are read. A caller's own httpx client is used as it is: its base URL and auth are
+never changed. The generated `*_detailed` functions would parse every body into the generated
+envelope first, only for the translation to read the same bytes again.
 httpx exceptions go through `map_transport_error`.
 """
 
@@ -169,7 +169,7 @@ class _Sender:
         if call.model_name is not None:
             kwargs["model_name"] = call.model_name
         if call.body is not None:
-            kwargs["body"] = module.BODY.from_dict(dict(call.body))
+            kwargs["body"] = call.body
         request: dict[str, Any] = module.build_request(**kwargs)
         if call.timeout is not None:
             # As a request extension rather than `timeout=`: the same thing to httpx, and

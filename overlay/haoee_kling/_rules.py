@@ -7,8 +7,9 @@ sending a request; the fake gateway runs the same code to reject what the real A
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -205,18 +206,62 @@ def check_schema_rules(
     """Check the `x-kling-rules` of a schema and of every schema nested below it.
 
     Follows `$ref`, `properties`, `items` and `allOf`; `anyOf`/`oneOf` branches carry no rules in
-    this spec (they only choose between a known and an open value).
+    this spec (they only choose between a known and an open value). Where the rules sit below a
+    schema is found once per referenced schema (a body's), not on every check.
     """
-    node = resolve(schema)
-    found = check_rules(node.get("x-kling-rules", ()), instance, prefix)
-    for sub in node.get("allOf", ()):
-        found += check_schema_rules(sub, instance, prefix)
+    ref = schema.get("$ref")
+    tree = _rule_tree(ref) if isinstance(ref, str) else _rules_below(schema, {})
+    return _check_tree(tree, instance, prefix) if tree is not None else []
+
+
+@dataclass
+class _RuleNode:
+    """The rules of one schema node, and the nodes below it that hold some."""
+
+    rules: tuple[Mapping[str, Any], ...] = ()
+    all_of: tuple[_RuleNode, ...] = ()
+    properties: dict[str, _RuleNode] = field(default_factory=dict)
+    items: _RuleNode | None = None
+
+
+@functools.cache
+def _rule_tree(ref: str) -> _RuleNode | None:
+    return _rules_below({"$ref": ref}, {})
+
+
+def _rules_below(schema: Mapping[str, Any], seen: dict[str, _RuleNode]) -> _RuleNode | None:
+    """The rules at and below `schema`; None where there are none."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref in seen:
+        return seen[ref]  # a schema that holds itself: checked along the same node
+    node = _RuleNode()
+    if isinstance(ref, str):
+        seen[ref] = node
+    resolved = resolve(schema)
+    node.rules = tuple(resolved.get("x-kling-rules", ()))
+    node.all_of = tuple(
+        found for sub in resolved.get("allOf", ()) if (found := _rules_below(sub, seen)) is not None
+    )
+    node.properties = {
+        name: found
+        for name, sub in resolved.get("properties", {}).items()
+        if (found := _rules_below(sub, seen)) is not None
+    }
+    items = resolved.get("items")
+    node.items = _rules_below(items, seen) if isinstance(items, Mapping) else None
+    # A node that holds no rules checks nothing (one reached again through a cycle included).
+    return node if node.rules or node.all_of or node.properties or node.items else None
+
+
+def _check_tree(node: _RuleNode, instance: Any, prefix: str) -> list[RuleViolation]:
+    found = check_rules(node.rules, instance, prefix) if node.rules else []
+    for sub in node.all_of:
+        found += _check_tree(sub, instance, prefix)
     if isinstance(instance, Mapping):
-        for name, sub in node.get("properties", {}).items():
+        for name, sub in node.properties.items():
             if instance.get(name) is not None:
-                found += check_schema_rules(sub, instance[name], _join(prefix, name))
-    items = node.get("items")
-    if isinstance(instance, list) and isinstance(items, Mapping):
+                found += _check_tree(sub, instance[name], _join(prefix, name))
+    if isinstance(instance, list) and node.items is not None:
         for index, item in enumerate(instance):
-            found += check_schema_rules(items, item, f"{prefix}[{index}]")
+            found += _check_tree(node.items, item, f"{prefix}[{index}]")
     return found

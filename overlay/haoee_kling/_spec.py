@@ -45,6 +45,7 @@ def load_spec() -> JSON:
     return document
 
 
+@functools.cache
 def capability_map() -> JSON:
     """The spec's `x-kling-models` (what each model can do, per task kind), or `{}`."""
     found: JSON = load_spec().get("x-kling-models", {})
@@ -108,8 +109,9 @@ def operations() -> dict[str, Operation]:
     return found
 
 
+@functools.cache
 def operation(operation_id: str) -> Operation:
-    """Look an operation up by its operationId.
+    """Look an operation up by its operationId (once per operation: every create asks).
 
     Raises:
         KeyError: the spec has no such operation.

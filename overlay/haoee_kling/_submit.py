@@ -33,7 +33,7 @@ from ._errors import (
 )
 from ._kind_names import user_kind
 from ._polling import SubmitProgress
-from ._reading import read_items, read_one
+from ._reading import build_model, read_items, read_model, read_one
 from ._retries import RetryPolicy, provably_not_started, request_plan, retry_delay
 
 __all__ = [
@@ -221,7 +221,9 @@ def create_plan(
     on_submitted: Any = None,
     on_progress: Any = None,
     rng: random.Random | None = None,
-) -> Plan[dict[str, Any]]:
+    model: type[Any] | None = None,
+    what: str | None = None,
+) -> Plan[Any]:
     """Create a task safely (see the module docstring).
 
     Args:
@@ -234,29 +236,31 @@ def create_plan(
         on_progress: called with a `SubmitProgress` before each wait to send again (a
             concurrency slot, a rate limit, a failed connection), so a held create is visible.
         rng: random source for jitter.
+        model: the generated `Task` model: the answer is read straight into it, in the one
+            walk a get's answer takes (`read_model`); without it the task is JSON.
+        what: how messages name the new task (default: `the new <kind> task`).
 
     Returns:
-        The created task as JSON, read tolerantly: only its `task_id` is required, read from
-        the raw answer before any model is built. An answer without one counts as ambiguous
-        and is looked up by external id.
+        The created task (a `model`, or JSON), read tolerantly: only its `task_id` is
+        required. An answer without one counts as ambiguous and is looked up by external id.
 
     Raises:
         KlingError: carrying `external_task_id` (and `task_id` when known).
     """
     external_id = str((create.body or {})["external_task_id"])
+    what = what or f"the new {user_kind(kind)} task"
     since_ms = int(clock.wall() * 1000)
     started = clock.monotonic()
     retries, slept, ambiguous, busy = 0, 0.0, False, 0
+    task: Any = None
     while True:
         try:
             sends = 1 + retries + busy  # the debug log numbers each send of the create
             reply = yield create if sends == 1 else create._replace(attempt=sends)
-            task = read_one(
-                "Task",
-                reply.data,
-                what=f"the new {user_kind(kind)} task",
-                request_id=reply.request_id,
-            )
+            if model is None:
+                task = read_one("Task", reply.data, what=what, request_id=reply.request_id)
+            else:
+                task = read_model(model, "Task", reply.data, what=what, request_id=reply.request_id)
             break
         except KlingError as error:
             if ambiguous or not never_sent(error):  # else no task can exist: no id to show
@@ -286,7 +290,7 @@ def create_plan(
                     )
                     raise error from lookup_error
                 if isinstance(found, dict):
-                    task = found
+                    task = found if model is None else build_model(model, found, what=what)
                     break
                 if found == "unknown":
                     raise
@@ -320,7 +324,8 @@ def create_plan(
                 )
             yield Sleep(delay)
             slept += delay
-    _log.info("created task %s (external_task_id %s)", task.get("task_id"), external_id)
+    task_id = task.get("task_id") if model is None else task.task_id
+    _log.info("created task %s (external_task_id %s)", task_id, external_id)
     if on_submitted is not None:
         yield Notify(on_submitted, task)
     return task

@@ -12,10 +12,10 @@ import functools
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from ._bodies import prepare_body
 from ._config import NOT_GIVEN
 from ._engine import Plan, arun, run
 from ._errors import TaskFailedError
+from ._inputs import prepare_body
 from ._instant import send
 from ._namespaces import AsyncKindRunner, KindPlans, SyncKindRunner, given
 from ._polling import classify_status

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from haoee_kling._auth import model_name_header
+from haoee_kling._core import model_name_header
 from haoee_kling._inputs import prepare_body
 from haoee_kling._spec import operation
 from haoee_kling._validation import validate_body

@@ -12,10 +12,8 @@ from haoee_kling._auth import (
     JwtAuth,
     default_base_url,
     make_auth,
-    model_name_header,
 )
 from haoee_kling._logging import Secret
-from haoee_kling._spec import operation
 
 
 def header_of(auth: httpx.Auth) -> str:
@@ -147,19 +145,3 @@ def test_base_urls_default_per_backend_and_follow_the_environment() -> None:
         default_base_url("haoee", {"HAOEE_BASE_URL": "http://127.0.0.1:9"}) == "http://127.0.0.1:9"
     )
     assert default_base_url("kling", {}) == "https://api-singapore.klingai.com"
-
-
-@pytest.mark.parametrize(
-    ("operation_id", "body", "expected"),
-    [
-        ("createText2Video", {"model_name": "kling-v2-6"}, "kling-v2-6"),
-        ("createText2Video", {"model_name": "kling-v2-5-turbo"}, "kling-video-v2-5-turbo"),
-        ("createText2Video", {}, "kling-v1"),
-        ("createTextToAudio", {}, "kling-video-v2-6"),
-        ("createText2Video", {"model_name": "kling-v9-future"}, "kling-v9-future"),
-    ],
-)
-def test_model_name_header_follows_the_specs_x_haoee_mapping(
-    operation_id: str, body: dict[str, str], expected: str
-) -> None:
-    assert model_name_header(operation(operation_id), body) == expected

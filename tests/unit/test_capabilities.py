@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from haoee_kling import InvalidRequestError, Kling
-from haoee_kling._auth import model_name_header
 from haoee_kling._capabilities import check_capabilities, choices, kind_capabilities
+from haoee_kling._core import model_name_header
 from haoee_kling._spec import capability_map, operation
 from haoee_kling._validation import validate_body
 from tests.unit.capability_cases import CREATE_BY_KIND, Case, base_body, cases, enum_at

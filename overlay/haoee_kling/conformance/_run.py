@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from .._auth import model_name_header
+from .._core import model_name_header
 from .._spec import load_spec
 from .._spec import operations as packaged_operations
 from .._translate import map_transport_error, translate_response
