@@ -63,13 +63,16 @@ PageT = TypeVar("PageT")
 PageT_co = TypeVar("PageT_co", covariant=True)
 ResultT = TypeVar("ResultT")
 ResultT_co = TypeVar("ResultT_co", covariant=True)
+"""
 
+# What the overlay provides, blocking and awaited: written once, rendered for each.
+_RUNNERS = """
 
-class KindRunner(Protocol[PageT_co]):
-    \"\"\"What the overlay provides to run a task kind's calls, blocking: one method per call,
+class {flavour}KindRunner(Protocol[PageT_co]):
+    \"\"\"What the overlay provides to run a task kind's calls, {how}: one method per call,
     taking what the typed call took (the create's fields as one mapping).\"\"\"
 
-    def create(
+    {prefix}def create(
         self,
         body: Any,
         /,
@@ -81,7 +84,7 @@ class KindRunner(Protocol[PageT_co]):
         fields: Mapping[str, Any],
     ) -> Task: ...
 
-    def create_and_wait(
+    {prefix}def create_and_wait(
         self,
         body: Any,
         /,
@@ -95,13 +98,13 @@ class KindRunner(Protocol[PageT_co]):
         fields: Mapping[str, Any],
     ) -> Task: ...
 
-    def get(self, task_id: str, *, model_name_header: str | None | Unset) -> Task: ...
+    {prefix}def get(self, task_id: str, *, model_name_header: str | None | Unset) -> Task: ...
 
-    def list(
+    {prefix}def list(
         self, *, page_num: int, page_size: int, model_name_header: str | None | Unset
     ) -> PageT_co: ...
 
-    def wait(
+    {prefix}def wait(
         self,
         task_id: str,
         *,
@@ -111,63 +114,10 @@ class KindRunner(Protocol[PageT_co]):
     ) -> Task: ...
 
 
-class AsyncKindRunner(Protocol[PageT_co]):
-    \"\"\"What the overlay provides to run a task kind's calls, awaited (see `KindRunner`).\"\"\"
+class {flavour}InstantRunner(Protocol[ResultT_co]):
+    \"\"\"What the overlay provides to run a call answered at once, {how}.\"\"\"
 
-    async def create(
-        self,
-        body: Any,
-        /,
-        *,
-        external_task_id: str | None,
-        model_name_header: str | None | Unset,
-        on_submitted: Callable[[Task], object] | None,
-        on_progress: Callable[[Any], object] | None,
-        fields: Mapping[str, Any],
-    ) -> Task: ...
-
-    async def create_and_wait(
-        self,
-        body: Any,
-        /,
-        *,
-        external_task_id: str | None,
-        model_name_header: str | None | Unset,
-        timeout: float | None | Unset,
-        on_progress: Callable[[Any], object] | None,
-        on_submitted: Callable[[Task], object] | None,
-        via: Any,
-        fields: Mapping[str, Any],
-    ) -> Task: ...
-
-    async def get(self, task_id: str, *, model_name_header: str | None | Unset) -> Task: ...
-
-    async def list(
-        self, *, page_num: int, page_size: int, model_name_header: str | None | Unset
-    ) -> PageT_co: ...
-
-    async def wait(
-        self,
-        task_id: str,
-        *,
-        timeout: float | None | Unset,
-        on_progress: Callable[[Any], object] | None,
-        via: Any,
-    ) -> Task: ...
-
-
-class InstantRunner(Protocol[ResultT_co]):
-    \"\"\"What the overlay provides to run a call answered at once, blocking.\"\"\"
-
-    def create(
-        self, body: Any, /, *, model_name_header: str | None | Unset, fields: Mapping[str, Any]
-    ) -> ResultT_co: ...
-
-
-class AsyncInstantRunner(Protocol[ResultT_co]):
-    \"\"\"What the overlay provides to run a call answered at once, awaited.\"\"\"
-
-    async def create(
+    {prefix}def create(
         self, body: Any, /, *, model_name_header: str | None | Unset, fields: Mapping[str, Any]
     ) -> ResultT_co: ...
 """
@@ -586,7 +536,12 @@ def render(spec: Mapping[str, Any]) -> str:
     protocols: dict[str, str] = {}
     instants = _instant_calls(spec, writer, methods, model_imports, stems, protocols)
     models = "".join(f"    from .models.{m} import {n}\n" for m, n in sorted(model_imports))
-    out = [_HEADER % {"models": models}, "\n\n"]
+    out = [_HEADER % {"models": models}]
+    for prefix, flavour, how in (("", "", "blocking"), ("async ", "Async", "awaited")):
+        out.append(
+            _RUNNERS.replace("{prefix}", prefix).replace("{flavour}", flavour).replace("{how}", how)
+        )
+    out.append("\n\n")
     # The TypedDicts exist for type checkers and editors only: building them at run time
     # compiles every field's annotation (typing's ForwardRef), about 4 ms of the client's cold
     # start for 33 classes, and nothing reads them at run time.

@@ -110,8 +110,22 @@ class KindRunner(Protocol[PageT_co]):
     ) -> Task: ...
 
 
+class InstantRunner(Protocol[ResultT_co]):
+    """What the overlay provides to run a call answered at once, blocking."""
+
+    def create(
+        self,
+        body: Any,
+        /,
+        *,
+        model_name_header: str | None | Unset,
+        fields: Mapping[str, Any],
+    ) -> ResultT_co: ...
+
+
 class AsyncKindRunner(Protocol[PageT_co]):
-    """What the overlay provides to run a task kind's calls, awaited (see `KindRunner`)."""
+    """What the overlay provides to run a task kind's calls, awaited: one method per call,
+    taking what the typed call took (the create's fields as one mapping)."""
 
     async def create(
         self,
@@ -155,19 +169,6 @@ class AsyncKindRunner(Protocol[PageT_co]):
         on_progress: Callable[[Any], object] | None,
         via: Any,
     ) -> Task: ...
-
-
-class InstantRunner(Protocol[ResultT_co]):
-    """What the overlay provides to run a call answered at once, blocking."""
-
-    def create(
-        self,
-        body: Any,
-        /,
-        *,
-        model_name_header: str | None | Unset,
-        fields: Mapping[str, Any],
-    ) -> ResultT_co: ...
 
 
 class AsyncInstantRunner(Protocol[ResultT_co]):
