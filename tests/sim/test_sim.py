@@ -172,9 +172,14 @@ def test_a_created_task_id_that_never_reaches_the_caller_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from haoee_kling import _namespaces
+    from haoee_kling._submit import create_plan
 
-    to_task = _namespaces.to_task
-    monkeypatch.setattr(_namespaces, "to_task", lambda data: to_task({**data, "task_id": "?"}))
+    def losing_the_id(*args: Any, **kwargs: Any) -> Any:
+        task = yield from create_plan(*args, **kwargs)
+        task.task_id = "?"  # the created task, read, then its id lost on the way to the caller
+        return task
+
+    monkeypatch.setattr(_namespaces, "create_plan", losing_the_id)
     violations = _violations(Scenario(operation="create"), tmp_path)
     assert _kinds(violations) == {"lost-id"}
 
