@@ -8,6 +8,7 @@ standard library are left out: they are the same for any client.
 
 The create is measured warm: one create runs first, so what the walk shows is the path every
 create takes, not the spec and the shapes loaded once per process. `--cold` measures the first.
+It runs with the library's defaults: `HAOEE_*` and `KLING_*` variables are left out.
 
     .venv/bin/python tools/walk.py [--cold] [--json] [--functions]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -92,6 +94,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--functions", action="store_true", help="list every function that ran")
     args = parser.parse_args()
+    # The library's defaults, whatever this shell sets: a debug log level (HAOEE_KLING_LOG) or
+    # a setting would walk other code.
+    for name in [n for n in os.environ if n.startswith(("HAOEE_", "KLING_"))]:
+        del os.environ[name]
     seen = walk(cold=args.cold)
     summary = seen.summary()
     if args.json:
