@@ -28,6 +28,12 @@ def _short_seeds(group: int) -> list[int]:
     return [s for s in range(first, first + PER_GROUP * 2) if s % SCALE_EVERY][:PER_GROUP]
 
 
+# The simulator repeats the clients' create, wait and download code over hours of simulated time:
+# its point is the invariants at every step. tests/unit and tests/e2e measure that code.
+SIMULATED = pytest.mark.unmeasured("tests/unit and tests/e2e measure the code the runs repeat")
+
+
+@SIMULATED
 @pytest.mark.parametrize("group", range(GROUPS))
 def test_short_simulation_breaks_no_invariant(group: int, tmp_path: Path) -> None:
     found: list[str] = []
@@ -56,6 +62,7 @@ def test_seed_7000350_a_renumbered_task_keeps_the_id_it_was_created_with(
     assert run_scenario(scenario, tmp_path).violations == []
 
 
+@SIMULATED
 def test_a_run_replays_exactly_from_its_seed(tmp_path: Path) -> None:
     scenario = Scenario(
         seed=5,
