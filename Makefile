@@ -51,6 +51,7 @@ help:
 	@echo "make live             live checks (needs HAOEE_API_KEY; skipped otherwise)"
 	@echo "make live-billed      live checks that create billed tasks (second opt-in)"
 	@echo "make live-record      record scrubbed cassettes from the live gateway"
+	@echo "make cassettes        after a spec edit: rebuild doc cassettes, check all, write MANIFEST.json"
 	@echo "make demo             the main job end to end on the embedded fake gateway"
 	@echo "make bench            benchmarks; writes tests/bench/results.md and .json"
 	@echo "make mutants          does the suite catch realistic regressions? (not part of check)"
@@ -153,13 +154,16 @@ live: $(VENV_STAMP)
 live-billed: $(VENV_STAMP)
 	KLING_LIVE_BILLED=1 $(PY) -m pytest tests/live -m live $(PYTEST_ARGS)
 
-# Record cassettes from the live gateway (scrubbed), then validate every cassette.
+# Record cassettes from the live gateway (scrubbed), then check them all and rewrite the manifest.
 live-record: $(VENV_STAMP)
 	$(PY) -m pytest tests/live -m "live and not billed" --record-mode=once $(PYTEST_ARGS)
-	$(PY) tools/validate_cassettes.py
+	$(PY) tools/validate_cassettes.py --update
 
+# After a spec edit: rebuild the documentation cassettes from the spec's examples, check every
+# cassette against the spec and, when all pass, rewrite tests/contract/cassettes/MANIFEST.json
+# (the one file that carries the spec's digest for them).
 cassettes: $(VENV_STAMP)
-	$(PY) tools/validate_cassettes.py
+	$(PY) tools/validate_cassettes.py --update
 
 # Spec changes suggested by `kling conformance --suggest FILE` (an OpenAPI Overlay 1.0.0
 # document), applied to the spec with its comments kept; prints the diff. Then `make generate`.

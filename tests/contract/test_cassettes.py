@@ -4,6 +4,8 @@ tests/contract/cassettes/ holds recordings of the live gateway (``recorded/<host
 ``pytest tests/live --record-mode=once``) and exchanges built from the spec's own examples
 (``doc-examples/``, labelled as such). Every one is checked by tools/validate_cassettes.py, and
 a spec edit that contradicts a recorded answer makes that check — and `make test` — fail.
+Which spec they were last checked against is written once, in MANIFEST.json
+(tests/contract/test_cassette_manifest.py), not stamped in each cassette.
 """
 
 from __future__ import annotations
