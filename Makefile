@@ -28,7 +28,7 @@ unexport PYTHONDONTWRITEBYTECODE
 PYTEST_PARALLEL := -n auto --dist loadgroup
 OFFLINE := -m "not live and not bench"
 
-.PHONY: help setup generate check-generated lint lint-spec lint-spec-validator \
+.PHONY: help setup generate api-md check-generated lint lint-spec lint-spec-validator \
 	lint-spec-spectral lint-spec-redocly spec-diff release-spec test test-fast \
 	fuzz contract \
 	live live-billed live-record cassettes demo bench mutants simulate vendor dist check \
@@ -37,7 +37,8 @@ OFFLINE := -m "not live and not bench"
 
 help:
 	@echo "make setup            create .venv (pip install -e '.[dev]') and node_modules (npm ci)"
-	@echo "make generate         regenerate generated/ from $(SPEC)"
+	@echo "make generate         regenerate generated/ from $(SPEC), then api.md"
+	@echo "make api-md           rewrite api.md (every public name) from the package itself"
 	@echo "make check-generated  fail if generated/ is stale or hand-edited"
 	@echo "make lint             ruff + mypy --strict on overlay/ tools/ tests/"
 	@echo "make lint-spec        openapi-spec-validator, Spectral and Redocly on $(SPEC)"
@@ -75,6 +76,11 @@ setup: $(VENV_STAMP) $(NODE_STAMP)
 
 generate: $(VENV_STAMP)
 	$(PY) tools/generate.py
+	$(PY) tools/api_md.py
+
+# api.md, the map of every public name (tests/docs/test_api_md.py fails when it is stale).
+api-md: $(VENV_STAMP)
+	$(PY) tools/api_md.py
 
 check-generated: $(VENV_STAMP)
 	$(PY) tools/generate.py --check
