@@ -11,28 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-CASSETTES = ROOT / "tests/contract/cassettes"
+from tests.contract.test_cassettes import CASSETTES, ROOT, validate_cassettes
+
 MANIFEST = CASSETTES / "MANIFEST.json"
 SPEC = ROOT / "openapi/kling.yaml"
-TOOL = ROOT / "tools/validate_cassettes.py"
 REBUILD = "run `make cassettes`"
-
-
-def _tool(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(TOOL), *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def _edited_spec(tmp_path: Path, old: str, new: str) -> Path:
@@ -90,7 +77,7 @@ def test_a_spec_edit_names_every_cassette_it_contradicts(tmp_path: Path) -> None
         "enum: [submitted, processing, succeed, failed]",
         "enum: [submitted, processing, succeeded, failed]",
     )
-    result = _tool("--spec", spec)
+    result = validate_cassettes("--spec", spec)
     assert result.returncode == 1, result.stdout
     holding = {
         p.relative_to(CASSETTES).as_posix()
@@ -110,7 +97,7 @@ def test_an_edited_example_names_the_documentation_cassettes_built_from_it(
 ) -> None:
     old = "The content did not pass the content-safety review"
     spec = _edited_spec(tmp_path, old, "Refused by the content-safety review")
-    result = _tool("--spec", spec)
+    result = validate_cassettes("--spec", spec)
     assert result.returncode == 1, result.stdout
     built_from_it = {
         p.relative_to(CASSETTES).as_posix()
@@ -128,7 +115,7 @@ def test_a_stale_manifest_fails_saying_which_command_rebuilds_it(tmp_path: Path)
     manifest = json.loads((root / "MANIFEST.json").read_text())
     manifest["spec_sha256"] = hashlib.sha256(b"an older spec").hexdigest()
     (root / "MANIFEST.json").write_text(json.dumps(manifest))
-    result = _tool("--root", root)
+    result = validate_cassettes("--root", root)
     assert result.returncode == 1
     (line,) = [line for line in result.stdout.splitlines() if not line.startswith("validate_")]
     assert "MANIFEST.json: stale: the cassettes were checked against spec sha256" in line
@@ -144,7 +131,7 @@ def test_cassettes_added_changed_or_removed_since_the_manifest_fail(tmp_path: Pa
     added = root / "recorded/example.test/test_free/listText2Video.yaml"
     added.parent.mkdir(parents=True)
     shutil.copy(CASSETTES / "doc-examples/videos/listText2Video.yaml", added)
-    result = _tool("--root", root)
+    result = validate_cassettes("--root", root)
     assert result.returncode == 1
     out = result.stdout
     assert (
@@ -162,7 +149,7 @@ def test_make_cassettes_writes_the_manifest_only_when_every_cassette_passes(
     allow it names that cassette and leaves the manifest unwritten."""
     root = _cassette_copy(tmp_path)
     (root / "MANIFEST.json").unlink()
-    result = _tool("--update", "--root", root)
+    result = validate_cassettes("--update", "--root", root)
     assert result.returncode == 0, result.stdout
     assert json.loads((root / "MANIFEST.json").read_text()) == json.loads(MANIFEST.read_text())
 
@@ -171,7 +158,7 @@ def test_make_cassettes_writes_the_manifest_only_when_every_cassette_passes(
     bad.parent.mkdir(parents=True)
     text = (CASSETTES / "doc-examples/videos/getText2Video.yaml").read_text()
     bad.write_text(text.replace('"task_status": "succeed"', '"task_status": "queued"'))
-    result = _tool("--update", "--root", root)
+    result = validate_cassettes("--update", "--root", root)
     assert result.returncode == 1
     (line,) = [line for line in result.stdout.splitlines() if not line.startswith("validate_")]
     assert "recorded/example.test/test_free/getText2Video.yaml#" in line
