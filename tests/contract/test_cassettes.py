@@ -4,6 +4,8 @@ tests/contract/cassettes/ holds recordings of the live gateway (``recorded/<host
 ``pytest tests/live --record-mode=once``) and exchanges built from the spec's own examples
 (``doc-examples/``, labelled as such). Every one is checked by tools/validate_cassettes.py, and
 a spec edit that contradicts a recorded answer makes that check — and `make test` — fail.
+Which spec they were last checked against is written once, in MANIFEST.json
+(tests/contract/test_cassette_manifest.py), not stamped in each cassette.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ TOOL = ROOT / "tools/validate_cassettes.py"
 ALL = sorted(CASSETTES.rglob("*.yaml"))
 
 
-def _tool(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def validate_cassettes(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run tools/validate_cassettes.py with ``args``."""
     return subprocess.run(
         [sys.executable, str(TOOL), *map(str, args)],
         capture_output=True,
@@ -53,14 +56,14 @@ def _interactions(cassette: Path) -> list[dict[str, Any]]:
 
 def test_every_cassette_matches_the_spec_and_holds_no_secret() -> None:
     """tools/validate_cassettes.py passes on everything shipped."""
-    result = _tool()
+    result = validate_cassettes()
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(ALL)} cassette(s)" in result.stdout
 
 
 def test_doc_example_cassettes_cover_every_operation(tmp_path: Path) -> None:
     """Every operation has its documentation cassette; rebuild them with the tool when not."""
-    result = _tool("--build-doc-examples", tmp_path)
+    result = validate_cassettes("--build-doc-examples", tmp_path)
     assert result.returncode == 0, result.stderr
     built = {p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml")}
     shipped = {
@@ -95,7 +98,7 @@ def test_reality_contradicting_the_spec_fails(tmp_path: Path, edit: Any, expecte
     copy = tmp_path / "getText2Video.yaml"
     shutil.copy(CASSETTES / "doc-examples/videos/getText2Video.yaml", copy)
     _edit_first_body(copy, edit)
-    result = _tool(copy)
+    result = validate_cassettes(copy)
     assert result.returncode == 1, result.stdout
     assert expected in result.stdout
     assert "GET /v1/videos/text2video/{task_id} -> 200" in result.stdout
@@ -110,7 +113,7 @@ def test_a_key_left_in_a_cassette_fails(tmp_path: Path) -> None:
         "Bearer 01J9ZQ4V8KX2M7T5R3W6Y1B0CD"
     ]
     copy.write_text(yaml.safe_dump(document, sort_keys=False))
-    result = _tool(copy)
+    result = validate_cassettes(copy)
     assert result.returncode == 1
     assert "secret: line" in result.stdout
     assert "Bearer token" in result.stdout
