@@ -13,9 +13,8 @@ import json
 import shutil
 from pathlib import Path
 
-import yaml
-
 from tests.contract.test_cassettes import CASSETTES, ROOT, validate_cassettes
+from tests.yaml_files import read_yaml
 
 MANIFEST = CASSETTES / "MANIFEST.json"
 SPEC = ROOT / "openapi/kling.yaml"
@@ -65,7 +64,7 @@ def test_the_manifest_lists_every_cassette_with_its_digest() -> None:
     assert set(recorded["cassettes"]) == set(shipped)
     for name, entry in recorded["cassettes"].items():
         assert entry["sha256"] == hashlib.sha256(shipped[name].read_bytes()).hexdigest(), name
-        interactions = yaml.safe_load(shipped[name].read_text())["interactions"]
+        interactions = read_yaml(shipped[name].read_text())["interactions"]
         assert entry["responses"] == len(interactions), name
 
 

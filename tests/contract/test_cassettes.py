@@ -26,6 +26,7 @@ import yaml
 from haoee_kling_api import AuthenticatedClient
 from haoee_kling_api.api import operation_module
 from tests.live.spec_check import load_schema, spec_path_of, violations
+from tests.yaml_files import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests/contract/cassettes"
@@ -50,7 +51,7 @@ def _prefix(url_path: str) -> str:
 
 
 def _interactions(cassette: Path) -> list[dict[str, Any]]:
-    interactions: list[dict[str, Any]] = yaml.safe_load(cassette.read_text())["interactions"]
+    interactions: list[dict[str, Any]] = read_yaml(cassette.read_text())["interactions"]
     return interactions
 
 
@@ -73,7 +74,7 @@ def test_doc_example_cassettes_cover_every_operation(tmp_path: Path) -> None:
 
 
 def _edit_first_body(cassette: Path, edit: Any) -> None:
-    document = yaml.safe_load(cassette.read_text())
+    document = read_yaml(cassette.read_text())
     body = document["interactions"][0]["response"]["body"]
     data = json.loads(body["string"])
     edit(data)
@@ -108,7 +109,7 @@ def test_reality_contradicting_the_spec_fails(tmp_path: Path, edit: Any, expecte
 def test_a_key_left_in_a_cassette_fails(tmp_path: Path) -> None:
     """Key-like strings fail the check even when the exchange itself conforms."""
     copy = tmp_path / "listText2Video.yaml"
-    document = yaml.safe_load((CASSETTES / "doc-examples/videos/listText2Video.yaml").read_text())
+    document = read_yaml((CASSETTES / "doc-examples/videos/listText2Video.yaml").read_text())
     document["interactions"][0]["request"]["headers"]["Authorization"] = [
         "Bearer 01J9ZQ4V8KX2M7T5R3W6Y1B0CD"
     ]
