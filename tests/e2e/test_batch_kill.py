@@ -33,8 +33,8 @@ import httpx
 import pytest
 
 from haoee_kling import Kling
-from haoee_kling._batch import CRASH_VARIABLE
-from haoee_kling._inputs import detect_format
+from haoee_kling.batch._plan import CRASH_VARIABLE
+from haoee_kling.check._inputs import detect_format
 from haoee_kling.testing import FakeGateway, GatewayConfig, RealClock
 from haoee_kling.testing._server import serve_in_thread
 from tests.e2e.fake_support import assert_media
