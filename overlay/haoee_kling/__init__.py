@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
     __version__: str
 
+from importlib import import_module
+
 from ._client import AsyncKling, Kling
 from ._clock import Clock, FakeClock, SystemClock
 from ._config import NOT_GIVEN, NotGiven
@@ -178,8 +180,6 @@ _LAZY: dict[str, str] = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is not None:
-        from importlib import import_module
-
         value = getattr(import_module(module, __name__), name)
         globals()[name] = value  # looked up once
         return value

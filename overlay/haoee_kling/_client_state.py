@@ -13,6 +13,7 @@ from ._config import Config, NotGiven, check_header, check_seconds
 from ._errors import InvalidRequestError
 from ._spec import load_spec, operation
 from .http._auth import model_name_header
+from .plans._polling import default_poll_policy
 
 if TYPE_CHECKING:
     from .plans._polling import ProgressEvent
@@ -109,7 +110,6 @@ class Core:
         task_ids: Any = (),
     ) -> WaitSpec:
         """The WaitSpec of one wait (NOT_GIVEN timeout: `default_deadline(task_ids)`)."""
-        from .plans._polling import default_poll_policy  # waits load with the first wait
         from .plans._waiting import WaitSpec
 
         cfg = self.config

@@ -26,6 +26,9 @@ from typing import Any
 
 from .._errors import InvalidRequestError, KlingError
 from .._kind_names import UnknownKindError, kind_hint, kind_names, namespace_of, spec_kind
+from .._spec import operation, resolve
+from ..check._bodies import prepare_body
+from ..http._sender import kind_operations
 
 __all__ = [
     "BatchError",
@@ -147,9 +150,6 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
 
 def _typed(kind: str, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """A CSV row's cells as field values: JSON where the spec's field is not a string."""
-    from .._spec import operation, resolve
-    from ..http._sender import kind_operations
-
     schema = operation(kind_operations()[kind]["create"]).body_schema or {}
     properties = resolve(schema).get("properties", {})
     values: dict[str, Any] = {}
@@ -168,9 +168,6 @@ def _typed(kind: str, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[st
 
 def _check(line: int, raw: Any, csv_file: bool) -> tuple[Job | None, list[str]]:
     """One job, or the problems that make it invalid (each without the file and line)."""
-    from ..check._bodies import prepare_body
-    from ..http._sender import kind_operations
-
     if isinstance(raw, str):
         return None, [raw]
     if not isinstance(raw, dict):

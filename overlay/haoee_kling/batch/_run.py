@@ -17,8 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._config import check_count, check_seconds
+from .._downloads import destination_problem
 from .._errors import InvalidRequestError
 from .._kind_names import user_kind
+from ..plans._engine import arun
+from ..plans._engine import run as run_plan
+from ._jobs import BatchError, read_jobs
+from ._ledger import Ledger, default_ledger_path
+from ._limit import Limiter
+from ._plan import BatchRun, Download, WriteFailedError, crash_point, total_units, unwritable
 
 if TYPE_CHECKING:
     from .._client_state import Core
@@ -136,10 +143,6 @@ def _open(
             ledger would write into a folder that holds another batch's manifest (its jobs
             would be sent again and its files replaced).
     """
-    from .._downloads import destination_problem
-    from ._jobs import BatchError, read_jobs
-    from ._ledger import Ledger, default_ledger_path
-
     jobs_file = read_jobs(jobs, skip_invalid=skip_invalid)
     where = Path(ledger) if ledger is not None else default_ledger_path(jobs_file.path)
     given = Path(out).expanduser().absolute() if out is not None else None
@@ -176,8 +179,6 @@ def _open(
 
 
 def _result(jobs_file: JobsFile, book: Ledger, out: Path | None, run: Any = None) -> BatchResult:
-    from ._plan import total_units
-
     rows = book.rows()
     if run is not None and out is not None:
         manifest: Path | None = write_manifest(out, rows)
@@ -206,9 +207,6 @@ def read_status(jobs: str | Path, ledger: str | Path | None) -> BatchResult:
     Raises:
         BatchError: no ledger exists yet, or it belongs to another jobs file.
     """
-    from ._jobs import BatchError, read_jobs
-    from ._ledger import Ledger, default_ledger_path
-
     jobs_file = read_jobs(jobs, skip_invalid=True)
     path = Path(ledger) if ledger is not None else default_ledger_path(jobs_file.path)
     if not path.exists():
@@ -237,9 +235,6 @@ class _Batch:
         retry_failed: bool,
         resend: tuple[str, ...] = (),
     ) -> BatchRun:
-        from ._limit import Limiter
-        from ._plan import BatchRun
-
         # The numbers are checked before any file is touched.
         check_count("concurrency", concurrency, minimum=1, error=InvalidRequestError)
         check_seconds(
@@ -269,9 +264,6 @@ class _Batch:
             BaseException: `error`, when the run ended with one.
             BatchError: the manifest cannot be written (the output folder is read-only, full).
         """
-        from ._jobs import BatchError
-        from ._plan import unwritable
-
         if isinstance(error, BatchError):
             error.during_run = True  # creates may have been sent: a local write failed
         try:
@@ -289,8 +281,6 @@ class _Batch:
             run.ledger.close()
 
     def _downloaded(self, event: Any) -> None:
-        from ._plan import crash_point
-
         crash_point("mid-download")
 
 
@@ -356,8 +346,6 @@ class SyncBatch(_Batch):
         return read_status(jobs, ledger)
 
     def _execute(self, run: BatchRun) -> BatchResult:
-        from ..plans._engine import run as run_plan
-
         try:
             run_plan(run.plan(), self._perform, self._core.clock.sleep)
         except BaseException as error:
@@ -365,8 +353,6 @@ class SyncBatch(_Batch):
         return self._finish(run, None)
 
     def _perform(self, action: Any) -> Any:
-        from ._plan import Download, WriteFailedError, crash_point
-
         if isinstance(action, Download):
             try:
                 return self._download(action.task, action.folder, on_progress=self._downloaded)
@@ -416,8 +402,6 @@ class AsyncBatch(_Batch):
         return read_status(jobs, ledger)
 
     async def _execute(self, run: BatchRun) -> BatchResult:
-        from ..plans._engine import arun
-
         try:
             await arun(run.plan(), self._perform, self._core.clock.asleep)
         except BaseException as error:
@@ -425,8 +409,6 @@ class AsyncBatch(_Batch):
         return self._finish(run, None)
 
     async def _perform(self, action: Any) -> Any:
-        from ._plan import Download, WriteFailedError, crash_point
-
         if isinstance(action, Download):
             try:
                 return await self._download(

@@ -32,6 +32,7 @@ from .._config import check_seconds
 from .._errors import ConfigurationError, InvalidWebhookSignatureError, UnexpectedResponseError
 from ..plans._engine import Listen
 from ..plans._polling import classify_status
+from ._sockets import bind
 from ._webhooks import Webhooks
 
 if TYPE_CHECKING:
@@ -257,7 +258,6 @@ class CallbackReceiver:
             RuntimeError: the server did not start in time.
         """
         uvicorn = _need("uvicorn")
-        from ._sockets import bind
 
         sock = bind(host, port)
         bound = int(sock.getsockname()[1])

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .._config import check_seconds
 from .._errors import ConfigurationError, InvalidWebhookSignatureError, UnexpectedResponseError
 from .._spec import load_spec
+from ..kinds._kind_plans import to_task
 from ..read._reader import read_one
 
 if TYPE_CHECKING:
@@ -156,8 +157,6 @@ class Webhooks:
             UnexpectedResponseError: the body is not a task object (not JSON, no `task_id` or
                 `task_status`).
         """
-        from ..kinds._kind_plans import to_task  # the generated models load on first use
-
         return to_task(self.read(body, headers, secret).task)
 
     def read(

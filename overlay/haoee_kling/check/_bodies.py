@@ -1,8 +1,8 @@
 """What a call sends, checked before it is sent: request bodies and list paging.
 
 A create's fields (or a whole request model) become one body, local media is encoded and the
-body is checked against the spec's schema, rules and capability map (`_inputs`, loaded on first
-use); a list call's paging is checked against the spec's parameter limits.
+body is checked against the spec's schema, rules and capability map (`_inputs.prepare_body`);
+a list call's paging is checked against the spec's parameter limits.
 """
 
 from __future__ import annotations
@@ -10,16 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._errors import InvalidRequestError
+from ._inputs import prepare_body
+from ._validation import Problem, validate_parameters
+
 __all__ = ["merged_fields", "page_query", "prepare_body"]
-
-
-def prepare_body(
-    operation_id: str, fields: Mapping[str, Any], *, call: str | None = None
-) -> dict[str, Any]:
-    """Encode local media and check the body against the spec (`_inputs`, loaded on first use)."""
-    from ._inputs import prepare_body as prepare
-
-    return prepare(operation_id, fields, call=call)
 
 
 def page_query(operation_id: str, page_num: int, page_size: int) -> dict[str, int]:
@@ -28,9 +23,6 @@ def page_query(operation_id: str, page_num: int, page_size: int) -> dict[str, in
     Raises:
         InvalidRequestError: `page_num` or `page_size` is out of range (e.g. `page_size` 600).
     """
-    from .._errors import InvalidRequestError
-    from ._validation import Problem, validate_parameters
-
     names = {"pageNum": "page_num", "pageSize": "page_size"}  # the wire's names -> the call's
     wire = {"pageNum": str(page_num), "pageSize": str(page_size)}
     problems = validate_parameters(operation_id, {"query": wire})

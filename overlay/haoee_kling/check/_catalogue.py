@@ -9,28 +9,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .._kind_names import user_kind
-
-if TYPE_CHECKING:
-    from ._capabilities import Capabilities
-
-
-def known_kinds() -> tuple[str, ...]:
-    """The kinds the map describes (the map loads on first use: building a client never
-    pays for it)."""
-    from ._capabilities import known_kinds as kinds
-
-    return kinds()
-
-
-def kind_capabilities(kind: str) -> dict[str, Capabilities]:
-    """Every model the map lists for a kind, loaded on first use."""
-    from ._capabilities import kind_capabilities as models
-
-    return models(kind)
-
+from ._capabilities import Capabilities, kind_capabilities, known_kinds
 
 __all__ = ["ModelInfo", "Models"]
 

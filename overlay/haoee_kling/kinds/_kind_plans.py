@@ -18,6 +18,7 @@ from .._config import NOT_GIVEN, NotGiven
 from .._errors import InvalidRequestError, KlingError
 from .._kind_names import namespaces, user_kind
 from ..check._bodies import merged_fields, page_query, prepare_body
+from ..check._capabilities import default_deadline
 from ..check._validation import Problem
 from ..http._sender import kind_operations
 from ..http._translate import Reply
@@ -138,8 +139,6 @@ class KindPlans:
         sent = core.create_header(op_id, body, header)
 
         built: list[Task] = []
-
-        from ..check._capabilities import default_deadline  # the map loads with the first create
 
         deadline = default_deadline(op_id, body)
 

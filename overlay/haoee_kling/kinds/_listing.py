@@ -26,6 +26,7 @@ from .._errors import InvalidRequestError
 from .._kind_names import UnknownKindError, kind_hint, spec_kind, suggest, user_kind
 from .._spec import operation
 from ..check._validation import Problem
+from ..http._sender import kind_operations
 from ..plans._engine import Emit, Plan
 
 if TYPE_CHECKING:
@@ -82,8 +83,6 @@ def served_kinds(kinds: Iterable[str], backend: str) -> list[str]:
 
 
 def _list_op(kind: str) -> str:
-    from ..http._sender import kind_operations
-
     return kind_operations()[kind]["list"]
 
 
