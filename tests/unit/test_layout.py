@@ -8,6 +8,7 @@ anywhere in a module, inside functions too, and the lazy-name tables of the pack
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,3 +296,49 @@ def test_imports_inside_functions_are_for_heavy_dependencies_only() -> None:
     assert late == [], "import these at the top, or name why in STAGE_LOADS / HEAVY:\n" + (
         "\n".join(late)
     )
+
+
+ARCHITECTURE = ROOT / "ARCHITECTURE.md"
+
+
+def _stages_section() -> str:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    return text.split("\n## Stages\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _node(named: str) -> str | None:
+    """The stage-graph node a name of the map stands for: `http/` or `_config.py`."""
+    if named.endswith("/") and (PACKAGE / named / "__init__.py").is_file():
+        return "haoee_kling." + named.rstrip("/")
+    if named.endswith(".py") and named != "__init__.py" and (PACKAGE / named).is_file():
+        return "haoee_kling." + named.removesuffix(".py")
+    return None
+
+
+def test_the_map_names_every_stage_and_every_module_of_them() -> None:
+    named = set(re.findall(r"`([^`]+)`", _stages_section()))
+    missing = [path.name for path in sorted(PACKAGE.glob("*.py")) if path.name not in named]
+    for stage in sorted(p for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()):
+        if f"{stage.name}/" not in named:
+            missing.append(f"{stage.name}/")
+        if stage.name not in APART:
+            modules = sorted(m for m in stage.glob("_*.py") if m.name != "__init__.py")
+            missing += [f"{stage.name}/{m.name}" for m in modules if m.stem not in named]
+    assert missing == [], f"ARCHITECTURE.md does not mention {missing}"
+
+
+def test_the_map_lists_the_stages_in_import_order() -> None:
+    shared, _, ordered = _stages_section().partition("Stages, in import order:")
+    rank = {n: 0 for name in re.findall(r"`([^`]+)`", shared) if (n := _node(name))}
+    for name in re.findall(r"`([^`]+)`", ordered):
+        if (node := _node(name)) is not None:
+            rank.setdefault(node, len(rank) + 1)
+    stages = stage_graph(import_graph(PACKAGE))
+    assert set(stages) <= set(rank), f"not in the map: {set(stages) - set(rank)}"
+    backwards = [
+        f"{a} imports {b}"
+        for a, imported in stages.items()
+        for b in imported
+        if rank[b] >= rank[a] and not rank[a] == rank[b] == 0
+    ]
+    assert backwards == [], "listed before what they import: " + "; ".join(backwards)
