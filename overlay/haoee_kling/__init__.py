@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ._downloads import DownloadProgress
     from ._kind_names import UnknownKindError
     from .batch._jobs import BatchError, InvalidJobsError
-    from .batch._run import BatchResult
+    from .batch._result import BatchResult
     from .callbacks._receiver import CallbackReceiver
     from .callbacks._webhooks import Webhooks
     from .check._capabilities import Capabilities, FeatureSupport
@@ -154,7 +154,7 @@ _LAZY: dict[str, str] = {
         "haoee_kling_api.models",
     ),
     "BatchError": ".batch._jobs",
-    "BatchResult": ".batch._run",
+    "BatchResult": ".batch._result",
     "CallbackReceiver": ".callbacks._receiver",
     "Capabilities": ".check._capabilities",
     "Cost": "._cost",

@@ -329,7 +329,7 @@ class Kling(_Base[httpx.Client]):
             setting out of range (`timeout` must be finite).
     """
 
-    # One namespace per task kind of the spec (`_namespaces.namespaces()`; a test keeps these
+    # One namespace per task kind of the spec (`_kind_names.namespaces()`; a test keeps these
     # annotations equal to it), declared for type checkers and editors.
     advanced_lip_sync: AdvancedLipSyncCalls[Page[Task]]
     avatar_image2video: AvatarImage2VideoCalls[Page[Task]]

@@ -31,7 +31,8 @@ from haoee_kling.batch import _plan
 from haoee_kling.batch._jobs import BatchError, InvalidJobsError, read_jobs
 from haoee_kling.batch._ledger import Ledger, default_ledger_path
 from haoee_kling.batch._plan import CRASH_VARIABLE, BatchProgress, crash_point
-from haoee_kling.batch._run import BatchResult, read_status
+from haoee_kling.batch._result import BatchResult
+from haoee_kling.batch._run import read_status
 from haoee_kling.plans import _submit
 from haoee_kling.testing import FakeGateway, GatewayConfig, RunningServer, serve_in_thread
 from tests.e2e.fake_support import assert_media

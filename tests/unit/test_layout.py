@@ -29,7 +29,6 @@ LONG = {
     "wiring (_namespace) is where the typed seam lands",
     "read/_shapes.py": "one recursive compiler of shapes and their binding to the generated models",
     "plans/_waiting.py": "wait, the status stream and wait_many share one poll loop and deadline",
-    "batch/_run.py": "kling.batch blocking and awaited: the I/O written twice, as the style asks",
     "batch/_ledger.py": "the ledger's SQLite table, every move of a job and every query, in one "
     "class",
 }

@@ -5,7 +5,7 @@ committed transaction per move. The order of two of them is the whole point: a j
 `external_task_id` is committed (state `submitting`) before its create is sent, so after a
 crash at any moment a rerun knows which creates may have reached Kling and looks them up
 instead of sending them again. A ledger belongs to one jobs file (its path is stored) and keeps
-up with edits of it: jobs are matched by key (`_batch_match`), so fixed and appended lines are
+up with edits of it: jobs are matched by key (`_match`), so fixed and appended lines are
 sent, jobs already sent keep their tasks, and a job changed after it was sent is reported and
 sent again only by name (`resend`). One run at a time holds it (an OS lock that a killed
 process releases); a reader opens it read-only and changes nothing.
@@ -122,7 +122,7 @@ class Ledger:
         """Open (or create) the ledger of a jobs file and bring it up to date with the file.
 
         Jobs are matched by key: new ones are added as `pending`, pending ones no longer in
-        the file are dropped, sent ones keep their rows and tasks (see `_batch_match`).
+        the file are dropped, sent ones keep their rows and tasks (see `_match`).
 
         Args:
             path: the SQLite file.

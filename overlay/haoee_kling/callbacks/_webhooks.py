@@ -8,7 +8,7 @@ one or more space-separated `v1,<base64 HMAC-SHA256>` values in `webhook-signatu
 during a key rotation: any match passes). The HMAC itself is the maintained `standardwebhooks`
 package's; this module adds what it leaves to the caller: a reason per failure, replay
 detection by `webhook-id`, the secret from the environment, and the tolerant reading of the
-body (the same rules as a polled task, `_reading`).
+body (the same rules as a polled task, `read._reader`).
 
 Without a secret (argument, `Webhooks(secret=...)` or `KLING_WEBHOOK_SECRET`) a callback cannot
 be verified: it is accepted and a warning is logged, once per `Webhooks` object, saying so.

@@ -26,7 +26,7 @@ from ._render import Output, dumps
 
 if TYPE_CHECKING:
     from ..batch._jobs import BatchError
-    from ..batch._run import BatchResult
+    from ..batch._result import BatchResult
 
 __all__ = ["batch_group"]
 

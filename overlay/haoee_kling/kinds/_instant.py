@@ -2,7 +2,7 @@
 
 Identify-face, text to speech and image recognize (POSTs marked `x-kling-instant` in the spec,
 billed, so retried only when they provably did not start) and the account's resource packs (a
-free GET). Each is a plan like the namespaces' (`_namespaces`): `_facades` runs it blocking on
+free GET). Each is a plan like the namespaces' (`_kind_plans`): `_facades` runs it blocking on
 `Kling` and awaited on `AsyncKling`. Bodies and queries are checked against the spec before
 anything is sent; answers are read tolerantly and built into the generated models once.
 """

@@ -265,7 +265,7 @@ def wait_plan(
     """Poll one task until it succeeds.
 
     Returns:
-        The succeeded task as JSON (read tolerantly, see `_reading`).
+        The succeeded task as JSON (read tolerantly, see `read._reader`).
 
     Raises:
         TaskFailedError: the task failed.

@@ -1,7 +1,7 @@
 """What reads of many things return: a page of a list, and what `wait_many` finished.
 
 Each holds the items that could be read and says what was left out (`skipped`), so nothing an
-answer held is dropped silently (see `_reading`).
+answer held is dropped silently (see `_reader`).
 """
 
 from __future__ import annotations
