@@ -59,8 +59,6 @@ STAGE_LOADS = {
     ("haoee_kling.check._validation", "haoee_kling.check._capabilities"): "import haoee_kling "
     "loads _validation (Problem, for _config); the map's evaluator loads with the first body",
     ("haoee_kling.check._validation", "haoee_kling.check._rules"): "as _capabilities",
-    ("haoee_kling.kinds._tasks", "haoee_kling.kinds._listing"): "_listing imports the "
-    "generated models; kling.tasks.get and wait_many do not need them",
 }
 
 
@@ -178,19 +176,6 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         if start not in state and (cycle := visit(start)) is not None:
             return cycle
     return None
-
-
-def longest_chain(graph: dict[str, set[str]]) -> list[str]:
-    """The longest path of imports (the graph has no cycle)."""
-    best: dict[str, list[str]] = {}
-
-    def chain(node: str) -> list[str]:
-        if node not in best:
-            tails = [chain(nxt) for nxt in graph.get(node, ())]
-            best[node] = [node, *max(tails, key=len, default=[])]
-        return best[node]
-
-    return max((chain(node) for node in graph), key=len)
 
 
 def stage_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:

@@ -15,6 +15,7 @@ from ..plans._push import pushed, with_safety_net
 from ..plans._waiting import wait_many_plan
 from ..read._results import WaitManyResult
 from ._kind_plans import Callback, KindPlans, to_task
+from ._listing import list_plan, served_kinds, task_filter
 
 if TYPE_CHECKING:
     from haoee_kling_api.models import Task
@@ -71,8 +72,6 @@ class TasksPlans:
             InvalidRequestError: before any request: an unknown kind or status ("did you
                 mean"), a bad time, a limit below 1, `until` not after `since`.
         """
-        from ._listing import list_plan, served_kinds, task_filter  # the models load here
-
         keep = task_filter(
             kinds=kinds,
             status=status,
