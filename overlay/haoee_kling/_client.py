@@ -65,8 +65,11 @@ if TYPE_CHECKING:
     )
     from haoee_kling_api.models import Task
 
-    from ._batch_run import AsyncBatch, SyncBatch
-    from ._facades import (
+    from .batch._run import AsyncBatch, SyncBatch
+    from .callbacks._webhooks import Webhooks
+    from .check._catalogue import Models
+    from .http._sender import AsyncSender, SyncSender
+    from .kinds._facades import (
         AsyncAccount,
         AsyncElements,
         AsyncTasks,
@@ -74,20 +77,17 @@ if TYPE_CHECKING:
         SyncElements,
         SyncTasks,
     )
-    from ._models import Models
-    from ._namespaces import KindPlans
-    from ._polling import PollPolicy
-    from ._resource import AsyncSender, SyncSender
-    from ._results import Page
-    from ._webhooks import Webhooks
+    from .kinds._kind_plans import KindPlans
+    from .plans._polling import PollPolicy
+    from .read._results import Page
 
-from ._auth import default_base_url, make_auth
+from ._client_state import Core
 from ._clock import Clock, SystemClock
 from ._config import NOT_GIVEN, Config, NotGiven, given
-from ._core import Core
 from ._logging import setup_logging
-from ._retries import RetryPolicy
 from ._settings import from_environment, poll_every
+from .http._auth import default_base_url, make_auth
+from .plans._retries import RetryPolicy
 
 __all__ = ["AsyncKling", "Kling"]
 
@@ -201,13 +201,13 @@ class _Base(Generic[H]):
 
     def __dir__(self) -> list[str]:
         # The namespaces not built yet are attributes all the same (REPL completion, help()).
-        from ._namespaces import namespaces
+        from .kinds._kind_plans import namespaces
 
         return sorted({*super().__dir__(), *namespaces(), *_OTHER_SPACES})
 
     def _sender(self) -> SyncSender | AsyncSender:
         if not self._senders:
-            from ._resource import AsyncSender, SyncSender
+            from .http._sender import AsyncSender, SyncSender
 
             kind = SyncSender if self._flavour == "sync" else AsyncSender
             base_url = self._core.config.base_url
@@ -223,8 +223,8 @@ class _Base(Generic[H]):
 
     def _kind_plans(self, kind: str) -> KindPlans:
         if kind not in self._plans:
-            from ._namespaces import ElementPlans, KindPlans
-            from ._voices import CustomVoicePlans
+            from .kinds._kind_plans import ElementPlans, KindPlans
+            from .kinds._voices import CustomVoicePlans
 
             # The kinds whose namespace has calls beyond create / get / list / wait.
             extended = {"advanced_custom_element": ElementPlans, "custom_voice": CustomVoicePlans}
@@ -233,16 +233,16 @@ class _Base(Generic[H]):
 
     def _namespace(self, name: str) -> Any:
         """Build the namespace called `name` (a task kind's, `tasks`, `tts`, `account`, ...)."""
-        from . import _facades
-        from ._instant import INSTANT, AccountPlans
-        from ._namespaces import namespaces
+        from .kinds import _facades
+        from .kinds._instant import INSTANT, AccountPlans
+        from .kinds._kind_plans import namespaces
 
         sync, kinds = self._flavour == "sync", namespaces()
         if name in kinds:
             facade = _facades.kind_facade(kinds[name], self._flavour)
             return facade(self._kind_plans(kinds[name]), self._sender(), self._clock)
         if name == "tasks":
-            from ._tasks import TasksPlans
+            from .kinds._tasks import TasksPlans
 
             plans = TasksPlans(self._core, {k: self._kind_plans(k) for k in kinds.values()})
             tasks = _facades.SyncTasks if sync else _facades.AsyncTasks
@@ -254,15 +254,15 @@ class _Base(Generic[H]):
             account = _facades.SyncAccount if sync else _facades.AsyncAccount
             return account(AccountPlans(self._core), self._sender(), self._clock)
         if name == "models":
-            from ._models import Models
+            from .check._catalogue import Models
 
             return Models()
         if name == "webhooks":  # callback verification is pure CPU: one for both flavours
-            from ._webhooks import Webhooks
+            from .callbacks._webhooks import Webhooks
 
             return Webhooks()
         if name == "batch":  # `download` is the subclass's (blocking or awaited)
-            from ._batch_run import AsyncBatch, SyncBatch
+            from .batch._run import AsyncBatch, SyncBatch
 
             batch = SyncBatch if sync else AsyncBatch
             return batch(self._core, self._sender(), getattr(self, "download"))  # noqa: B009
@@ -334,7 +334,7 @@ class Kling(_Base[httpx.Client]):
             setting out of range (`timeout` must be finite).
     """
 
-    # One namespace per task kind of the spec (`_namespaces.namespaces()`; a test keeps these
+    # One namespace per task kind of the spec (`_kind_names.namespaces()`; a test keeps these
     # annotations equal to it), declared for type checkers and editors.
     advanced_lip_sync: AdvancedLipSyncCalls[Page[Task]]
     avatar_image2video: AvatarImage2VideoCalls[Page[Task]]

@@ -35,7 +35,7 @@ from schemathesis.core.transport import Response
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from haoee_kling._spec import load_spec, operation
-from haoee_kling._validation import WHEN_GIVEN, validate_body, validate_parameters
+from haoee_kling.check._validation import WHEN_GIVEN, validate_body, validate_parameters
 from haoee_kling.testing import DEMO_KEY, FakeGateway
 from haoee_kling.testing._handlers import REJECT_MARKER
 from tests.hypothesis_profiles import examples

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from haoee_kling._auth import model_name_header
-from haoee_kling._inputs import prepare_body
 from haoee_kling._spec import operation
-from haoee_kling._validation import validate_body
+from haoee_kling.check._inputs import prepare_body
+from haoee_kling.check._validation import validate_body
+from haoee_kling.http._auth import model_name_header
 from haoee_kling.testing import FakeGateway
 from tests.yaml_files import read_yaml
 

@@ -21,10 +21,10 @@ import pytest
 from haoee_kling import AsyncKling, FakeClock, Kling, TaskFailedError, WaitTimeoutError
 from haoee_kling._downloads import result_files
 from haoee_kling._errors import DownloadError, KlingError, UnexpectedResponseError
-from haoee_kling._namespaces import namespaces
-from haoee_kling._polling import UNREADABLE_LIMIT
-from haoee_kling._resource import kind_operations
 from haoee_kling._spec import operation
+from haoee_kling.http._sender import kind_operations
+from haoee_kling.kinds._kind_plans import namespaces
+from haoee_kling.plans._polling import UNREADABLE_LIMIT
 from tests.yaml_files import read_yaml
 
 HERE = Path(__file__).parent

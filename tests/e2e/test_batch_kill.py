@@ -33,9 +33,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from haoee_kling import Kling, _batch
-from haoee_kling._batch import CRASH_VARIABLE
-from haoee_kling._inputs import detect_format
+from haoee_kling import Kling
+from haoee_kling.batch import _plan
+from haoee_kling.batch._plan import CRASH_VARIABLE
+from haoee_kling.check._inputs import detect_format
 from haoee_kling.cli import cli
 from haoee_kling.testing import FakeGateway, GatewayConfig, RealClock
 from haoee_kling.testing._server import serve_in_thread
@@ -174,7 +175,7 @@ def killed_by_point(fake: Fake, jobs: Path, point: str) -> int:
     def run() -> int:
         os.environ.update(HAOEE_BASE_URL=fake.base_url, HAOEE_API_KEY=fake.key)
         os.environ[CRASH_VARIABLE] = point
-        _batch._reached.clear()
+        _plan._reached.clear()
         arguments = ["batch", "run", str(jobs), "--out", str(jobs.parent / "out")]
         try:
             cli.main([*arguments, "--poll-interval", POLL], prog_name="kling")

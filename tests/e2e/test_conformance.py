@@ -22,10 +22,10 @@ import yaml
 from click.testing import CliRunner
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from haoee_kling._auth import model_name_header
 from haoee_kling._spec import operation
 from haoee_kling.cli import cli
 from haoee_kling.cli._failures import ExitCode
+from haoee_kling.http._auth import model_name_header
 from haoee_kling.testing import (
     DEMO_KEY,
     FakeGateway,

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from haoee_kling import AsyncKling, InvalidRequestError, Kling
-from haoee_kling._namespaces import namespaces
 from haoee_kling._spec import load_spec, operations, resolve
+from haoee_kling.kinds._kind_plans import namespaces
 from tests.unit.conftest import CANARY_KEY, task_answer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from haoee_kling import _downloads, _logging, _submit, _waiting
-from haoee_kling._core import Core
+from haoee_kling import _downloads, _logging
+from haoee_kling._client_state import Core
+from haoee_kling.plans import _submit, _waiting
 from tests.sim.invariants import SLEEP_CAP, Monitor, SimulationStop
 from tests.sim.run import run_scenario
 from tests.sim.scenario import CLEAN_KEY, SCALE_EVERY, Scenario, as_pytest, draw, shrink
@@ -161,7 +162,7 @@ def test_a_create_resent_without_a_lookup_is_caught(
 def test_a_batch_rerun_that_cannot_find_its_killed_create_and_bills_again_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from haoee_kling import _batch
+    from haoee_kling.batch import _plan
 
     def blind_lookup(*args: Any, **kwargs: Any) -> Any:
         yield from ()  # a plan that looks nowhere
@@ -169,7 +170,7 @@ def test_a_batch_rerun_that_cannot_find_its_killed_create_and_bills_again_is_cau
 
     killed_after_a_create = Scenario(operation="batch", tasks=3, kill_at=2, duration=300.0)
     assert _violations(killed_after_a_create, tmp_path / "as-is") == []
-    monkeypatch.setattr(_batch, "lookup_plan", blind_lookup)
+    monkeypatch.setattr(_plan, "lookup_plan", blind_lookup)
     violations = _violations(killed_after_a_create, tmp_path / "blind")
     # Stopped at the second create itself, before it could bill.
     assert _kinds(violations) == {"create-twice"}
@@ -178,10 +179,10 @@ def test_a_batch_rerun_that_cannot_find_its_killed_create_and_bills_again_is_cau
 def test_a_created_task_id_that_never_reaches_the_caller_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from haoee_kling import _namespaces
+    from haoee_kling.kinds import _kind_plans
 
-    to_task = _namespaces.to_task
-    monkeypatch.setattr(_namespaces, "to_task", lambda data: to_task({**data, "task_id": "?"}))
+    to_task = _kind_plans.to_task
+    monkeypatch.setattr(_kind_plans, "to_task", lambda data: to_task({**data, "task_id": "?"}))
     violations = _violations(Scenario(operation="create"), tmp_path)
     assert _kinds(violations) == {"lost-id"}
 

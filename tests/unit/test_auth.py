@@ -7,15 +7,15 @@ import jwt
 import pytest
 
 from haoee_kling import ConfigurationError, FakeClock
-from haoee_kling._auth import (
+from haoee_kling._logging import Secret
+from haoee_kling._spec import operation
+from haoee_kling.http._auth import (
     BearerAuth,
     JwtAuth,
     default_base_url,
     make_auth,
     model_name_header,
 )
-from haoee_kling._logging import Secret
-from haoee_kling._spec import operation
 
 
 def header_of(auth: httpx.Auth) -> str:

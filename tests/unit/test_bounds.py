@@ -16,15 +16,15 @@ import pytest
 import respx
 
 from haoee_kling import AsyncKling, FakeClock, Kling, RateLimitError
-from haoee_kling._polling import PollPolicy, default_poll_policy, next_poll_delay
-from haoee_kling._retries import (
+from haoee_kling.http._translate import parse_retry_after
+from haoee_kling.plans._polling import PollPolicy, default_poll_policy, next_poll_delay
+from haoee_kling.plans._retries import (
     PAUSE_FLOOR,
     SLEEP_CAP,
     RetryPolicy,
     backoff_delay,
     server_pause,
 )
-from haoee_kling._translate import parse_retry_after
 from tests.unit.conftest import response_example, run, task_answer
 
 TASK_ID = "842250903629086785"
