@@ -28,7 +28,7 @@ unexport PYTHONDONTWRITEBYTECODE
 PYTEST_PARALLEL := -n auto --dist loadgroup
 OFFLINE := -m "not live and not bench"
 
-.PHONY: help setup generate check-generated lint lint-spec lint-spec-validator \
+.PHONY: help setup generate api-md check-generated lint lint-spec lint-spec-validator \
 	lint-spec-spectral lint-spec-redocly spec-diff release-spec test test-fast \
 	fuzz contract \
 	live live-billed live-record cassettes demo bench mutants simulate vendor dist check \
@@ -37,7 +37,8 @@ OFFLINE := -m "not live and not bench"
 
 help:
 	@echo "make setup            create .venv (pip install -e '.[dev]') and node_modules (npm ci)"
-	@echo "make generate         regenerate generated/ from $(SPEC)"
+	@echo "make generate         regenerate generated/ from $(SPEC), then api.md"
+	@echo "make api-md           rewrite api.md (every public name) from the package itself"
 	@echo "make check-generated  fail if generated/ is stale or hand-edited"
 	@echo "make lint             ruff + mypy --strict on overlay/ tools/ tests/"
 	@echo "make lint-spec        openapi-spec-validator, Spectral and Redocly on $(SPEC)"
@@ -51,6 +52,7 @@ help:
 	@echo "make live             live checks (needs HAOEE_API_KEY; skipped otherwise)"
 	@echo "make live-billed      live checks that create billed tasks (second opt-in)"
 	@echo "make live-record      record scrubbed cassettes from the live gateway"
+	@echo "make cassettes        after a spec edit: rebuild doc cassettes, check all, write MANIFEST.json"
 	@echo "make demo             the main job end to end on the embedded fake gateway"
 	@echo "make bench            benchmarks; writes tests/bench/results.md and .json"
 	@echo "make mutants          does the suite catch realistic regressions? (not part of check)"
@@ -74,6 +76,11 @@ setup: $(VENV_STAMP) $(NODE_STAMP)
 
 generate: $(VENV_STAMP)
 	$(PY) tools/generate.py
+	$(PY) tools/api_md.py
+
+# api.md, the map of every public name (tests/docs/test_api_md.py fails when it is stale).
+api-md: $(VENV_STAMP)
+	$(PY) tools/api_md.py
 
 check-generated: $(VENV_STAMP)
 	$(PY) tools/generate.py --check
@@ -153,13 +160,16 @@ live: $(VENV_STAMP)
 live-billed: $(VENV_STAMP)
 	KLING_LIVE_BILLED=1 $(PY) -m pytest tests/live -m live $(PYTEST_ARGS)
 
-# Record cassettes from the live gateway (scrubbed), then validate every cassette.
+# Record cassettes from the live gateway (scrubbed), then check them all and rewrite the manifest.
 live-record: $(VENV_STAMP)
 	$(PY) -m pytest tests/live -m "live and not billed" --record-mode=once $(PYTEST_ARGS)
-	$(PY) tools/validate_cassettes.py
+	$(PY) tools/validate_cassettes.py --update
 
+# After a spec edit: rebuild the documentation cassettes from the spec's examples, check every
+# cassette against the spec and, when all pass, rewrite tests/contract/cassettes/MANIFEST.json
+# (the one file that carries the spec's digest for them).
 cassettes: $(VENV_STAMP)
-	$(PY) tools/validate_cassettes.py
+	$(PY) tools/validate_cassettes.py --update
 
 # Spec changes suggested by `kling conformance --suggest FILE` (an OpenAPI Overlay 1.0.0
 # document), applied to the spec with its comments kept; prints the diff. Then `make generate`.

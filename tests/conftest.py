@@ -8,7 +8,16 @@ started under `coverage run` measure itself, which is how the xdist workers are 
 processes the tests start in turn (the CLI, the generator, mypy, a fake gateway process) are
 not: they would run traced, several times slower, and measure nothing the tests in process do
 not (the figure stays the one measured before the suite ran in parallel). In a Hypothesis
-test, coverage traces only the test's body, not the drawing of its data (tests/coverage_pause.py).
+test, coverage traces only the test's body, not the drawing of its data, and it traces nothing
+in a test marked `unmeasured("...")` (tests/coverage_pause.py).
+
+Temporary files: in memory (`/dev/shm`, where the machine has a writable one) unless
+`PYTEST_DEBUG_TEMPROOT` or `--basetemp` says otherwise. The batch ledger commits every step
+with `fsync` (its promise is to survive a crash between a create and its answer), and the
+suite makes tens of thousands of such commits; on a busy disk each one waited for the disk,
+minutes in all. On tmpfs an `fsync` returns at once and files behave the same otherwise;
+nothing here tests what survives a power cut. Only the last runs' failed tests keep their
+files (`tmp_path_retention_policy`).
 
 Order: tests marked `slow` run first. Spread over the xdist workers at the start, they overlap
 with the many short tests instead of leaving one worker busy alone at the end of the run.
@@ -19,16 +28,21 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from tests import hypothesis_profiles
-from tests.coverage_pause import measured_only_in_body
+from tests.coverage_pause import measured_only_in_body, unmeasured
 
 COVERAGE_SUBPROCESS = "COVERAGE_PROCESS_CONFIG"
 
 settings.load_profile(hypothesis_profiles.CI_PROFILE)
+
+IN_MEMORY = Path("/dev/shm")  # a tmpfs for pytest's numbered temporary folders
+if IN_MEMORY.is_dir() and os.access(IN_MEMORY, os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(IN_MEMORY))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,6 +67,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Coverage traces a Hypothesis test only inside its body (tests/coverage_pause.py)."""
+    """Coverage traces a Hypothesis test only inside its body, and an `unmeasured` test not at
+    all (tests/coverage_pause.py)."""
+    marker = item.get_closest_marker("unmeasured")
+    if marker is not None:
+        if not (marker.args and isinstance(marker.args[0], str) and marker.args[0].strip()):
+            raise pytest.UsageError(f"{item.nodeid}: unmeasured needs a reason")
+        with unmeasured():
+            return (yield)
     with measured_only_in_body(getattr(item, "obj", None)):
         return (yield)

@@ -8,6 +8,11 @@ runs. What the body runs in a thread started before it (a pause stops the tracer
 resuming restarts it only in the body's own thread) is not measured: a few lines of the fake
 that the contract tests reach only that way, which the e2e tests measure all the same.
 
+Tests marked `unmeasured("why")` are not traced at all while their body runs: tests that run code
+other tests measure, over and over (hours of simulated waiting, the simulator's runs, the
+contract suite's thousands of requests), where tracing every repetition cost a third of the
+suite's CPU time and measured nothing new. The marker's reason says which tests measure it.
+
 It relies on coverage's collector (`pause`/`resume`, coverage pinned in pyproject.toml) and on
 Hypothesis' `inner_test` hook (the one its pytest-asyncio and trio support use); without
 coverage, or for an async body, the test runs untouched.
@@ -45,6 +50,20 @@ def measured_only_in_body(test: object) -> Iterator[None]:
     finally:
         collector.resume()
         hypothesis_test.inner_test = inner  # type: ignore[union-attr]
+
+
+@contextmanager
+def unmeasured() -> Iterator[None]:
+    """While in effect, coverage traces nothing in this thread (no-op without coverage)."""
+    collector = _collector()
+    if collector is None:
+        yield
+        return
+    collector.pause()
+    try:
+        yield
+    finally:
+        collector.resume()
 
 
 def _traced(body: Callable[..., Any], collector: Any) -> Callable[..., Any]:

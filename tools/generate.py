@@ -42,6 +42,7 @@ import tempfile
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import typed_calls  # a sibling module of this script
@@ -94,11 +95,16 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def compiled_spec(spec: bytes) -> str:
-    """The spec as compact JSON, keys in document order (PyYAML is a dev dependency here)."""
+def spec_document(spec: bytes) -> Any:
+    """The spec's YAML read once, with libyaml's parser where PyYAML has it (6x faster than
+    the pure-Python one; PyYAML is a dev dependency here)."""
     import yaml
 
-    document = yaml.load(spec, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(spec, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def compact_json(document: Any) -> str:
+    """The spec as compact JSON, keys in document order."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -127,14 +133,13 @@ def operation_module(operation_id: str) -> ModuleType:
 '''
 
 
-def operation_table(spec: bytes) -> str:
+def operation_table(document: Any) -> str:
     """The source of ``api/__init__.py``: operationId -> module, in the spec's order."""
-    import yaml
     from openapi_python_client.strings import PythonIdentifier
 
     # The same names the generator gives the tag folder and the module (its parser's calls).
     rows = []
-    for item in yaml.safe_load(spec)["paths"].values():
+    for item in document["paths"].values():
         for method in ("get", "post", "put", "patch", "delete"):
             op = item.get(method)
             if op is not None:
@@ -154,8 +159,9 @@ def format_python(path: Path) -> None:
         )
 
 
-def run_generator(root: Path, out: Path) -> None:
-    """Run the pinned openapi-python-client, writing the package into ``out``."""
+def run_generator(root: Path, out: Path, compiled: Path) -> None:
+    """Run the pinned openapi-python-client on ``compiled`` (the spec as JSON: the same
+    document, read in half the time of its YAML), writing the package into ``out``."""
     bindir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
     command = [
@@ -164,7 +170,7 @@ def run_generator(root: Path, out: Path) -> None:
         "openapi_python_client",
         "generate",
         "--path",
-        str(root / SPEC),
+        str(compiled),
         "--config",
         str(root / CONFIG),
         "--custom-template-path",
@@ -187,9 +193,14 @@ def build(root: Path, dest: Path) -> None:
     versions = tool_versions(root)
     spec = (root / SPEC).read_bytes()
     spec_sha = sha256(spec)
+    document = spec_document(spec)
+    compiled = compact_json(document)
     package = dest / PACKAGE
     dest.mkdir(parents=True)
-    run_generator(root, package)
+    with tempfile.TemporaryDirectory() as scratch:
+        as_json = Path(scratch) / "kling.json"
+        as_json.write_text(compiled, encoding="utf-8")
+        run_generator(root, package, as_json)
 
     for junk in sorted(p for p in dest.rglob("*") if p.is_dir() and p.name in IGNORED):
         shutil.rmtree(junk, ignore_errors=True)
@@ -200,11 +211,12 @@ def build(root: Path, dest: Path) -> None:
     for source in sorted(package.rglob("*.py")):
         source.write_text(header + source.read_text(encoding="utf-8"), encoding="utf-8")
     (package / "openapi.yaml").write_bytes(spec)
-    (package / "openapi.json").write_text(compiled_spec(spec), encoding="utf-8")
+    (package / "openapi.json").write_text(compiled, encoding="utf-8")
     (package / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
-    (package / "api" / "__init__.py").write_text(header + operation_table(spec), encoding="utf-8")
+    table = header + operation_table(document)
+    (package / "api" / "__init__.py").write_text(table, encoding="utf-8")
     calls = package / "calls.py"
-    calls.write_text(header + typed_calls.render(json.loads(compiled_spec(spec))), encoding="utf-8")
+    calls.write_text(header + typed_calls.render(json.loads(compiled)), encoding="utf-8")
     format_python(calls)
 
     stamp = {

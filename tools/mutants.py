@@ -65,12 +65,12 @@ MUTANTS = (
         "no lookup before a resend",
         (
             Edit(
-                "overlay/haoee_kling/_submit.py",
+                "overlay/haoee_kling/plans/_submit.py",
                 '    if isinstance(error, APIConnectionError):\n        return "lookup"\n',
                 '    if isinstance(error, APIConnectionError):\n        return "retry"\n',
             ),
             Edit(
-                "overlay/haoee_kling/_submit.py",
+                "overlay/haoee_kling/plans/_submit.py",
                 "    if isinstance(error, ServerError | UnexpectedResponseError):\n"
                 '        return "lookup"\n',
                 "    if isinstance(error, ServerError | UnexpectedResponseError):\n"
@@ -86,7 +86,7 @@ MUTANTS = (
         "no ModelName",
         (
             Edit(
-                "overlay/haoee_kling/_resource.py",
+                "overlay/haoee_kling/http/_sender.py",
                 "        if call.model_name is not None:\n"
                 '            kwargs["model_name"] = call.model_name\n',
                 "",
@@ -119,7 +119,7 @@ MUTANTS = (
         "deadlines ignored",
         (
             Edit(
-                "overlay/haoee_kling/_waiting.py",
+                "overlay/haoee_kling/plans/_waiting.py",
                 "deadline = None if spec.timeout is None else start + spec.timeout",
                 "deadline = None",
                 count=2,
@@ -149,12 +149,12 @@ MUTANTS = (
         "case-sensitive statuses",
         (
             Edit(
-                "overlay/haoee_kling/_shapes.py",
+                "overlay/haoee_kling/read/_shapes.py",
                 "return self.enum.get(value.strip().casefold(), value) if self.enum else value",
                 "return value",
             ),
             Edit(
-                "overlay/haoee_kling/_polling.py",
+                "overlay/haoee_kling/plans/_polling.py",
                 "    folded = status.strip().casefold()\n",
                 "    folded = status\n",
             ),
@@ -170,12 +170,12 @@ MUTANTS = (
         "the ledger written after the create",
         (
             Edit(
-                "overlay/haoee_kling/_batch.py",
+                "overlay/haoee_kling/batch/_plan.py",
                 _LEDGER + '        crash_point("before-create")\n',
                 '        crash_point("before-create")\n',
             ),
             Edit(
-                "overlay/haoee_kling/_batch.py",
+                "overlay/haoee_kling/batch/_plan.py",
                 '        crash_point("after-create")\n',
                 _LEDGER + '        crash_point("after-create")\n',
             ),
@@ -186,7 +186,7 @@ MUTANTS = (
         "no webhook timestamp check",
         (
             Edit(
-                "overlay/haoee_kling/_webhooks.py",
+                "overlay/haoee_kling/callbacks/_webhooks.py",
                 '        self._check_timestamp(given["webhook-timestamp"], webhook_id)\n',
                 "",
             ),

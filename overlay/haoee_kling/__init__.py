@@ -26,21 +26,23 @@ if TYPE_CHECKING:
         VideoResult,
     )
 
-    from ._batch_jobs import BatchError, InvalidJobsError
-    from ._batch_run import BatchResult
-    from ._capabilities import Capabilities, FeatureSupport
     from ._cost import Cost, task_cost
     from ._downloads import DownloadProgress
     from ._kind_names import UnknownKindError
-    from ._listing import ListedTask
-    from ._models import ModelInfo, Models
-    from ._polling import PollPolicy, ProgressEvent, SubmitProgress
-    from ._receiver import CallbackReceiver
-    from ._results import Page, Skipped, WaitManyResult
-    from ._validation import Problem
-    from ._webhooks import Webhooks
+    from .batch._jobs import BatchError, InvalidJobsError
+    from .batch._result import BatchResult
+    from .callbacks._receiver import CallbackReceiver
+    from .callbacks._webhooks import Webhooks
+    from .check._capabilities import Capabilities, FeatureSupport
+    from .check._catalogue import ModelInfo, Models
+    from .check._validation import Problem
+    from .kinds._listing import ListedTask
+    from .plans._polling import PollPolicy, ProgressEvent, SubmitProgress
+    from .read._results import Page, Skipped, WaitManyResult
 
     __version__: str
+
+from importlib import import_module
 
 from ._client import AsyncKling, Kling
 from ._clock import Clock, FakeClock, SystemClock
@@ -151,26 +153,26 @@ _LAZY: dict[str, str] = {
         ),
         "haoee_kling_api.models",
     ),
-    "BatchError": "._batch_jobs",
-    "BatchResult": "._batch_run",
-    "CallbackReceiver": "._receiver",
-    "Capabilities": "._capabilities",
+    "BatchError": ".batch._jobs",
+    "BatchResult": ".batch._result",
+    "CallbackReceiver": ".callbacks._receiver",
+    "Capabilities": ".check._capabilities",
     "Cost": "._cost",
     "DownloadProgress": "._downloads",
-    "FeatureSupport": "._capabilities",
-    "InvalidJobsError": "._batch_jobs",
-    "ListedTask": "._listing",
-    "ModelInfo": "._models",
-    "Models": "._models",
-    "Page": "._results",
-    "PollPolicy": "._polling",
-    "Problem": "._validation",
-    "ProgressEvent": "._polling",
-    "Skipped": "._results",
-    "SubmitProgress": "._polling",
+    "FeatureSupport": ".check._capabilities",
+    "InvalidJobsError": ".batch._jobs",
+    "ListedTask": ".kinds._listing",
+    "ModelInfo": ".check._catalogue",
+    "Models": ".check._catalogue",
+    "Page": ".read._results",
+    "PollPolicy": ".plans._polling",
+    "Problem": ".check._validation",
+    "ProgressEvent": ".plans._polling",
+    "Skipped": ".read._results",
+    "SubmitProgress": ".plans._polling",
     "UnknownKindError": "._kind_names",
-    "WaitManyResult": "._results",
-    "Webhooks": "._webhooks",
+    "WaitManyResult": ".read._results",
+    "Webhooks": ".callbacks._webhooks",
     "task_cost": "._cost",
 }
 
@@ -178,8 +180,6 @@ _LAZY: dict[str, str] = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is not None:
-        from importlib import import_module
-
         value = getattr(import_module(module, __name__), name)
         globals()[name] = value  # looked up once
         return value

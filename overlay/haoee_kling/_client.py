@@ -9,7 +9,9 @@ the spec nor the plans, and a script that makes one call pays for one namespace.
 from __future__ import annotations
 
 import copy
+import functools
 import os
+import ssl
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -63,8 +65,11 @@ if TYPE_CHECKING:
     )
     from haoee_kling_api.models import Task
 
-    from ._batch_run import AsyncBatch, SyncBatch
-    from ._facades import (
+    from .batch._run import AsyncBatch, SyncBatch
+    from .callbacks._webhooks import Webhooks
+    from .check._catalogue import Models
+    from .http._sender import AsyncSender, SyncSender
+    from .kinds._facades import (
         AsyncAccount,
         AsyncElements,
         AsyncTasks,
@@ -72,20 +77,17 @@ if TYPE_CHECKING:
         SyncElements,
         SyncTasks,
     )
-    from ._models import Models
-    from ._namespaces import KindPlans
-    from ._polling import PollPolicy
-    from ._resource import AsyncSender, SyncSender
-    from ._results import Page
-    from ._webhooks import Webhooks
+    from .kinds._kind_plans import KindPlans
+    from .plans._polling import PollPolicy
+    from .read._results import Page
 
-from ._auth import default_base_url, make_auth
+from ._client_state import Core
 from ._clock import Clock, SystemClock
 from ._config import NOT_GIVEN, Config, NotGiven, given
-from ._core import Core
 from ._logging import setup_logging
-from ._retries import RetryPolicy
 from ._settings import from_environment, poll_every
+from .http._auth import default_base_url, make_auth
+from .plans._retries import RetryPolicy
 
 __all__ = ["AsyncKling", "Kling"]
 
@@ -170,7 +172,7 @@ class _Base(Generic[H]):
 
     def _make_http(self, config: Config, transport: Any) -> H:
         http: H = self._http_type(  # type: ignore[assignment]
-            transport=transport, timeout=httpx.Timeout(config.timeout)
+            transport=transport, timeout=httpx.Timeout(config.timeout), verify=tls_context()
         )
         return http
 
@@ -199,13 +201,13 @@ class _Base(Generic[H]):
 
     def __dir__(self) -> list[str]:
         # The namespaces not built yet are attributes all the same (REPL completion, help()).
-        from ._namespaces import namespaces
+        from .kinds._kind_plans import namespaces
 
         return sorted({*super().__dir__(), *namespaces(), *_OTHER_SPACES})
 
     def _sender(self) -> SyncSender | AsyncSender:
         if not self._senders:
-            from ._resource import AsyncSender, SyncSender
+            from .http._sender import AsyncSender, SyncSender
 
             kind = SyncSender if self._flavour == "sync" else AsyncSender
             base_url = self._core.config.base_url
@@ -221,8 +223,8 @@ class _Base(Generic[H]):
 
     def _kind_plans(self, kind: str) -> KindPlans:
         if kind not in self._plans:
-            from ._namespaces import ElementPlans, KindPlans
-            from ._voices import CustomVoicePlans
+            from .kinds._kind_plans import ElementPlans, KindPlans
+            from .kinds._voices import CustomVoicePlans
 
             # The kinds whose namespace has calls beyond create / get / list / wait.
             extended = {"advanced_custom_element": ElementPlans, "custom_voice": CustomVoicePlans}
@@ -231,16 +233,16 @@ class _Base(Generic[H]):
 
     def _namespace(self, name: str) -> Any:
         """Build the namespace called `name` (a task kind's, `tasks`, `tts`, `account`, ...)."""
-        from . import _facades
-        from ._instant import INSTANT, AccountPlans
-        from ._namespaces import Runner, namespaces
+        from .kinds import _facades
+        from .kinds._instant import INSTANT, AccountPlans
+        from .kinds._kind_plans import Runner, namespaces
 
         sync, kinds = self._flavour == "sync", namespaces()
         if name in kinds:
             kind = _facades.sync_kind if sync else _facades.async_kind
             return kind(self._kind_plans(kinds[name]), self._sender(), self._clock)
         if name == "tasks":
-            from ._tasks import TasksPlans
+            from .kinds._tasks import TasksPlans
 
             plans = TasksPlans(self._core, {k: self._kind_plans(k) for k in kinds.values()})
             tasks = _facades.SyncTasks if sync else _facades.AsyncTasks
@@ -252,15 +254,15 @@ class _Base(Generic[H]):
             account = _facades.SyncAccount if sync else _facades.AsyncAccount
             return account(Runner(AccountPlans(self._core), self._sender(), self._clock))
         if name == "models":
-            from ._models import Models
+            from .check._catalogue import Models
 
             return Models()
         if name == "webhooks":  # callback verification is pure CPU: one for both flavours
-            from ._webhooks import Webhooks
+            from .callbacks._webhooks import Webhooks
 
             return Webhooks()
         if name == "batch":  # `download` is the subclass's (blocking or awaited)
-            from ._batch_run import AsyncBatch, SyncBatch
+            from .batch._run import AsyncBatch, SyncBatch
 
             batch = SyncBatch if sync else AsyncBatch
             return batch(self._core, self._sender(), getattr(self, "download"))  # noqa: B009
@@ -271,7 +273,10 @@ class _Base(Generic[H]):
         if "client" not in self._downloads:
             transport: Any = self._transport_for_downloads
             self._downloads["client"] = self._http_type(
-                transport=transport, timeout=httpx.Timeout(config.timeout), follow_redirects=True
+                transport=transport,
+                timeout=httpx.Timeout(config.timeout),
+                follow_redirects=True,
+                verify=tls_context(),
             )
         return {
             "client": self._downloads["client"],
@@ -329,7 +334,7 @@ class Kling(_Base[httpx.Client]):
             setting out of range (`timeout` must be finite).
     """
 
-    # One namespace per task kind of the spec (`_namespaces.namespaces()`; a test keeps these
+    # One namespace per task kind of the spec (`_kind_names.namespaces()`; a test keeps these
     # annotations equal to it), declared for type checkers and editors.
     advanced_lip_sync: AdvancedLipSyncCalls[Page[Task]]
     avatar_image2video: AvatarImage2VideoCalls[Page[Task]]
@@ -469,3 +474,21 @@ class AsyncKling(_Base[httpx.AsyncClient]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client of this process verifies servers with, built once.
+
+    httpx builds a new `SSLContext` for each client it makes, loading the whole CA bundle each
+    time (about 0.1 s of CPU): a client and its download client paid it twice, and a program
+    that makes a client per request paid it on every one. The context is the one httpx would
+    build: from `SSL_CERT_FILE` or `SSL_CERT_DIR` when set, else certifi's bundle; a change of
+    either variable builds a new one.
+    """
+    return _tls_context_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_context_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    # The arguments are the cache key: httpx reads the same two variables itself.
+    return httpx.create_ssl_context()

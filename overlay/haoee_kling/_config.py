@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from ._auth import BACKENDS, BASE_URL_VARIABLES, unsendable
 from ._errors import ConfigurationError, InvalidRequestError, KlingError
-from ._polling import PollPolicy
-from ._retries import RetryPolicy
-from ._validation import Problem
+from .check._validation import Problem
+from .http._auth import BACKENDS, BASE_URL_VARIABLES, unsendable
+from .plans._polling import PollPolicy
+from .plans._retries import RetryPolicy
 
 __all__ = [
     "NOT_GIVEN",

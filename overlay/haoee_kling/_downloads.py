@@ -31,7 +31,6 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ._clock import Clock
-from ._engine import Plan, arun, run
 from ._errors import (
     DownloadError,
     KlingError,
@@ -39,11 +38,12 @@ from ._errors import (
     TaskNotFinishedError,
     retryable_status,
 )
-from ._inputs import detect_format
 from ._logging import redact
-from ._polling import classify_status
-from ._retries import RetryPolicy, retry_plan
-from ._translate import map_transport_error
+from .check._inputs import detect_format
+from .http._translate import map_transport_error
+from .plans._engine import Plan, arun, run
+from .plans._polling import classify_status
+from .plans._retries import RetryPolicy, retry_plan
 
 __all__ = [
     "MAX_DOWNLOAD_BYTES",

@@ -44,7 +44,7 @@ from ._logging import printable, redact
 from ._spec import load_spec, resolve
 
 if TYPE_CHECKING:
-    from ._validation import Problem
+    from .check._validation import Problem
 
 __all__ = [
     "APIConnectionError",

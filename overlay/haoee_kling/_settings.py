@@ -15,7 +15,7 @@ from typing import Any
 
 from ._config import deadline_problem, retries_problem, seconds_problem
 from ._errors import ConfigurationError
-from ._polling import PollPolicy
+from .plans._polling import PollPolicy
 
 __all__ = ["SETTINGS", "Setting", "from_environment", "poll_every", "read_setting"]
 

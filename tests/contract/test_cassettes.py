@@ -4,15 +4,22 @@ tests/contract/cassettes/ holds recordings of the live gateway (``recorded/<host
 ``pytest tests/live --record-mode=once``) and exchanges built from the spec's own examples
 (``doc-examples/``, labelled as such). Every one is checked by tools/validate_cassettes.py, and
 a spec edit that contradicts a recorded answer makes that check — and `make test` — fail.
+Which spec they were last checked against is written once, in MANIFEST.json
+(tests/contract/test_cassette_manifest.py), not stamped in each cassette.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib.util
+import io
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -24,6 +31,7 @@ import yaml
 from haoee_kling_api import AuthenticatedClient
 from haoee_kling_api.api import operation_module
 from tests.live.spec_check import load_schema, spec_path_of, violations
+from tests.yaml_files import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests/contract/cassettes"
@@ -31,7 +39,35 @@ TOOL = ROOT / "tools/validate_cassettes.py"
 ALL = sorted(CASSETTES.rglob("*.yaml"))
 
 
-def _tool(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def validate_cassettes(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run tools/validate_cassettes.py with ``args`` in this process (its `main`, output
+    captured): a process per run cost a second of start-up each. `make test`'s own call, with
+    no arguments, runs as a process (test_every_cassette_matches_the_spec_and_holds_no_secret).
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = _tool().main([str(arg) for arg in args])
+        except SystemExit as stop:  # argparse, and the tool's one-line refusals
+            status = stop.code if isinstance(stop.code, int) else 1
+            err.write("" if isinstance(stop.code, int) or stop.code is None else f"{stop.code}\n")
+    return subprocess.CompletedProcess(
+        [str(TOOL), *map(str, args)], status, out.getvalue(), err.getvalue()
+    )
+
+
+@functools.cache
+def _tool() -> ModuleType:
+    found = importlib.util.spec_from_file_location("validate_cassettes_tool", TOOL)
+    assert found is not None
+    assert found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    return module
+
+
+def run_tool_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run tools/validate_cassettes.py as `make` does, in a process of its own."""
     return subprocess.run(
         [sys.executable, str(TOOL), *map(str, args)],
         capture_output=True,
@@ -47,20 +83,20 @@ def _prefix(url_path: str) -> str:
 
 
 def _interactions(cassette: Path) -> list[dict[str, Any]]:
-    interactions: list[dict[str, Any]] = yaml.safe_load(cassette.read_text())["interactions"]
+    interactions: list[dict[str, Any]] = read_yaml(cassette.read_text())["interactions"]
     return interactions
 
 
 def test_every_cassette_matches_the_spec_and_holds_no_secret() -> None:
-    """tools/validate_cassettes.py passes on everything shipped."""
-    result = _tool()
+    """tools/validate_cassettes.py passes on everything shipped (run as `make test` runs it)."""
+    result = run_tool_process()
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(ALL)} cassette(s)" in result.stdout
 
 
 def test_doc_example_cassettes_cover_every_operation(tmp_path: Path) -> None:
     """Every operation has its documentation cassette; rebuild them with the tool when not."""
-    result = _tool("--build-doc-examples", tmp_path)
+    result = validate_cassettes("--build-doc-examples", tmp_path)
     assert result.returncode == 0, result.stderr
     built = {p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml")}
     shipped = {
@@ -70,7 +106,7 @@ def test_doc_example_cassettes_cover_every_operation(tmp_path: Path) -> None:
 
 
 def _edit_first_body(cassette: Path, edit: Any) -> None:
-    document = yaml.safe_load(cassette.read_text())
+    document = read_yaml(cassette.read_text())
     body = document["interactions"][0]["response"]["body"]
     data = json.loads(body["string"])
     edit(data)
@@ -95,7 +131,7 @@ def test_reality_contradicting_the_spec_fails(tmp_path: Path, edit: Any, expecte
     copy = tmp_path / "getText2Video.yaml"
     shutil.copy(CASSETTES / "doc-examples/videos/getText2Video.yaml", copy)
     _edit_first_body(copy, edit)
-    result = _tool(copy)
+    result = validate_cassettes(copy)
     assert result.returncode == 1, result.stdout
     assert expected in result.stdout
     assert "GET /v1/videos/text2video/{task_id} -> 200" in result.stdout
@@ -105,12 +141,12 @@ def test_reality_contradicting_the_spec_fails(tmp_path: Path, edit: Any, expecte
 def test_a_key_left_in_a_cassette_fails(tmp_path: Path) -> None:
     """Key-like strings fail the check even when the exchange itself conforms."""
     copy = tmp_path / "listText2Video.yaml"
-    document = yaml.safe_load((CASSETTES / "doc-examples/videos/listText2Video.yaml").read_text())
+    document = read_yaml((CASSETTES / "doc-examples/videos/listText2Video.yaml").read_text())
     document["interactions"][0]["request"]["headers"]["Authorization"] = [
         "Bearer 01J9ZQ4V8KX2M7T5R3W6Y1B0CD"
     ]
     copy.write_text(yaml.safe_dump(document, sort_keys=False))
-    result = _tool(copy)
+    result = validate_cassettes(copy)
     assert result.returncode == 1
     assert "secret: line" in result.stdout
     assert "Bearer token" in result.stdout

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from haoee_kling._core import model_name_header
-from haoee_kling._inputs import prepare_body
+from haoee_kling._client_state import model_name_header
 from haoee_kling._spec import operation
-from haoee_kling._validation import validate_body
+from haoee_kling.check._inputs import prepare_body
+from haoee_kling.check._validation import validate_body
 from haoee_kling.testing import FakeGateway
+from tests.yaml_files import read_yaml
 
-EXAMPLES: list[dict[str, Any]] = yaml.safe_load(
+EXAMPLES: list[dict[str, Any]] = read_yaml(
     (Path(__file__).parent / "official_examples.yaml").read_text(encoding="utf-8")
 )
 

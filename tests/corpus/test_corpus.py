@@ -17,15 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from haoee_kling import AsyncKling, FakeClock, Kling, TaskFailedError, WaitTimeoutError
 from haoee_kling._downloads import result_files
 from haoee_kling._errors import DownloadError, KlingError, UnexpectedResponseError
-from haoee_kling._namespaces import namespaces
-from haoee_kling._polling import UNREADABLE_LIMIT
-from haoee_kling._resource import kind_operations
 from haoee_kling._spec import operation
+from haoee_kling.http._sender import kind_operations
+from haoee_kling.kinds._kind_plans import namespaces
+from haoee_kling.plans._polling import UNREADABLE_LIMIT
+from tests.yaml_files import read_yaml
 
 HERE = Path(__file__).parent
 CASES = sorted(HERE.glob("*.yaml"))
@@ -35,7 +35,7 @@ KINDS = ("kling-doc", "gateway-doc", "public-code", "error-page", "variant")
 
 
 def load(path: Path) -> dict[str, Any]:
-    case: dict[str, Any] = yaml.safe_load(path.read_text("utf-8"))
+    case: dict[str, Any] = read_yaml(path.read_text("utf-8"))
     return case
 
 

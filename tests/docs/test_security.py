@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from haoee_kling import _downloads, _receiver, _retries
+from haoee_kling import _downloads
+from haoee_kling.callbacks import _receiver
+from haoee_kling.plans import _retries
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = (ROOT / "SECURITY.md").read_text("utf-8")

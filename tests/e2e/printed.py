@@ -52,7 +52,7 @@ def _allowed(words: list[str]) -> int:
     """How many tasks a printed command may create without billing a job twice."""
     if "batch" not in words:
         return 0
-    from haoee_kling._batch_run import read_status
+    from haoee_kling.batch._run import read_status
 
     ledger = words[words.index("--ledger") + 1] if "--ledger" in words else None
     jobs = next(w for w in words[words.index("batch") + 2 :] if not w.startswith("-"))

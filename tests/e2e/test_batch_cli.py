@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
-from haoee_kling._batch import BatchProgress
-from haoee_kling._batch_run import BatchResult, SyncBatch
+from haoee_kling.batch._plan import BatchProgress
+from haoee_kling.batch._result import BatchResult
+from haoee_kling.batch._run import SyncBatch
 from haoee_kling.cli import cli
 from haoee_kling.cli._batch import _display
 from haoee_kling.cli._render import Output

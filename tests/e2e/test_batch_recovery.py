@@ -288,8 +288,8 @@ def test_status_lists_the_skipped_lines_and_names_the_manifest(fake: Fake) -> No
 def test_a_ledger_that_fails_mid_run_exits_7_with_the_resume_command(
     fake: Fake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from haoee_kling._batch_jobs import BatchError
-    from haoee_kling._batch_ledger import Ledger
+    from haoee_kling.batch._jobs import BatchError
+    from haoee_kling.batch._ledger import Ledger
 
     write(*SEVEN[:1])
     real = Ledger.downloaded

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from haoee_kling import Kling
-from haoee_kling._validation import _validator
+from haoee_kling.check._validation import _validator
 from haoee_kling.cli import State, cli
 from haoee_kling.cli._commands import KINDS
 from haoee_kling.cli._render import ExitCode, Output
@@ -1134,7 +1134,7 @@ def test_files_that_cannot_be_saved_after_the_task_name_it_and_how_to_finish(
 
 
 def test_a_resume_waits_as_long_as_the_model_needs(wire: CountingTransport) -> None:
-    from haoee_kling._capabilities import default_deadline
+    from haoee_kling.check._capabilities import default_deadline
 
     body = {"model_name": "kling-v3", "duration": "10", "prompt": "A fox"}
     deadline = default_deadline("createText2Video", body)

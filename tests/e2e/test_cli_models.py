@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from haoee_kling._capabilities import kind_capabilities
+from haoee_kling.check._capabilities import kind_capabilities
 from haoee_kling.testing import FakeGateway
 from tests.e2e.test_cli import CountingTransport, assert_valid, gateway, kling, wire
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from haoee_kling import AsyncKling, DownloadError, Kling, TaskFailedError
-from haoee_kling._inputs import detect_format
-from haoee_kling._resource import kind_operations
+from haoee_kling.check._inputs import detect_format
+from haoee_kling.http._sender import kind_operations
 from haoee_kling.testing import FAIL_MARKER, FakeGateway, request_examples
 from tests.unit.conftest import run
 from tests.unit.gateway_clients import make_client

@@ -22,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from haoee_kling._core import model_name_header
+from haoee_kling._client_state import model_name_header
 from haoee_kling._spec import operation
 from haoee_kling.cli import cli
 from haoee_kling.cli._failures import ExitCode

@@ -34,8 +34,8 @@ from haoee_kling import (
     SystemClock,
     WaitTimeoutError,
 )
-from haoee_kling._listing import served_kinds
 from haoee_kling.cli import cli
+from haoee_kling.kinds._listing import served_kinds
 from haoee_kling.testing import (
     DEMO_KEY,
     FAIL_MARKER,

@@ -1,7 +1,7 @@
 """The fake's variety: answers in every spelling the client's reader accepts, and only those.
 
 With `variety` on, an answer may look different but must read as the same task: the reader
-(`haoee_kling._shapes`) sets nothing aside, and what it makes of a varied answer equals what it
+(`haoee_kling.read._shapes`) sets nothing aside, and what it makes of a varied answer equals what it
 makes of the same answer in the spec's one spelling, once the extras variety adds (unknown
 fields, `""` and `null` for absent values) are left out.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from haoee_kling._shapes import SetAside, shape_of
+from haoee_kling.read._shapes import SetAside, shape_of
 from haoee_kling.testing import KINDS, FakeGateway
 from tests.e2e.fake_support import CREATE_BY_KIND, JSON, get_path, path_of
 from tests.e2e.test_fake_lifecycle import example_body

@@ -91,6 +91,7 @@ def test_packaged_spec_is_the_spec() -> None:
 
 
 def test_the_compiled_spec_is_the_same_document_as_the_spec() -> None:
+    # PyYAML's pure-Python parser, on purpose: the generator reads the spec with libyaml's.
     import yaml
 
     compiled = json.loads((PACKAGE / "openapi.json").read_text(encoding="utf-8"))

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from haoee_kling import AsyncKling, InvalidRequestError, Kling
-from haoee_kling._namespaces import namespaces
 from haoee_kling._spec import load_spec, operations, resolve
+from haoee_kling.kinds._kind_plans import namespaces
 from tests.unit.conftest import CANARY_KEY, task_answer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,7 +248,9 @@ def test_no_namespace_class_is_built_at_run_time() -> None:
     with Kling(api_key=CANARY_KEY) as kling:
         for attribute in [*namespaces(), "tts", "image_recognize", "identify_face"]:
             cls = type(getattr(kling, attribute))
-            assert cls.__module__ in {"haoee_kling_api.calls", "haoee_kling._facades"}, attribute
+            assert cls.__module__ in {"haoee_kling_api.calls", "haoee_kling.kinds._facades"}, (
+                attribute
+            )
             assert getattr(sys.modules[cls.__module__], cls.__name__) is cls, attribute
 
 
@@ -263,7 +265,7 @@ def test_mypy_fails_when_the_overlays_runner_drifts_from_the_generated_protocol(
     shutil.copytree(
         ROOT / "overlay" / "haoee_kling", copy, ignore=shutil.ignore_patterns("__pycache__")
     )
-    runners = copy / "_namespaces.py"
+    runners = copy / "kinds" / "_kind_plans.py"
     source = runners.read_text(encoding="utf-8")
     signature = "def wait(self, task_id: str, *, timeout: Any, on_progress: Callback, via: Any)"
     assert source.count(signature) == 2  # the blocking and the awaited runner
@@ -282,7 +284,7 @@ def test_mypy_fails_when_the_overlays_runner_drifts_from_the_generated_protocol(
             "--no-incremental",
             "--no-pretty",
             "--follow-imports=silent",
-            str(copy / "_facades.py"),
+            str(copy / "kinds" / "_facades.py"),
         ],
         cwd=tmp_path,
         capture_output=True,

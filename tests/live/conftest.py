@@ -13,7 +13,8 @@ Environment:
     KLING_CASSETTE_DIR   where recordings go (default tests/contract/cassettes/recorded).
 
 Recording: ``pytest tests/live --record-mode=once`` writes scrubbed cassettes under
-tests/contract/cassettes/recorded/<host>/, which `make test` then replays and validates.
+tests/contract/cassettes/recorded/<host>/, which `make test` then replays and validates;
+`make live-record` records and then runs `make cassettes` to rewrite their MANIFEST.json.
 """
 
 from __future__ import annotations

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from haoee_kling import KlingError
-from haoee_kling._inputs import detect_format
+from haoee_kling.check._inputs import detect_format
 
 # The longest single sleep (also with no deadline: "minutes, not days"), and the shortest pause
 # between two requests about one task that a server hint can ask for: the client's own.
-from haoee_kling._retries import PAUSE_FLOOR, SLEEP_CAP
+from haoee_kling.plans._retries import PAUSE_FLOOR, SLEEP_CAP
 
 __all__ = [
     "MEDIA_EXTENSIONS",

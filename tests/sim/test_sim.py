@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from haoee_kling import _downloads, _logging, _submit, _waiting
-from haoee_kling._core import Core
+from haoee_kling import _downloads, _logging
+from haoee_kling._client_state import Core
+from haoee_kling.plans import _submit, _waiting
 from tests.sim.invariants import SLEEP_CAP, Monitor, SimulationStop
 from tests.sim.run import run_scenario
 from tests.sim.scenario import CLEAN_KEY, SCALE_EVERY, Scenario, as_pytest, draw, shrink
@@ -28,6 +29,12 @@ def _short_seeds(group: int) -> list[int]:
     return [s for s in range(first, first + PER_GROUP * 2) if s % SCALE_EVERY][:PER_GROUP]
 
 
+# The simulator repeats the clients' create, wait and download code over hours of simulated time:
+# its point is the invariants at every step. tests/unit and tests/e2e measure that code.
+SIMULATED = pytest.mark.unmeasured("tests/unit and tests/e2e measure the code the runs repeat")
+
+
+@SIMULATED
 @pytest.mark.parametrize("group", range(GROUPS))
 def test_short_simulation_breaks_no_invariant(group: int, tmp_path: Path) -> None:
     found: list[str] = []
@@ -56,6 +63,7 @@ def test_seed_7000350_a_renumbered_task_keeps_the_id_it_was_created_with(
     assert run_scenario(scenario, tmp_path).violations == []
 
 
+@SIMULATED
 def test_a_run_replays_exactly_from_its_seed(tmp_path: Path) -> None:
     scenario = Scenario(
         seed=5,
@@ -154,7 +162,7 @@ def test_a_create_resent_without_a_lookup_is_caught(
 def test_a_batch_rerun_that_cannot_find_its_killed_create_and_bills_again_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from haoee_kling import _batch
+    from haoee_kling.batch import _plan
 
     def blind_lookup(*args: Any, **kwargs: Any) -> Any:
         yield from ()  # a plan that looks nowhere
@@ -162,7 +170,7 @@ def test_a_batch_rerun_that_cannot_find_its_killed_create_and_bills_again_is_cau
 
     killed_after_a_create = Scenario(operation="batch", tasks=3, kill_at=2, duration=300.0)
     assert _violations(killed_after_a_create, tmp_path / "as-is") == []
-    monkeypatch.setattr(_batch, "lookup_plan", blind_lookup)
+    monkeypatch.setattr(_plan, "lookup_plan", blind_lookup)
     violations = _violations(killed_after_a_create, tmp_path / "blind")
     # Stopped at the second create itself, before it could bill.
     assert _kinds(violations) == {"create-twice"}
@@ -171,15 +179,15 @@ def test_a_batch_rerun_that_cannot_find_its_killed_create_and_bills_again_is_cau
 def test_a_created_task_id_that_never_reaches_the_caller_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from haoee_kling import _namespaces
-    from haoee_kling._submit import create_plan
+    from haoee_kling.kinds import _kind_plans
+    from haoee_kling.plans._submit import create_plan
 
     def losing_the_id(*args: Any, **kwargs: Any) -> Any:
         task = yield from create_plan(*args, **kwargs)
         task.task_id = "?"  # the created task, read, then its id lost on the way to the caller
         return task
 
-    monkeypatch.setattr(_namespaces, "create_plan", losing_the_id)
+    monkeypatch.setattr(_kind_plans, "create_plan", losing_the_id)
     violations = _violations(Scenario(operation="create"), tmp_path)
     assert _kinds(violations) == {"lost-id"}
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from haoee_kling._capabilities import Capabilities, FeatureSupport, kind_capabilities
 from haoee_kling._spec import capability_map, operations, resolve
+from haoee_kling.check._capabilities import Capabilities, FeatureSupport, kind_capabilities
 from haoee_kling.testing._specdata import preset_elements
 
 JSON = dict[str, Any]

@@ -7,13 +7,13 @@ import jwt
 import pytest
 
 from haoee_kling import ConfigurationError, FakeClock
-from haoee_kling._auth import (
+from haoee_kling._logging import Secret
+from haoee_kling.http._auth import (
     BearerAuth,
     JwtAuth,
     default_base_url,
     make_auth,
 )
-from haoee_kling._logging import Secret
 
 
 def header_of(auth: httpx.Auth) -> str:

@@ -26,13 +26,14 @@ from haoee_kling import (
     DownloadError,
     InvalidRequestError,
     Kling,
-    _batch,
-    _submit,
 )
-from haoee_kling._batch import CRASH_VARIABLE, BatchProgress, crash_point
-from haoee_kling._batch_jobs import BatchError, InvalidJobsError, read_jobs
-from haoee_kling._batch_ledger import Ledger, default_ledger_path
-from haoee_kling._batch_run import BatchResult, read_status
+from haoee_kling.batch import _plan
+from haoee_kling.batch._jobs import BatchError, InvalidJobsError, read_jobs
+from haoee_kling.batch._ledger import Ledger, default_ledger_path
+from haoee_kling.batch._plan import CRASH_VARIABLE, BatchProgress, crash_point
+from haoee_kling.batch._result import BatchResult
+from haoee_kling.batch._run import read_status
+from haoee_kling.plans import _submit
 from haoee_kling.testing import FakeGateway, GatewayConfig, RunningServer, serve_in_thread
 from tests.e2e.fake_support import assert_media
 from tests.unit.gateway_clients import LinkedClock
@@ -274,7 +275,7 @@ async def test_a_lookup_that_cannot_decide_leaves_the_job_unresolved_and_unsent(
         yield from ()  # a plan that sends nothing
         return "unknown"
 
-    monkeypatch.setattr(_batch, "lookup_plan", unknown)
+    monkeypatch.setattr(_plan, "lookup_plan", unknown)
     result = await call(kling.batch.run(jobs, out=tmp_path / "out"))
     assert result.unresolved == (("fox", "cannot prove whether external id hk-y made a task"),)
     assert gateway.tasks() == []
@@ -298,7 +299,7 @@ async def test_an_ambiguous_create_is_resolved_by_the_next_round(
             raise ServerError(f"lost {failures.pop()}", status_code=502, code=None)
         return task
 
-    monkeypatch.setattr(_batch, "create_plan", flaky)
+    monkeypatch.setattr(_plan, "create_plan", flaky)
     result = await call(kling.batch.run(write_jobs(tmp_path, JOBS[:1]), out=tmp_path / "out"))
     assert_complete(result, tmp_path / "out", gateway, 1)
     await close(kling)
@@ -322,7 +323,7 @@ async def test_a_lookup_that_fails_is_retried_then_reported(
         yield from ()  # a plan that sends nothing
         raise ServerError("gateway down", status_code=503, code=5001)
 
-    monkeypatch.setattr(_batch, "lookup_plan", failing)
+    monkeypatch.setattr(_plan, "lookup_plan", failing)
     result = await call(kling.batch.run(jobs, out=tmp_path / "out", poll_interval=1.0))
     assert tries == ["hk-z"] * 3
     assert result.unresolved[0][1].startswith("lookup failed: gateway down")
@@ -472,7 +473,7 @@ async def test_a_task_the_gateway_does_not_know_fails_its_job(flavor: str, tmp_p
 def test_a_crash_point_kills_only_at_its_nth_visit(monkeypatch: pytest.MonkeyPatch) -> None:
     kills: list[tuple[int, int]] = []
     monkeypatch.setattr(os, "kill", lambda pid, sig: kills.append((pid, sig)))
-    monkeypatch.setattr(_batch, "_reached", Counter())
+    monkeypatch.setattr(_plan, "_reached", Counter())
     monkeypatch.delenv(CRASH_VARIABLE, raising=False)
     crash_point("before-create")
     monkeypatch.setenv(CRASH_VARIABLE, "mid-download:2")
@@ -525,7 +526,7 @@ async def test_an_authentication_error_in_a_lookup_or_a_download_stops_the_run(
         yield from ()
         raise AuthenticationError("key refused", status_code=401, code=1002)
 
-    monkeypatch.setattr(_batch, "lookup_plan", refused)
+    monkeypatch.setattr(_plan, "lookup_plan", refused)
     with pytest.raises(AuthenticationError):
         await call(kling.batch.run(jobs, out=tmp_path / "out"))
     monkeypatch.undo()
@@ -553,7 +554,7 @@ async def test_a_job_whose_media_became_invalid_fails_without_a_create(
     def gone(*args: Any, **kwargs: Any) -> Any:
         raise InvalidRequestError([Problem("image", "file", "image: no such file: cat.png")])
 
-    monkeypatch.setattr(_batch, "prepare_body", gone)
+    monkeypatch.setattr(_plan, "prepare_body", gone)
     result = await call(kling.batch.run(jobs, out=tmp_path / "out"))
     assert result.failed[0][0] == "fox"
     assert "no such file: cat.png" in result.failed[0][1]
@@ -564,7 +565,7 @@ async def test_a_job_whose_media_became_invalid_fails_without_a_create(
 async def test_a_manifest_that_cannot_be_written_is_a_clear_error(
     flavor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from haoee_kling import _batch_run
+    from haoee_kling.batch import _run
 
     gateway = FakeGateway()
     kling = make_client(flavor, gateway)
@@ -572,7 +573,7 @@ async def test_a_manifest_that_cannot_be_written_is_a_clear_error(
     def read_only(*args: Any) -> Any:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(_batch_run, "write_manifest", read_only)
+    monkeypatch.setattr(_run, "write_manifest", read_only)
     jobs = write_jobs(tmp_path, JOBS[:1])
     with pytest.raises(BatchError, match=r"cannot write files into .*Read-only file system"):
         await call(kling.batch.run(jobs, out=tmp_path / "out"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from haoee_kling._batch_jobs import BatchError, InvalidJobsError, read_jobs
+from haoee_kling.batch._jobs import BatchError, InvalidJobsError, read_jobs
 
 
 def jsonl(tmp_path: Path, *jobs: Any, name: str = "jobs.jsonl") -> Path:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from haoee_kling._batch_jobs import BatchError, JobsFile, read_jobs
-from haoee_kling._batch_ledger import FORMAT, STATES, Ledger, default_ledger_path
+from haoee_kling.batch._jobs import BatchError, JobsFile, read_jobs
+from haoee_kling.batch._ledger import FORMAT, STATES, Ledger, default_ledger_path
 
 
 def jobs_file(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from haoee_kling._batch_limit import DECREASE, Limiter
-from haoee_kling._retries import PAUSE_FLOOR
+from haoee_kling.batch._limit import DECREASE, Limiter
+from haoee_kling.plans._retries import PAUSE_FLOOR
 
 
 def test_it_starts_at_the_ceiling_and_allows_up_to_it() -> None:

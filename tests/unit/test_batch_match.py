@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from haoee_kling._batch_jobs import Job, fingerprint
-from haoee_kling._batch_match import match
+from haoee_kling.batch._jobs import Job, fingerprint
+from haoee_kling.batch._match import match
 
 
 @dataclass(frozen=True)

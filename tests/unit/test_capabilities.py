@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from haoee_kling import InvalidRequestError, Kling
-from haoee_kling._capabilities import check_capabilities, choices, kind_capabilities
-from haoee_kling._core import model_name_header
+from haoee_kling._client_state import model_name_header
 from haoee_kling._spec import capability_map, operation
-from haoee_kling._validation import validate_body
+from haoee_kling.check._capabilities import check_capabilities, choices, kind_capabilities
+from haoee_kling.check._validation import validate_body
 from tests.unit.capability_cases import CREATE_BY_KIND, Case, base_body, cases, enum_at
 from tests.unit.conftest import task_answer
 

@@ -18,9 +18,9 @@ from haoee_kling import (
     NotFoundError,
     UnexpectedResponseError,
 )
-from haoee_kling._namespaces import namespaces
-from haoee_kling._resource import generated_module, kind_operations
 from haoee_kling._spec import operations, resolve
+from haoee_kling.http._sender import generated_module, kind_operations
+from haoee_kling.kinds._kind_plans import namespaces
 from tests.unit.conftest import (
     BASE,
     CANARY_KEY,
@@ -194,7 +194,7 @@ OTHER_SPACES = ("tasks", "identify_face", "tts", "image_recognize", "account", "
 def test_every_instant_operation_of_the_spec_has_a_namespace_with_a_typed_create() -> None:
     """Each `x-kling-instant` operation is `kling.<namespace>.create` on both clients, with the
     create's fields as typed keywords and its answer's model as the return type."""
-    from haoee_kling._instant import INSTANT
+    from haoee_kling.kinds._instant import INSTANT
 
     marked = {
         op.raw["x-kling-instant"]: op.operation_id
@@ -277,9 +277,9 @@ async def test_clients_close_their_own_pool_but_not_a_given_one() -> None:
 async def test_a_client_wide_model_name_header_wins_and_memory_is_bounded(
     flavor: str, router: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from haoee_kling import _core
+    from haoee_kling import _client_state
 
-    monkeypatch.setattr(_core, "_MEMORY", 4)
+    monkeypatch.setattr(_client_state, "_MEMORY", 4)
     create = router.post("/v1/videos/text2video").respond(200, json=task_answer())
     cls = Kling if flavor == "sync" else AsyncKling
     client = cls(

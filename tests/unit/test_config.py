@@ -6,7 +6,7 @@ import pytest
 
 from haoee_kling import NOT_GIVEN, ConfigurationError, Kling, NotGiven
 from haoee_kling._config import Config, given
-from haoee_kling._retries import RetryPolicy
+from haoee_kling.plans._retries import RetryPolicy
 
 
 def test_not_given_is_a_falsy_singleton_distinct_from_none() -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from haoee_kling._auth import BearerAuth
 from haoee_kling._errors import APIConnectionError, AuthenticationError
 from haoee_kling._logging import Secret
 from haoee_kling._spec import load_spec
@@ -20,6 +19,7 @@ from haoee_kling.conformance._drift import json_path, overlay_document, suggest
 from haoee_kling.conformance._plan import UNKNOWN_TASK_ID, free_probes
 from haoee_kling.conformance._report import write_junit, write_overlay
 from haoee_kling.conformance._run import Runner
+from haoee_kling.http._auth import BearerAuth
 
 SPEC = load_spec()
 GET_TASK = SPEC["paths"]["/v1/videos/text2video/{task_id}"]["get"]

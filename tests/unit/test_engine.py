@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from haoee_kling import FakeClock, ServerError
-from haoee_kling._engine import Call, Emit, Notify, Plan, Sleep, aiterate, arun, iterate, run
+from haoee_kling.plans._engine import Call, Emit, Notify, Plan, Sleep, aiterate, arun, iterate, run
 
 
 def plan(seen: list[Any]) -> Plan[str]:

@@ -9,7 +9,7 @@ import pytest
 import haoee_kling
 from haoee_kling import _errors
 from haoee_kling._errors import error_class, error_codes
-from haoee_kling._validation import Problem
+from haoee_kling.check._validation import Problem
 
 
 def test_every_error_class_derives_from_the_one_root_and_is_drawn_in_the_docstring() -> None:

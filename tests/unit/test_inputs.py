@@ -11,7 +11,7 @@ import respx
 from PIL import Image
 
 from haoee_kling import AsyncKling, InvalidRequestError, Kling
-from haoee_kling._inputs import detect_format, encode_media, prepare_body
+from haoee_kling.check._inputs import detect_format, encode_media, prepare_body
 from tests.unit.conftest import run
 
 IMAGE_MEDIA = {

@@ -28,9 +28,9 @@ from haoee_kling import (
     TaskNotFinishedError,
     UnexpectedResponseError,
     WaitTimeoutError,
-    _reading,
 )
-from haoee_kling._polling import UNREADABLE_LIMIT
+from haoee_kling.plans._polling import UNREADABLE_LIMIT
+from haoee_kling.read import _reader
 from tests.unit.conftest import BASE, collect, list_answer, run, task_answer
 
 TASK_ID = "842250903629086785"
@@ -231,7 +231,7 @@ async def test_a_wrong_typed_field_is_set_aside_with_a_warning_and_unknown_ones_
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_reading, "_warned", set())  # each warning is logged once per process
+    monkeypatch.setattr(_reader, "_warned", set())  # each warning is logged once per process
     body = succeeded(videos=[{"url": "https://cdn.example.org/a.mp4", "duration": [5]}])
     body["data"]["vendor_extra"] = {"gpu": "a100"}
     raw_router.get(GET).respond(200, json=body)

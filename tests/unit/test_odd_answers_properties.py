@@ -36,8 +36,8 @@ from haoee_kling import (
     WaitTimeoutError,
 )
 from haoee_kling._errors import error_codes
-from haoee_kling._polling import UNREADABLE_LIMIT, classify_poll_error
 from haoee_kling._spec import load_spec
+from haoee_kling.plans._polling import UNREADABLE_LIMIT, classify_poll_error
 from tests.hypothesis_profiles import examples
 
 TASK_ID = "842250903629086785"

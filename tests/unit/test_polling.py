@@ -20,14 +20,14 @@ from haoee_kling import (
     ServerError,
     UnexpectedResponseError,
 )
-from haoee_kling._polling import (
+from haoee_kling._spec import load_spec
+from haoee_kling.plans._polling import (
     PollPolicy,
     classify_poll_error,
     classify_status,
     default_poll_policy,
     next_poll_delay,
 )
-from haoee_kling._spec import load_spec
 
 
 def poll_times(policy: PollPolicy, rng: random.Random, horizon: float) -> list[float]:

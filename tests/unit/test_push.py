@@ -14,12 +14,12 @@ from haoee_kling import (
     TaskFailedError,
     WaitTimeoutError,
 )
-from haoee_kling._engine import Call, arun, run
-from haoee_kling._polling import default_poll_policy
-from haoee_kling._push import pushed, safety_policy, with_safety_net
-from haoee_kling._retries import RetryPolicy
-from haoee_kling._translate import Reply
-from haoee_kling._waiting import WaitSpec, wait_many_plan, wait_plan
+from haoee_kling.http._translate import Reply
+from haoee_kling.plans._engine import Call, arun, run
+from haoee_kling.plans._polling import default_poll_policy
+from haoee_kling.plans._push import pushed, safety_policy, with_safety_net
+from haoee_kling.plans._retries import RetryPolicy
+from haoee_kling.plans._waiting import WaitSpec, wait_many_plan, wait_plan
 from tests.unit.test_receiver import TASK_ID, task
 
 
@@ -185,7 +185,7 @@ def test_the_safety_policy_only_ever_slows_polling() -> None:
 
 
 def test_a_plan_that_keeps_sleeping_after_the_push_sleeps_every_other_time() -> None:
-    from haoee_kling._engine import Plan, Sleep
+    from haoee_kling.plans._engine import Plan, Sleep
 
     def stubborn() -> Plan[str]:
         for _ in range(4):
@@ -201,7 +201,7 @@ def test_a_plan_that_keeps_sleeping_after_the_push_sleeps_every_other_time() -> 
 
 
 def test_a_plan_done_by_polling_only_sleeps_for_real() -> None:
-    from haoee_kling._engine import Plan, Sleep
+    from haoee_kling.plans._engine import Plan, Sleep
 
     def polled_then_sleeps() -> Plan[str]:
         yield Call("getText2Video", task_id=TASK_ID)  # answers succeed: finished by polling

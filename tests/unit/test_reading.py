@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from haoee_kling import UnexpectedResponseError, _reading
-from haoee_kling._reading import build_model, read_items, read_one
+from haoee_kling import UnexpectedResponseError
 from haoee_kling._spec import load_spec
+from haoee_kling.read import _reader
+from haoee_kling.read._reader import build_model, read_items, read_one
 
 TASK_ID = "842250903629086785"
 
@@ -29,7 +30,7 @@ def spec_examples() -> list[tuple[str, dict[str, Any]]]:
 @pytest.fixture(autouse=True)
 def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each warning is logged once per process; every test here starts with none logged."""
-    monkeypatch.setattr(_reading, "_warned", set())
+    monkeypatch.setattr(_reader, "_warned", set())
 
 
 @pytest.mark.parametrize(("name", "task"), spec_examples(), ids=lambda v: str(v)[:30])

@@ -15,9 +15,9 @@ from haoee_kling import (
     ConfigurationError,
     FakeClock,
 )
-from haoee_kling._engine import Listen
-from haoee_kling._receiver import MAX_CALLBACK_BYTES, _is_newer, _need
-from haoee_kling._webhooks import ENV_SECRET
+from haoee_kling.callbacks._receiver import MAX_CALLBACK_BYTES, _is_newer, _need
+from haoee_kling.callbacks._webhooks import ENV_SECRET
+from haoee_kling.plans._engine import Listen
 from tests.unit.test_webhooks import OTHER, SECRET, sign
 
 TASK_ID = "842250903629086785"
@@ -214,7 +214,7 @@ async def test_alisten_suspends_through_the_clock() -> None:
 
 
 def test_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    import haoee_kling._receiver as module
+    import haoee_kling.callbacks._receiver as module
 
     monkeypatch.setattr(module, "_KEEP", 2)
     receiver = CallbackReceiver()

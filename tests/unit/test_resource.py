@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 
 from haoee_kling import Kling
-from haoee_kling._resource import generated_module
 from haoee_kling._spec import operations
+from haoee_kling.http._sender import generated_module
 from tests.unit.conftest import BASE, CANARY_KEY, task_answer
 
 OVERLAY = Path(__file__).resolve().parents[2] / "overlay" / "haoee_kling"

@@ -15,8 +15,9 @@ from haoee_kling import (
     RateLimitError,
     ServerError,
 )
-from haoee_kling._engine import Call, Sleep, run
-from haoee_kling._retries import (
+from haoee_kling.http._translate import Reply, parse_retry_after
+from haoee_kling.plans._engine import Call, Sleep, run
+from haoee_kling.plans._retries import (
     SLEEP_CAP,
     RetryPolicy,
     backoff_delay,
@@ -24,7 +25,6 @@ from haoee_kling._retries import (
     request_plan,
     retry_delay,
 )
-from haoee_kling._translate import Reply, parse_retry_after
 
 POLICY = RetryPolicy()
 

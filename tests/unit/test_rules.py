@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from haoee_kling._rules import check_rules, check_schema_rules, holds, lookup
 from haoee_kling._spec import operation, operations
+from haoee_kling.check._rules import check_rules, check_schema_rules, holds, lookup
 
 BODY: dict[str, Any] = {
     "prompt": "p",

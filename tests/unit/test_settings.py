@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from haoee_kling import ConfigurationError, Kling
-from haoee_kling._polling import PollPolicy
-from haoee_kling._proxies import proxy_for, shown_proxy
 from haoee_kling._settings import SETTINGS, from_environment, read_setting
+from haoee_kling.http._proxies import proxy_for, shown_proxy
+from haoee_kling.plans._polling import PollPolicy
 
 KEY = "some-key-123456"
 

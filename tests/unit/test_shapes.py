@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from haoee_kling import UnexpectedResponseError
-from haoee_kling._reading import build_model, read_items, read_model, read_one
-from haoee_kling._shapes import SetAside, UnfitError, shape_of
 from haoee_kling._spec import load_spec
+from haoee_kling.read._reader import build_model, read_items, read_model, read_one
+from haoee_kling.read._shapes import SetAside, UnfitError, shape_of
 from tests.hypothesis_profiles import examples
 from tests.unit.test_odd_answers_properties import mutated_tasks
 

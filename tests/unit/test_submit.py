@@ -19,7 +19,7 @@ from haoee_kling import (
     ServerError,
     SubmitProgress,
 )
-from haoee_kling._submit import decide, may_have_created, never_sent, new_external_task_id
+from haoee_kling.plans._submit import decide, may_have_created, never_sent, new_external_task_id
 from tests.unit.conftest import list_answer, response_example, run, task_answer
 
 CREATE = "/v1/videos/text2video"
@@ -273,7 +273,7 @@ async def test_a_create_held_by_the_concurrency_limit_says_so_before_each_wait(
 
 def test_only_a_request_that_never_left_counts_as_never_sent() -> None:
     from haoee_kling import InvalidRequestError
-    from haoee_kling._validation import Problem
+    from haoee_kling.check._validation import Problem
 
     assert never_sent(InvalidRequestError([Problem("prompt", "required", "prompt: required")]))
     assert never_sent(APIConnectionError("could not connect", maybe_sent=False))
@@ -283,7 +283,7 @@ def test_only_a_request_that_never_left_counts_as_never_sent() -> None:
 
 def test_only_a_create_that_may_have_arrived_may_have_made_its_task() -> None:
     from haoee_kling import BadRequestError, InvalidRequestError, UnexpectedResponseError
-    from haoee_kling._validation import Problem
+    from haoee_kling.check._validation import Problem
 
     invalid = InvalidRequestError([Problem("prompt", "required", "prompt: required")])
     assert not may_have_created(invalid)

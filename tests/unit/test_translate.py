@@ -21,7 +21,7 @@ from haoee_kling import (
     ServerError,
     UnexpectedResponseError,
 )
-from haoee_kling._translate import error_message, map_transport_error, translate_response
+from haoee_kling.http._translate import error_message, map_transport_error, translate_response
 from tests.unit.conftest import response_example, task_answer
 
 NOW = 1_764_000_000.0

@@ -10,7 +10,7 @@ import respx
 
 from haoee_kling import AsyncKling, InvalidRequestError, Kling
 from haoee_kling._spec import media_fields, operation, operations
-from haoee_kling._validation import validate_body, validate_parameters
+from haoee_kling.check._validation import validate_body, validate_parameters
 from tests.unit.conftest import run
 
 

@@ -351,7 +351,7 @@ async def test_create_and_wait_reports_progress_at_once_not_at_the_first_poll(
 async def test_a_waits_default_deadline_comes_from_the_models_map_entry(
     kling: Kling | AsyncKling, raw_router: respx.MockRouter, clock: FakeClock
 ) -> None:
-    from haoee_kling._capabilities import kind_capabilities
+    from haoee_kling.check._capabilities import kind_capabilities
 
     v3 = kind_capabilities("text2video")["kling-v3"]
     raw_router.post("/v1/videos/text2video").respond(200, json=task_answer("submitted"))

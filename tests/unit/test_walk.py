@@ -23,7 +23,7 @@ def test_one_create_runs_code_in_at_most_twelve_hand_written_modules() -> None:
     )
     walk = json.loads(result.stdout)
     # The walk saw the create from the typed call to the answer (it measured something).
-    assert {"haoee_kling_api.calls", "haoee_kling._submit", "haoee_kling._reading"} <= {
+    assert {"haoee_kling_api.calls", "haoee_kling.plans._submit", "haoee_kling.read._reader"} <= {
         *walk["generated"],
         *walk["hand_written"],
     }, walk

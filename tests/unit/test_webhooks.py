@@ -19,7 +19,7 @@ from haoee_kling import (
     UnexpectedResponseError,
     Webhooks,
 )
-from haoee_kling._webhooks import ENV_SECRET, webhook_rules
+from haoee_kling.callbacks._webhooks import ENV_SECRET, webhook_rules
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 OTHER = "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXk="
@@ -239,7 +239,7 @@ def test_a_custom_tolerance_applies() -> None:
 def test_remembered_ids_are_bounded_and_forgotten_after_twice_the_tolerance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import haoee_kling._webhooks as module
+    import haoee_kling.callbacks._webhooks as module
 
     monkeypatch.setattr(module, "_REMEMBER", 2)
     webhooks = Webhooks(SECRET)

@@ -25,8 +25,8 @@ from ._next import command
 from ._render import Output, dumps
 
 if TYPE_CHECKING:
-    from .._batch_jobs import BatchError
-    from .._batch_run import BatchResult
+    from ..batch._jobs import BatchError
+    from ..batch._result import BatchResult
 
 __all__ = ["batch_group"]
 
@@ -165,7 +165,7 @@ def _bad_batch(output: Output, exc: BatchError, resume: str | None = None) -> Ex
 
 
 def _run(ctx: click.Context, jobs: Path, retry_failed: bool, **options: Any) -> None:
-    from .._batch_jobs import BatchError  # the batch modules load when a batch command runs
+    from ..batch._jobs import BatchError  # the batch modules load when a batch command runs
 
     output: Output = ctx.obj.output
     resume = _command("run", jobs, options)
@@ -273,8 +273,8 @@ def retry_command(ctx: click.Context, /, jobs: Path, failed: bool, **options: An
 @click.pass_context
 def status_command(ctx: click.Context, jobs: Path, ledger: Path | None) -> None:
     """Show where the batch of JOBS stands, from its ledger (no network)."""
-    from .._batch_jobs import BatchError
-    from .._batch_run import read_status
+    from ..batch._jobs import BatchError
+    from ..batch._run import read_status
 
     output: Output = ctx.obj.output
     try:

@@ -47,7 +47,7 @@ def listen(port: int, host: str, secret: str | None, count: int) -> None:
     dropped; rejected ones are logged (HAOEE_KLING_LOG=info shows them). Needs the `receiver` extra
     (pip install 'haoee-kling[receiver]'); a missing extra or a busy port is one line and exit 3.
     """
-    from .._receiver import CallbackReceiver
+    from ..callbacks._receiver import CallbackReceiver
 
     printed = [0]
     server: Any = None

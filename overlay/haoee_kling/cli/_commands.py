@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from .._errors import APIConnectionError, KlingError
-from .._polling import SubmitProgress
-from .._submit import may_have_created, new_external_task_id
+from ..plans._polling import SubmitProgress
+from ..plans._submit import may_have_created, new_external_task_id
 from ._failures import NotSavedError, WaitInterruptedError
 from ._kinds import KINDS, KindType, create_operation, get_operation
 from ._kinds import namespace_name as _namespace_name
@@ -184,7 +184,7 @@ def _create_command(name: str, namespace: str) -> click.Command:
         if not (wait or out is not None or receiver is not None):
             output.document(task)
             return
-        from .._capabilities import default_deadline  # the map loads when a wait needs it
+        from ..check._capabilities import default_deadline  # the map loads when a wait needs it
 
         deadline = default_deadline(operation.operation_id, body)
         _wait_and_save(ctx, name, task.task_id, out, timeout, deadline, via=receiver)

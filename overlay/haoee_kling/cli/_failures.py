@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import _errors as errors
-from .._auth import BACKENDS
 from .._logging import redact
+from ..http._auth import BACKENDS
 from ._names import OptionProblem
 
 __all__ = [

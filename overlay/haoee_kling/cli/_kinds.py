@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from .._kind_names import UnknownKindError, spec_kind, suggest, user_kind
-from .._namespaces import namespaces
 from .._spec import Operation, operations
+from ..kinds._kind_plans import namespaces
 
 __all__ = [
     "KINDS",

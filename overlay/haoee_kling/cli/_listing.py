@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from .._listing import STATUSES
 from .._spec import resolve
+from ..kinds._listing import STATUSES
 from ._commands import guard
 from ._instant import Moment
 from ._kinds import KindType, list_operation

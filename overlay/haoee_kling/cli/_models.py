@@ -8,9 +8,9 @@ import click
 from rich import box
 from rich.table import Table
 
-from .._capabilities import Capabilities, choices
 from .._kind_names import user_kind
-from .._models import Models
+from ..check._capabilities import Capabilities, choices
+from ..check._catalogue import Models
 from ._render import Output, dumps
 
 __all__ = ["models_command", "models_help"]

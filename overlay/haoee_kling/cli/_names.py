@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .._errors import InvalidRequestError
-from .._validation import Problem, validate_parameters
+from ..check._validation import Problem, validate_parameters
 
 __all__ = ["OptionProblem", "check_parameters", "option_problems"]
 

@@ -76,7 +76,7 @@ def callback_receiver(url: str | None, port: int | None) -> Iterator[Any]:
     if url is None:
         yield None
         return
-    from .._receiver import CallbackReceiver
+    from ..callbacks._receiver import CallbackReceiver
 
     receiver = CallbackReceiver(os.environ.get("KLING_WEBHOOK_SECRET") or None, url=url)
     listen = _port(url, port)

@@ -26,10 +26,10 @@ from typing import Any
 
 import httpx
 
-from .._auth import default_base_url, make_auth
 from .._clock import SystemClock
 from .._config import check_base_url
 from .._spec import load_spec
+from ..http._auth import default_base_url, make_auth
 from ._drift import Suggestion, overlay_document
 from ._judge import Difference, Judge
 from ._run import OUTCOMES, CheckResult, Report, Runner

@@ -16,10 +16,10 @@ from typing import Any
 
 import httpx
 
-from .._core import model_name_header
+from .._client_state import model_name_header
 from .._spec import load_spec
 from .._spec import operations as packaged_operations
-from .._translate import map_transport_error, translate_response
+from ..http._translate import map_transport_error, translate_response
 from ._drift import Suggestion, suggest
 from ._judge import Difference, Judge, pointer_of
 from ._plan import WRONG_KEY, Probe, SpecOperation, billed_probes, free_probes, read_back_probe

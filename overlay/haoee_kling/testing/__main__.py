@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m haoee_kling.t
     """
     args = _parser(prog).parse_args(argv)
     try:
-        from .._sockets import bind
+        from ..callbacks._sockets import bind
         from ._clock import RealClock
         from ._gateway import FakeGateway, GatewayConfig
         from ._server import make_server

@@ -8,7 +8,7 @@ control API under `/_fake/` (see `_control`). Anything else is 404 code 1203.
 
 Each API request goes: fault plan -> auth (401 1001/1002) -> `ModelName` present (400 1201,
 haoee routes and bills by it: openapi/README.md, "ModelName") -> parameters and body checked with
-`haoee_kling._validation` (400 1201; unreadable JSON 400 1200) -> model and content checks
+`haoee_kling.check._validation` (400 1201; unreadable JSON 400 1200) -> model and content checks
 (404 1203, 400 1301) -> the operation's handler. The app is a bare Starlette `Router`, without
 the error middleware of `Starlette()`, so a deliberate `ConnectionDropped` reaches in-process
 clients unchanged.
@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from .._spec import Operation, load_spec, operations
-from .._validation import validate_body, validate_parameters
+from ..check._validation import validate_body, validate_parameters
 from ._call import Call
 from ._control import control_routes
 from ._envelope import (

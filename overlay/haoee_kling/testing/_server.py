@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .._sockets import bind
+from ..callbacks._sockets import bind
 from ._wire import DROP_EXTENSION
 
 if TYPE_CHECKING:

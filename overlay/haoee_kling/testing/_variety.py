@@ -8,7 +8,8 @@ random generator seeded with `SEED` and the answer's sequence number: same seed,
 same spellings.
 
 What variety may send is bounded by what the reader accepts as meaning the same thing
-(`haoee_kling._shapes`, `openapi/README.md` "Reading answers"); nothing here is set aside by it:
+(`haoee_kling.read._shapes`, `openapi/README.md` "Reading answers"); nothing here is set aside
+by it:
 
 - enum values in another case, or with spaces around (matched case-blind); a task's status
   in one such spelling for the whole life of the task;

@@ -1,0 +1,1 @@
+"""`kling.batch`: a jobs file run to the end, resumably, with a ledger."""

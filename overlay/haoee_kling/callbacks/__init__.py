@@ -1,0 +1,1 @@
+"""Kling's callbacks: verified webhooks, the receiver, its sockets."""

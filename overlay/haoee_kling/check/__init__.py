@@ -1,0 +1,1 @@
+"""Checking what a call sends before it is sent: bodies, rules, capabilities."""

@@ -1,0 +1,1 @@
+"""Sending one request and turning its answer into a reply or an error."""

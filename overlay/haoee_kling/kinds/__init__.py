@@ -1,0 +1,1 @@
+"""What each namespace does: task kinds, instant calls, voices, tasks."""

@@ -1,0 +1,1 @@
+"""Plans and their two drivers: retries, submission, polling and waits."""

@@ -1,0 +1,1 @@
+"""Reading answers: the tolerant reader and the shapes it reads by."""
