@@ -78,6 +78,7 @@ class Operation:
     tag: str
     kind: str | None
     default_model: str | None
+    poll: str | None
     body_schema: JSON | None
     rules: tuple[JSON, ...]
     parameters: tuple[JSON, ...]
@@ -101,6 +102,7 @@ def operations() -> dict[str, Operation]:
                 tag=op["tags"][0],
                 kind=op.get("x-kling-kind"),
                 default_model=op.get("x-kling-default-model"),
+                poll=op.get("x-kling-poll"),
                 body_schema=body.get("schema"),
                 rules=tuple(op.get("x-kling-rules", ())),
                 parameters=tuple(resolve(p) for p in op.get("parameters", ())),

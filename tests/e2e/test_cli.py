@@ -1158,7 +1158,9 @@ def test_a_request_never_sent_shows_no_external_id(
     assert "external_task_id" not in invalid
 
     def unreachable(state: State) -> Kling:
-        state._client = state._client or Kling("k", base_url="http://127.0.0.1:9/kling")
+        # No retries: the connection is refused either way, without seconds of backoff first.
+        closed = "http://127.0.0.1:9/kling"
+        state._client = state._client or Kling("k", base_url=closed, max_retries=0)
         state.output.base_url = state._client.config.base_url
         return state._client  # type: ignore[no-any-return]
 

@@ -20,8 +20,9 @@ from haoee_kling import (
     ServerError,
     UnexpectedResponseError,
 )
-from haoee_kling._spec import load_spec
+from haoee_kling._spec import load_spec, operations
 from haoee_kling.plans._polling import (
+    POLICIES,
     PollPolicy,
     classify_poll_error,
     classify_status,
@@ -164,3 +165,20 @@ def test_polls_survive_transient_errors_count_unreadable_ones_and_stop_on_the_re
 )
 def test_terminal_statuses_match_whatever_their_case(status: str, outcome: str) -> None:
     assert classify_status(status) == outcome
+
+
+def test_every_x_kling_poll_names_a_schedule_on_a_create() -> None:
+    marked = [op for op in operations().values() if op.poll is not None]
+    assert marked, "no create carries x-kling-poll"
+    for op in marked:
+        assert op.poll in POLICIES, f"{op.operation_id}: x-kling-poll {op.poll!r}"
+        assert op.method == "POST", op.operation_id
+        assert op.kind is not None, op.operation_id
+
+
+def test_image_audio_and_element_kinds_poll_on_the_short_schedule_video_on_the_long() -> None:
+    for op in operations().values():
+        if op.kind is None or op.method != "POST" or op.raw.get("x-kling-instant"):
+            continue
+        expected = "video" if op.tag == "videos" else "short"
+        assert default_poll_policy(op.kind) == POLICIES[expected], op.operation_id

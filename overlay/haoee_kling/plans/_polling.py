@@ -16,6 +16,7 @@ in `_retries` and are re-exported here).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import random
@@ -29,11 +30,13 @@ from .._errors import (
     ServerError,
     UnexpectedResponseError,
 )
+from .._spec import operations
 from ._retries import PAUSE_FLOOR, SLEEP_CAP, server_pause
 
 __all__ = [
     "FAILED",
     "PAUSE_FLOOR",
+    "POLICIES",
     "SLEEP_CAP",
     "SUCCEEDED",
     "UNREADABLE_LIMIT",
@@ -78,24 +81,26 @@ class PollPolicy:
     cap: float = 30.0
 
 
-_VIDEO = PollPolicy(first=40.0, grow_after=900.0)
-_SHORT = PollPolicy(first=12.0, grow_after=180.0)
-_POLICIES = {
-    "multi_image2image": _SHORT,
-    "image_expand": _SHORT,
-    "omni_image": _SHORT,
-    "image_generation": _SHORT,
-    "virtual_try_on": _SHORT,
-    "text_to_audio": _SHORT,
-    "video_to_audio": _SHORT,
-    "advanced_custom_element": _SHORT,
-    "custom_voice": _SHORT,
+# The schedules a create's `x-kling-poll` names (openapi/README.md); a kind without one is video.
+POLICIES = {
+    "video": PollPolicy(first=40.0, grow_after=900.0),
+    "short": PollPolicy(first=12.0, grow_after=180.0),
 }
 
 
+@functools.cache
+def _kind_schedules() -> dict[str, str]:
+    return {
+        op.kind: op.poll
+        for op in operations().values()
+        if op.kind is not None and op.poll is not None and op.method == "POST"
+    }
+
+
 def default_poll_policy(kind: str) -> PollPolicy:
-    """The schedule for a task kind: short for images, audio and elements, video otherwise."""
-    return _POLICIES.get(kind, _VIDEO)
+    """The schedule for a task kind, as its create's `x-kling-poll` names it: `short` for
+    images, audio and elements, `video` (the default) otherwise."""
+    return POLICIES[_kind_schedules().get(kind, "video")]
 
 
 def next_poll_delay(
