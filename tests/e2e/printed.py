@@ -30,7 +30,7 @@ from haoee_kling.cli import cli
 __all__ = ["printed_commands", "replay"]
 
 # ": kling ..." at the end of a line, but not click's "Usage: kling [OPTIONS] ...".
-REPLAY_POLL = "0.05"
+REPLAY_POLL = "0.01"
 
 _COMMAND = re.compile(r"(?<!Usage): (kling [a-z].*?)\s*$", re.MULTILINE)
 

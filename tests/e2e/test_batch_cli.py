@@ -27,8 +27,8 @@ from tests.e2e.printed import replay
 def env(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variety: int | None
 ) -> Iterator[dict[str, str]]:
-    """A fake on loopback 500 times faster than real time, and the variables that reach it."""
-    gateway = FakeGateway(clock=RealClock(500.0), variety=variety)
+    """A fake on loopback 10,000 times faster than real time, and the variables that reach it."""
+    gateway = FakeGateway(clock=RealClock(10_000.0), variety=variety)
     server = serve_in_thread(gateway)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(_FAKES, "tasks", gateway.tasks)
@@ -54,7 +54,7 @@ def jobs_file(*jobs: dict[str, Any]) -> Path:
 
 FOX = {"kind": "text2video", "id": "fox", "prompt": "a fox in the snow"}
 RAIN = {"kind": "text-to-audio", "id": "rain", "prompt": "rain", "duration": 3}
-FAST = ("--poll-interval", "0.05")
+FAST = ("--poll-interval", "0.01")
 
 
 def test_run_downloads_every_job_and_status_reads_the_ledger(env: dict[str, str]) -> None:

@@ -37,7 +37,7 @@ class Fake:
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
-    gateway = FakeGateway(clock=RealClock(500.0))
+    gateway = FakeGateway(clock=RealClock(10_000.0))
     server = serve_in_thread(gateway)
     monkeypatch.chdir(tmp_path)
     yield Fake(
@@ -61,7 +61,7 @@ def write(*jobs: dict[str, Any] | str) -> None:
 SEVEN = [{"kind": "text2video", "id": f"shot{n}", "prompt": f"shot {n}"} for n in range(7)]
 BAD = {"kind": "text2video", "id": "fox", "promt": "a fox"}
 FIXED = {"kind": "text2video", "id": "fox", "prompt": "a fox"}
-RUN = ("batch", "run", "jobs.jsonl", "--out", "renders", "--poll-interval", "0.05")
+RUN = ("batch", "run", "jobs.jsonl", "--out", "renders", "--poll-interval", "0.01")
 
 
 def mtimes() -> dict[str, int]:

@@ -22,7 +22,6 @@ import contextlib
 import inspect
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from .._config import check_seconds
 from .._errors import ConfigurationError, InvalidWebhookSignatureError, UnexpectedResponseError
 from ..plans._engine import Listen
 from ..plans._polling import classify_status
-from ._sockets import bind
+from ._sockets import BackgroundServer, bind, prompt_server
 from ._webhooks import Webhooks
 
 if TYPE_CHECKING:
@@ -259,29 +258,17 @@ class CallbackReceiver:
         """
         uvicorn = _need("uvicorn")
 
-        sock = bind(host, port)
-        bound = int(sock.getsockname()[1])
-        server = uvicorn.Server(
-            uvicorn.Config(self, lifespan="off", log_config=None, log_level="critical", ws="none")
+        config = uvicorn.Config(
+            self, lifespan="off", log_config=None, log_level="critical", ws="none"
         )
-
-        def run() -> None:
-            with sock:
-                server.run(sockets=[sock])
-
-        thread = threading.Thread(target=run, name=f"kling-callbacks-{bound}", daemon=True)
-        thread.start()
+        serving = BackgroundServer(prompt_server(config), bind(host, port), "kling-callbacks")
+        if not serving.start(timeout):
+            raise RuntimeError(f"the callback receiver did not start on {host}:{serving.port}")
         try:
-            deadline = time.monotonic() + timeout
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError(f"the callback receiver did not start on {host}:{bound}")
-                time.sleep(0.01)
             shown = f"[{host}]" if ":" in host else host
-            yield ServedReceiver(self, f"http://{shown}:{bound}/")
+            yield ServedReceiver(self, f"http://{shown}:{serving.port}/")
         finally:
-            server.should_exit = True
-            thread.join(timeout)
+            serving.stop(timeout)
 
 
 @dataclass(frozen=True)

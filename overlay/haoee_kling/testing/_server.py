@@ -9,15 +9,13 @@ protocol that gives each request the `DROP_EXTENSION` of `_wire`, so the `drop` 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ..callbacks._sockets import bind
+from ..callbacks._sockets import BackgroundServer, bind, prompt_server
 from ._wire import DROP_EXTENSION
 
 if TYPE_CHECKING:
@@ -68,7 +66,7 @@ def make_server(gateway: FakeGateway, *, log: bool = False, **options: Any) -> u
         timeout_graceful_shutdown=1,
         **options,
     )
-    return uvicorn.Server(config)
+    return prompt_server(config)
 
 
 @dataclass
@@ -84,8 +82,7 @@ class RunningServer:
     gateway: FakeGateway
     host: str
     port: int
-    _server: uvicorn.Server
-    _thread: threading.Thread
+    _serving: BackgroundServer
 
     @property
     def origin(self) -> str:
@@ -100,8 +97,7 @@ class RunningServer:
 
     def stop(self) -> None:
         """Stop serving and wait for the thread to end (and the callbacks' pump, if any)."""
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._serving.stop(timeout=10)
         self.gateway.callbacks.close()
 
 
@@ -113,21 +109,7 @@ def serve_in_thread(
     Raises:
         RuntimeError: the server did not start within `timeout` seconds.
     """
-    sock = bind(host, port)
-    bound_port = int(sock.getsockname()[1])
-    server = make_server(gateway)
-
-    def run() -> None:
-        with sock:
-            server.run(sockets=[sock])
-
-    thread = threading.Thread(target=run, name=f"fake-haoee-{bound_port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(timeout)
-            raise RuntimeError(f"the fake gateway did not start on {host}:{bound_port}")
-        time.sleep(0.01)
-    return RunningServer(gateway, host, bound_port, server, thread)
+    serving = BackgroundServer(make_server(gateway), bind(host, port), "fake-haoee")
+    if not serving.start(timeout):
+        raise RuntimeError(f"the fake gateway did not start on {host}:{serving.port}")
+    return RunningServer(gateway, host, serving.port, serving)
