@@ -90,6 +90,12 @@ def messages(operation_id: str, body: Any) -> list[str]:
             {"element_name": "n", "element_description": "d", "reference_type": "video_refer"},
             "element_video_list: is required when reference_type is 'video_refer'",
         ),
+        (  # `format: int64`: Kling's servers cannot read a larger number
+            "createAdvancedLipSync",
+            {"session_id": "s", "face_choose": [{"face_id": "f", "sound_start_time": 2**64}]},
+            "face_choose[0].sound_start_time: must be at most 9223372036854775807, a 64-bit "
+            "integer (got 18446744073709551616)",
+        ),
     ],
 )
 def test_messages_name_the_field_and_the_rule(operation_id: str, body: Any, expected: str) -> None:
@@ -208,3 +214,15 @@ def test_empty_optional_text_means_not_given() -> None:
     (openapi/README.md, decision 39): the URI rules of callback_url hold only when it is given."""
     body = {"prompt": "p", "callback_url": "", "external_task_id": ""}
     assert validate_body("createText2Video", body) == []
+
+
+def test_a_query_number_outside_its_int64_format_is_refused_naming_the_parameter() -> None:
+    beyond, end = str(2**63), str(2**63 - 1)
+    query = {"start_time": beyond, "end_time": end}
+    problems = validate_parameters("getAccountCosts", {"query": query})
+    assert [(p.field, p.rule) for p in problems] == [("start_time", "format")]
+    assert problems[0].message == (
+        f"start_time: must be at most {2**63 - 1}, a 64-bit integer (got {beyond})"
+    )
+    query = {"start_time": "0", "end_time": end}
+    assert validate_parameters("getAccountCosts", {"query": query}) == []

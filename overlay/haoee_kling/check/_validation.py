@@ -61,10 +61,30 @@ class Problem:
     message: str
 
 
+# OpenAPI's integer formats: a number outside its range is one Kling's servers cannot read.
+_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+@functools.cache
+def _formats() -> Any:
+    """jsonschema's format checks, plus the ranges of `format: int32` and `int64`."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker()
+    for name, (low, high) in _INT_RANGES.items():
+        checker.checks(name)(functools.partial(_in_range, low=low, high=high))
+    return checker
+
+
+def _in_range(value: object, *, low: int, high: int) -> bool:
+    # Only integers have a range; another type is the `type` keyword's to refuse.
+    return not isinstance(value, int) or isinstance(value, bool) or low <= value <= high
+
+
 @functools.cache
 def _validator(ref: str) -> Validator:
     # jsonschema is imported here, not at module level: `import haoee_kling` stays cheap.
-    from jsonschema import Draft202012Validator, FormatChecker, validators
+    from jsonschema import Draft202012Validator, validators
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
@@ -73,7 +93,7 @@ def _validator(ref: str) -> Validator:
     extend: Any = validators.extend  # untyped in the stubs
     checker = extend(Draft202012Validator, {WHEN_GIVEN: _when_given})
     found: Validator = checker(
-        {"$ref": f"{_SPEC_URI}{ref}"}, registry=registry, format_checker=FormatChecker()
+        {"$ref": f"{_SPEC_URI}{ref}"}, registry=registry, format_checker=_formats()
     )
     return found
 
@@ -147,6 +167,11 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if keyword in ("anyOf", "oneOf") and error.context:
         reasons = "; or ".join(dict.fromkeys(_describe(sub)[1] for sub in error.context))
         return field, f"is not valid: it {reasons}"
+    if keyword == "format" and expected in _INT_RANGES:
+        low, high = _INT_RANGES[expected]
+        bound = f"at most {high}" if value > high else f"at least {low}"
+        bits = expected.removeprefix("int")
+        return field, f"must be {bound}, a {bits}-bit integer (got {value!r})"
     if keyword == "format":
         return field, f"must be a valid {expected} (got {value!r})"
     return field, error.message
@@ -274,7 +299,7 @@ def validate_parameters(
         value = _coerce(raw, schema)
         if where == "query":
             query[name] = value
-        for error in Draft202012Validator(schema).iter_errors(value):
+        for error in Draft202012Validator(schema, format_checker=_formats()).iter_errors(value):
             _, sentence = _describe(error)
             problems.append(Problem(name, str(error.validator), f"{name}: {sentence}"))
     if problems or op.body_schema is not None or not op.rules:
