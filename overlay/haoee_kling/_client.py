@@ -172,7 +172,7 @@ class _Base(Generic[H]):
 
     def _make_http(self, config: Config, transport: Any) -> H:
         http: H = self._http_type(  # type: ignore[assignment]
-            transport=transport, timeout=httpx.Timeout(config.timeout), verify=tls_context()
+            transport=transport, timeout=httpx.Timeout(config.timeout), verify=_tls(transport)
         )
         return http
 
@@ -276,7 +276,7 @@ class _Base(Generic[H]):
                 transport=transport,
                 timeout=httpx.Timeout(config.timeout),
                 follow_redirects=True,
-                verify=tls_context(),
+                verify=_tls(transport),
             )
         return {
             "client": self._downloads["client"],
@@ -474,6 +474,13 @@ class AsyncKling(_Base[httpx.AsyncClient]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _tls(transport: object) -> ssl.SSLContext | bool:
+    # A client given its own transport makes no TLS connection of its own: building the
+    # context for it would only slow down its start (by the CA bundle's load). `True` is
+    # httpx's default, which builds one only if a proxy from the environment needs it.
+    return True if transport is not None else tls_context()
 
 
 def tls_context() -> ssl.SSLContext:

@@ -64,3 +64,14 @@ def test_a_changed_certificate_setting_builds_a_new_context(
     assert tls_context() is first
     monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
     assert tls_context() is not first
+
+
+def test_a_client_given_its_own_transport_loads_no_ca_bundle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = counting_builds(monkeypatch)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200))
+    with Kling("key", base_url="https://example.invalid/kling", transport=transport) as kling:
+        kling._download_options(None, False)  # the download client, on the same transport
+    assert built == []
+    assert _tls_context_for.cache_info().currsize == 0
