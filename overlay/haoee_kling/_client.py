@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import functools
 import os
-import ssl
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import httpx
 
 if TYPE_CHECKING:
+    import ssl  # annotations only: importing ssl costs 12 ms, and httpx loads it when needed
+
     from haoee_kling_api.calls import (
         AdvancedLipSyncCalls,
         AsyncAdvancedLipSyncCalls,
