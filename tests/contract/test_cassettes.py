@@ -11,15 +11,12 @@ Which spec they were last checked against is written once, in MANIFEST.json
 from __future__ import annotations
 
 import contextlib
-import functools
-import importlib.util
 import io
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -31,6 +28,7 @@ import yaml
 from haoee_kling_api import AuthenticatedClient
 from haoee_kling_api.api import operation_module
 from tests.live.spec_check import load_schema, spec_path_of, violations
+from tests.tool_scripts import load_tool
 from tests.yaml_files import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,23 +45,13 @@ def validate_cassettes(*args: str | Path) -> subprocess.CompletedProcess[str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            status = _tool().main([str(arg) for arg in args])
+            status = load_tool("validate_cassettes").main([str(arg) for arg in args])
         except SystemExit as stop:  # argparse, and the tool's one-line refusals
             status = stop.code if isinstance(stop.code, int) else 1
             err.write("" if isinstance(stop.code, int) or stop.code is None else f"{stop.code}\n")
     return subprocess.CompletedProcess(
         [str(TOOL), *map(str, args)], status, out.getvalue(), err.getvalue()
     )
-
-
-@functools.cache
-def _tool() -> ModuleType:
-    found = importlib.util.spec_from_file_location("validate_cassettes_tool", TOOL)
-    assert found is not None
-    assert found.loader is not None
-    module = importlib.util.module_from_spec(found)
-    found.loader.exec_module(module)
-    return module
 
 
 def run_tool_process(*args: str | Path) -> subprocess.CompletedProcess[str]:

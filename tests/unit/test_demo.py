@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shlex
-from pathlib import Path
 from typing import Any
 
-DEMO = Path(__file__).resolve().parents[2] / "tools" / "demo.py"
+from tests.tool_scripts import load_tool
 
 
 def load_demo() -> Any:
     """tools/demo.py as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("demo_tool", DEMO)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("demo")
 
 
 def test_the_demo_echoes_commands_shell_quoted() -> None:
