@@ -27,6 +27,7 @@ from haoee_kling.testing import KINDS, request_examples
 from tests.contract.test_cassettes import (
     replay_through_the_generated_client,
     replay_through_the_overlay_client,
+    validate_cassettes,
 )
 from tests.live import gateway
 
@@ -172,14 +173,7 @@ def test_recording_leaves_valid_secret_free_cassettes(fake: Fake, tmp_path: Path
     written = sorted(cassettes.rglob("*.yaml"))
     assert len(written) >= len(gateway.listings())
     assert not any(fake.key in path.read_text() for path in written)
-    check = subprocess.run(
-        [sys.executable, "tools/validate_cassettes.py", str(cassettes)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    check = validate_cassettes(cassettes)
     assert check.returncode == 0, check.stdout
     for cassette in written:
         replay_through_the_generated_client(cassette)
