@@ -51,6 +51,7 @@ from tests import openapi_doc  # noqa: E402 - after the repository root is impor
 from tests.live.gateway import DEFAULT_BASE_URL, model_name_for  # noqa: E402
 from tests.live.secrets import find_secrets  # noqa: E402
 from tests.live.spec_check import load_schema, violations  # noqa: E402
+from tests.yaml_files import read_yaml  # noqa: E402
 
 CASSETTES = ROOT / "tests/contract/cassettes"
 DOC_EXAMPLES = CASSETTES / "doc-examples"
@@ -61,9 +62,6 @@ HEADER = (
     "# Built by `make cassettes` (tools/validate_cassettes.py) from the examples in\n"
     "# openapi/kling.yaml. NOT recorded from the live gateway: documentation examples only.\n"
 )
-
-# libyaml's parser where PyYAML has it: six times faster on the cassettes, the same documents.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def cassettes(paths: list[Path]) -> Iterator[Path]:
@@ -88,7 +86,7 @@ def _headers(raw: dict[str, list[str]] | None) -> list[tuple[str, str]]:
 
 def responses(cassette: Path) -> Iterator[httpx.Response]:
     """The recorded responses of one cassette, each rebuilt with its request."""
-    document = yaml.load(cassette.read_text(encoding="utf-8"), Loader=LOADER) or {}
+    document = read_yaml(cassette.read_text(encoding="utf-8")) or {}
     for interaction in document.get("interactions", []):
         recorded_request, recorded = interaction["request"], interaction["response"]
         request = httpx.Request(
