@@ -70,15 +70,9 @@ if TYPE_CHECKING:
     from .callbacks._webhooks import Webhooks
     from .check._catalogue import Models
     from .http._sender import AsyncSender, SyncSender
-    from .kinds._facades import (
-        AsyncAccount,
-        AsyncElements,
-        AsyncTasks,
-        SyncAccount,
-        SyncElements,
-        SyncTasks,
-    )
+    from .kinds._facades import AsyncAccount, AsyncElements, SyncAccount, SyncElements
     from .kinds._kind_plans import KindPlans
+    from .kinds._tasks import AsyncTasks, SyncTasks
     from .plans._polling import PollPolicy
     from .read._results import Page
 
@@ -243,10 +237,11 @@ class _Base(Generic[H]):
             kind = _facades.sync_kind if sync else _facades.async_kind
             return kind(self._kind_plans(kinds[name]), self._sender(), self._clock)
         if name == "tasks":
-            from .kinds._tasks import TasksPlans
+            # Its own module: listing across kinds loads only when `tasks` is first used.
+            from .kinds import _tasks
 
-            plans = TasksPlans(self._core, {k: self._kind_plans(k) for k in kinds.values()})
-            tasks = _facades.SyncTasks if sync else _facades.AsyncTasks
+            plans = _tasks.TasksPlans(self._core, {k: self._kind_plans(k) for k in kinds.values()})
+            tasks = _tasks.SyncTasks if sync else _tasks.AsyncTasks
             return tasks(Runner(plans, self._sender(), self._clock))
         if name in INSTANT:  # answered at once: identify_face, tts, image_recognize
             instant = _facades.sync_instant if sync else _facades.async_instant

@@ -8,7 +8,6 @@ may be that, the client's namespace (`text_to_audio`) or the spec's kind
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable
 
@@ -92,6 +91,8 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     by_lower = {choice.lower(): choice for choice in choices}
     if word.lower() in by_lower:  # only the case differs: that one, and no other
         return f"; did you mean '{by_lower[word.lower()]}'?"
+    import difflib  # only a near miss needs it: not loaded for a name that is right
+
     close = difflib.get_close_matches(word.lower(), list(by_lower), n=2, cutoff=0.6)
     if not close:
         return ""

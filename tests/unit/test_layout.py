@@ -8,7 +8,10 @@ anywhere in a module, inside functions too, and the lazy-name tables of the pack
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,7 @@ HEAVY = {
     "asyncio": "+10 ms; sync-only programs never pay for it",
     "importlib.metadata": "the version is read on first use of __version__",
     "fcntl": "POSIX only: Windows has no advisory lock",
+    "difflib": "+1.5 ms; only a misspelt name or field needs a 'did you mean'",
 }
 # Imports of the package's own modules inside functions: each loads a stage on first use,
 # because `import haoee_kling` must stay within 1.2x `import httpx` (`make bench`) and the
@@ -62,6 +66,10 @@ STAGE_LOADS = {
     ("haoee_kling.check._validation", "haoee_kling.check._capabilities"): "import haoee_kling "
     "loads _validation (Problem, for _config); the map's evaluator loads with the first body",
     ("haoee_kling.check._validation", "haoee_kling.check._rules"): "as _capabilities",
+    ("haoee_kling.kinds._kind_plans", "haoee_kling.check._capabilities"): "the model map "
+    "(+4 ms with _rules) loads with the first create; a get, list or wait never reads it",
+    ("haoee_kling.http._translate", "haoee_kling.http._html"): "html.parser (+1.5 ms) loads "
+    "when an HTML error page arrives, not with every client",
 }
 
 
@@ -283,6 +291,41 @@ def test_imports_inside_functions_are_for_heavy_dependencies_only() -> None:
     assert late == [], "import these at the top, or name why in STAGE_LOADS / HEAVY:\n" + (
         "\n".join(late)
     )
+
+
+# What the stage loads above keep out of a process that only reads a task (the cold start of
+# `make bench`: import, construct, one get). Each is loaded by a call that needs it.
+NOT_FOR_A_GET = {
+    "haoee_kling.check._capabilities": "the model map: the first create",
+    "haoee_kling.check._rules": "the rules' evaluator: the first body checked",
+    "haoee_kling.kinds._listing": "listing across kinds: `kling.tasks`",
+    "haoee_kling.http._html": "an HTML error page",
+    "html.parser": "an HTML error page",
+    "difflib": "a misspelt name",
+    "zipfile": "importlib.resources' readers: the spec is read with pkgutil.get_data",
+    "jsonschema": "the first body checked",
+}
+A_GET = """
+import json, sys
+import httpx
+from haoee_kling import Kling
+answer = {"code": 0, "message": "SUCCEED", "request_id": "r", "data": {"task_id": "1",
+    "task_status": "succeed", "created_at": 1, "updated_at": 2}}
+transport = httpx.MockTransport(lambda r: httpx.Response(200, json=answer))
+with Kling(api_key="hk-layout-key-0000", transport=transport) as kling:
+    assert kling.text2video.get("1").task_id == "1"
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_reading_a_task_loads_no_stage_it_does_not_use() -> None:
+    # A process of its own: this one has loaded everything the other tests use.
+    done = subprocess.run(
+        [sys.executable, "-c", A_GET], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = set(json.loads(done.stdout))
+    assert "haoee_kling_api.models.task" in loaded  # the get did read a typed task
+    assert sorted(loaded & set(NOT_FOR_A_GET)) == []
 
 
 ARCHITECTURE = ROOT / "ARCHITECTURE.md"

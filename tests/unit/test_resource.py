@@ -29,7 +29,11 @@ def test_every_operation_of_the_spec_is_in_the_generated_table() -> None:
 
 
 def test_the_overlay_reaches_no_private_generated_name_and_inspects_nothing() -> None:
-    forbidden = re.compile(r"_get_kwargs|pkgutil|inspect\.signature|get_type_hints")
+    # No scan of the generated package for its modules (the operation table names them); the
+    # packaged spec is read with pkgutil.get_data, which scans nothing.
+    forbidden = re.compile(
+        r"_get_kwargs|pkgutil\.(iter_modules|walk_packages)|inspect\.signature|get_type_hints"
+    )
     found = [
         f"{path.relative_to(OVERLAY)}:{n}"
         for path in sorted(OVERLAY.rglob("*.py"))

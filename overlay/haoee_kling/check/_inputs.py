@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import functools
 import io
 import re
@@ -288,6 +287,8 @@ def prepare_body(
 
 
 def _unknown(name: str, call: str, known: Mapping[str, Any]) -> str:
+    import difflib  # only a misspelt field needs it: not loaded for a call that is right
+
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     return f"{name}: is not a field of {call}{hint}"

@@ -15,7 +15,6 @@ import email.utils
 import json
 import math
 from collections.abc import Callable, Mapping
-from html.parser import HTMLParser
 from http import HTTPStatus
 from typing import Any, NamedTuple
 
@@ -63,31 +62,12 @@ def _excerpt(content: bytes) -> str:
     return redact(content[: _EXCERPT * 2].decode("utf-8", "replace")[:_EXCERPT])
 
 
-class _TextOf(HTMLParser):
-    """Collects the visible text of an HTML page (an nginx or Cloudflare error page)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        self._hidden += tag in ("script", "style")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._hidden -= tag in ("script", "style") and self._hidden > 0
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
 def _visible_text(content: bytes) -> str:
     text = content[: _EXCERPT * 40].decode("utf-8", "replace")
     if "<" in text and ">" in text:
-        parser = _TextOf()
-        parser.feed(text)
-        text = " ".join(parser.parts)
+        from ._html import page_text  # only an HTML error page loads the parser
+
+        text = page_text(text)
     return " ".join(text.split())
 
 

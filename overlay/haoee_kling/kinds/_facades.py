@@ -40,7 +40,6 @@ from ._kind_plans import (
     SyncKindRunner,
     given,
 )
-from ._tasks import TasksPlans
 from ._voices import AsyncVoiceRunner, SyncVoiceRunner
 
 if TYPE_CHECKING:
@@ -56,11 +55,10 @@ __all__ = [
     "AsyncAccount",
     "AsyncElements",
     "AsyncInstantRunner",
-    "AsyncTasks",
+    "Facade",
     "SyncAccount",
     "SyncElements",
     "SyncInstantRunner",
-    "SyncTasks",
     "async_instant",
     "async_kind",
     "sync_instant",
@@ -116,7 +114,7 @@ def aiterating(plan: PlanMethod[P, Any]) -> Callable[Concatenate[Any, P], AsyncI
     return method
 
 
-class _Facade:
+class Facade:
     """A namespace whose methods are plan methods, run by `runner`."""
 
     def __init__(self, runner: Runner) -> None:
@@ -202,33 +200,13 @@ def async_instant(
     return ASYNC_INSTANT_CALLS[name](AsyncInstantRunner(plans, sender, clock))
 
 
-class SyncAccount(_Facade):
+class SyncAccount(Facade):
     """`kling.account` on `Kling`."""
 
     costs = blocking(AccountPlans.costs)
 
 
-class SyncTasks(_Facade):
-    """`kling.tasks` on `Kling`."""
-
-    list = iterating(TasksPlans.list)
-    get = blocking(TasksPlans.get)
-    wait = blocking(TasksPlans.wait)
-    wait_many = blocking(TasksPlans.wait_many)
-    iter_status = iterating(TasksPlans.iter_status)
-
-
-class AsyncAccount(_Facade):
+class AsyncAccount(Facade):
     """`kling.account` on `AsyncKling`."""
 
     costs = awaited(AccountPlans.costs)
-
-
-class AsyncTasks(_Facade):
-    """`kling.tasks` on `AsyncKling`."""
-
-    list = aiterating(TasksPlans.list)
-    get = awaited(TasksPlans.get)
-    wait = awaited(TasksPlans.wait)
-    wait_many = awaited(TasksPlans.wait_many)
-    iter_status = aiterating(TasksPlans.iter_status)

@@ -23,7 +23,6 @@ from .._clock import Clock
 from .._config import NOT_GIVEN, NotGiven
 from .._errors import InvalidRequestError, KlingError
 from .._kind_names import namespaces, user_kind
-from ..check._capabilities import default_deadline
 from ..check._inputs import merged_fields, page_query, prepare_body
 from ..check._validation import Problem
 from ..http._sender import kind_operations
@@ -145,6 +144,8 @@ class KindPlans:
         on_submitted: Callback,
         on_progress: Callback = None,
     ) -> Plan[Task]:
+        from ..check._capabilities import default_deadline  # the model map, with the first create
+
         op_id, core = self.ops["create"], self.core
         fields["external_task_id"] = external_task_id
         body = prepare_body(op_id, fields, call=self.call)

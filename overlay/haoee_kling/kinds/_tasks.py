@@ -14,13 +14,14 @@ from ..plans._engine import Plan
 from ..plans._push import pushed, with_safety_net
 from ..plans._waiting import wait_many_plan
 from ..read._results import WaitManyResult
+from ._facades import Facade, aiterating, awaited, blocking, iterating
 from ._kind_plans import Callback, KindPlans, to_task
 from ._listing import list_plan, served_kinds, task_filter
 
 if TYPE_CHECKING:
     from haoee_kling_api.models import Task
 
-__all__ = ["TasksPlans"]
+__all__ = ["AsyncTasks", "SyncTasks", "TasksPlans"]
 
 
 class TasksPlans:
@@ -159,3 +160,23 @@ class TasksPlans:
         task is yielded, not raised); the deadline raises WaitTimeoutError. With `via` (a
         `CallbackReceiver`) a change is seen when its callback arrives."""
         return self._kind(kind).waiting(task_id, timeout, on_progress, statuses=True, via=via)
+
+
+class SyncTasks(Facade):
+    """`kling.tasks` on `Kling`."""
+
+    list = iterating(TasksPlans.list)
+    get = blocking(TasksPlans.get)
+    wait = blocking(TasksPlans.wait)
+    wait_many = blocking(TasksPlans.wait_many)
+    iter_status = iterating(TasksPlans.iter_status)
+
+
+class AsyncTasks(Facade):
+    """`kling.tasks` on `AsyncKling`."""
+
+    list = aiterating(TasksPlans.list)
+    get = awaited(TasksPlans.get)
+    wait = awaited(TasksPlans.wait)
+    wait_many = awaited(TasksPlans.wait_many)
+    iter_status = aiterating(TasksPlans.iter_status)
