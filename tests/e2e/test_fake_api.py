@@ -41,6 +41,21 @@ async def test_auth_missing_and_unknown_keys_are_401_with_their_codes(
         assert ok.json()["code"] == 0
 
 
+async def test_a_field_the_operation_does_not_have_is_ignored_not_a_server_error() -> None:
+    """`n` (how many images) is a field of the image creates only: sent to a video create, in
+    a shape no schema of that operation states, it is ignored as Kling ignores unknown fields
+    (schemathesis's stateful run found the fake answering 500 to this very body). Where it is
+    a field, it still counts: 3 images do not fit 2 units of image concurrency."""
+    gateway = FakeGateway(concurrency={"video": 1, "image": 2})
+    async with gateway.async_client() as client:
+        body = {"n": [None], "image_list": [{"image": "https://cdn.example.org/a.png"}]}
+        task = await create(client, "multi_image2video", {**body, "prompt": "0"})
+        assert task["task_status"] == "submitted"
+        images = {"prompt": "0", "n": 3}
+        response = await client.post("/v1/images/generations", json=images)
+        assert error_of(response) == (429, 1303)
+
+
 async def test_several_keys_are_accepted_and_see_only_their_own_tasks() -> None:
     gateway = FakeGateway(GatewayConfig(keys=("key-a", "key-b")))
     async with gateway.async_client() as client_a:

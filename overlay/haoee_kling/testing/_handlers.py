@@ -36,7 +36,7 @@ from ._envelope import KlingError
 from ._instant import account_costs, delete_voice, recognize_image, text_to_speech
 from ._lifecycle import KINDS, Outcome, plan_timeline
 from ._render import absolute_media, render_created, render_task
-from ._specdata import body_default, model_fields
+from ._specdata import body_field, model_fields
 from ._store import Audio, Session, Task, Video, strings_in
 
 if TYPE_CHECKING:
@@ -152,7 +152,10 @@ def create_task(gw: FakeGateway, call: Call) -> JSON:
         raise KlingError(400, 1201, message)
     check_elements(gw, call)
     parent = _source_video(gw, call)
-    n = int(body.get("n") or body_default(call.op.operation_id, "n") or 1)
+    # `n` counts where the operation has it (checked against its schema); elsewhere it is a
+    # field the operation does not know, which Kling ignores (schemathesis sent `"n": [null]`).
+    n_field = body_field(call.op.operation_id, "n")
+    n = int(body.get("n") or n_field.get("default") or 1) if n_field else 1
     cost = n if spec.pool == "image" else 1
     limit = gw.config.concurrency.get(spec.pool)
     if limit is not None and store.active_cost(call.key, spec.pool, call.now) + cost > limit:

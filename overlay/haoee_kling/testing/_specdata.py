@@ -14,7 +14,7 @@ from typing import Any
 from .._spec import load_spec, operation, resolve
 
 __all__ = [
-    "body_default",
+    "body_field",
     "error_meaning",
     "model_fields",
     "parameter_default",
@@ -59,12 +59,14 @@ def parameter_default(operation_id: str, name: str) -> Any:
     raise KeyError(f"{operation_id} has no parameter {name!r}")
 
 
-def body_default(operation_id: str, field: str) -> Any:
-    """The `default` of a top-level body field (e.g. `n` -> 1), or None."""
+def body_field(operation_id: str, field: str) -> JSON | None:
+    """The schema of a top-level body field, or None when the operation has no such field."""
     schema = operation(operation_id).body_schema
     if schema is None:
         return None
-    return resolve(resolve(schema).get("properties", {}).get(field, {})).get("default")
+    found = resolve(schema).get("properties", {}).get(field)
+    return None if found is None else resolve(found)
+
 
 
 @functools.cache
