@@ -31,6 +31,10 @@ from tests.live.spec_check import load_schema, spec_path_of, violations
 from tests.tool_scripts import load_tool
 from tests.yaml_files import read_yaml
 
+pytestmark = pytest.mark.unmeasured(
+    "tests/unit and tests/corpus measure the reading its replays repeat"
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests/contract/cassettes"
 TOOL = ROOT / "tools/validate_cassettes.py"

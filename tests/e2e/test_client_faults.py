@@ -30,6 +30,11 @@ from haoee_kling.testing import (
 from tests.unit.conftest import run
 from tests.unit.gateway_clients import make_client
 
+pytestmark = pytest.mark.unmeasured(
+    "tests/unit (test_retries, test_submit, test_translate) measure the paths its fault "
+    "matrix repeats"
+)
+
 MAX_RETRIES = 2
 KINDS = {
     "text2video": "createText2Video",

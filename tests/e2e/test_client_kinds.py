@@ -17,6 +17,10 @@ from haoee_kling.testing import FAIL_MARKER, FakeGateway, request_examples
 from tests.unit.conftest import run
 from tests.unit.gateway_clients import make_client
 
+pytestmark = pytest.mark.unmeasured(
+    "tests/unit and tests/e2e/test_cli.py measure the calls it repeats kind by kind"
+)
+
 
 @pytest.fixture
 def gateway(variety: int | None) -> FakeGateway:

@@ -9,6 +9,10 @@ import pytest
 from haoee_kling.testing import KINDS
 from tests.unit.test_polling import assert_beats_fixed_poller
 
+pytestmark = pytest.mark.unmeasured(
+    "tests/unit/test_polling.py and test_waiting.py measure the polling it repeats"
+)
+
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_fewer_requests_and_lower_p95_lag_than_a_fixed_10_second_poller(kind: str) -> None:

@@ -14,6 +14,11 @@ from haoee_kling.testing import FakeGateway
 from tests.e2e.fake_support import error_of, path_of
 from tests.unit.capability_cases import CREATE_BY_KIND, Case, cases
 
+pytestmark = pytest.mark.unmeasured(
+    "tests/e2e/test_fake_api.py and tests/unit/test_capabilities.py measure the checks it "
+    "repeats per model"
+)
+
 CASES = cases()
 GATEWAY = FakeGateway(concurrency={})
 

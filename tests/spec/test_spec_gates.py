@@ -21,7 +21,12 @@ ROOT = openapi_doc.ROOT
 METHODS = openapi_doc.METHODS
 ENV = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.unmeasured(
+        "it runs the Node linters and the spec diff of tools/, no code of the package"
+    ),
+]
 
 Json = Any
 

@@ -16,6 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.unmeasured(
+    "it reads the package's source, and runs its one get in a process of its own"
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "overlay" / "haoee_kling"
 # Packages of their own, kept as they were: the CLI, the shipped fake, the conformance runner.
