@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.generated.conftest import MYPY
+
 pytestmark = pytest.mark.unmeasured(
     "it checks generated/ with mypy and ast, no code of the package"
 )
@@ -169,11 +171,12 @@ def test_import_linter_contracts_hold() -> None:
 
 
 @pytest.mark.slow
-def test_generated_package_passes_mypy_strict(tmp_path: Path) -> None:
+@MYPY
+def test_generated_package_passes_mypy_strict(mypy_cache: Path) -> None:
     result = subprocess.run(
         [
             sys.executable, "-m", "mypy", "--strict", "--no-pretty",
-            "--cache-dir", str(tmp_path / "mypy"), "-p", "haoee_kling_api",
+            "--cache-dir", str(mypy_cache), "-p", "haoee_kling_api",
         ],
         cwd=ROOT,
         capture_output=True,
