@@ -169,12 +169,21 @@ class Secret:
         return hash(self._value)
 
 
+_DONE = "_haoee_kling_redacted"  # the message as this filter left it, on the record
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites each record's message through `redact` and `printable` (arguments merged in
     first)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Redact the record in place; never drops a record."""
+        """Redact the record in place; never drops a record.
+
+        A record passes here up to three times (made, at its logger, at our handler); a
+        message this filter wrote and nobody changed since is not redacted again.
+        """
+        if record.args is None and getattr(record, _DONE, None) is record.msg:
+            return True
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
@@ -184,6 +193,7 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
             trace = logging.Formatter().formatException(record.exc_info)
             record.exc_text = printable(redact(trace))
+        setattr(record, _DONE, record.msg)
         return True
 
 

@@ -53,6 +53,32 @@ def test_the_filter_rewrites_records_with_arguments_and_tracebacks() -> None:
     assert JWT not in (record.exc_text or "")
 
 
+def test_a_record_is_redacted_once_unless_its_message_changes_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The record factory, the logger and the handler each pass a record through the filter:
+    the message it wrote is not redacted again, but one changed since (by another filter) is."""
+    from haoee_kling import _logging
+
+    calls: list[str] = []
+    monkeypatch.setattr(_logging, "redact", lambda text: calls.append(text) or redact(text))
+    record = logging.LogRecord(
+        "haoee_kling", logging.INFO, __file__, 1, "sent %s", (f"Bearer {JWT}",), None
+    )
+    for _ in range(3):
+        assert RedactingFilter().filter(record)
+    assert len(calls) == 1
+    assert JWT not in record.getMessage()
+    record.msg = f"{record.msg} then token={JWT}"
+    assert RedactingFilter().filter(record)
+    assert len(calls) == 2
+    assert JWT not in record.getMessage()
+    record.args = (JWT,)  # arguments put back: merged and redacted again
+    record.msg = "%s"
+    assert RedactingFilter().filter(record)
+    assert JWT not in record.getMessage()
+
+
 def test_bad_format_arguments_do_not_break_logging() -> None:
     record = logging.LogRecord("haoee_kling", logging.INFO, __file__, 1, "%d", ("x",), None)
     assert RedactingFilter().filter(record)

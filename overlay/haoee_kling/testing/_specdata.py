@@ -68,7 +68,6 @@ def body_field(operation_id: str, field: str) -> JSON | None:
     return None if found is None else resolve(found)
 
 
-
 @functools.cache
 def tag_names() -> dict[str, str]:
     """Element tag id -> display name, from `TagRef`'s enum and `x-enum-varnames`."""
