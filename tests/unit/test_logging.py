@@ -61,7 +61,12 @@ def test_a_record_is_redacted_once_unless_its_message_changes_after(
     from haoee_kling import _logging
 
     calls: list[str] = []
-    monkeypatch.setattr(_logging, "redact", lambda text: calls.append(text) or redact(text))
+
+    def counted(text: str) -> str:
+        calls.append(text)
+        return redact(text)
+
+    monkeypatch.setattr(_logging, "redact", counted)
     record = logging.LogRecord(
         "haoee_kling", logging.INFO, __file__, 1, "sent %s", (f"Bearer {JWT}",), None
     )
