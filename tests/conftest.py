@@ -55,6 +55,14 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop(COVERAGE_SUBPROCESS, None)
 
 
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Path:
+    """The temporary folder every xdist worker of this run sees (its own when not under xdist):
+    where tests/once_per_run.py makes what the workers share."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(pytestconfig, "workerinput") else base
+
+
 @pytest.hookimpl(trylast=True)  # after the folders' own conftests have named their items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The `slow` tests first, each part in the order it was collected; node ids unique."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.generated.conftest import MYPY
+from tests.generated.conftest import MypyRun
 
 pytestmark = pytest.mark.unmeasured(
     "it checks generated/ with mypy and ast, no code of the package"
@@ -171,16 +171,5 @@ def test_import_linter_contracts_hold() -> None:
 
 
 @pytest.mark.slow
-@MYPY
-def test_generated_package_passes_mypy_strict(mypy_cache: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "mypy", "--strict", "--no-pretty",
-            "--cache-dir", str(mypy_cache), "-p", "haoee_kling_api",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_generated_package_passes_mypy_strict(generated_mypy: MypyRun) -> None:
+    assert generated_mypy.returncode == 0, generated_mypy.output

@@ -17,7 +17,6 @@ import pytest
 from haoee_kling import AsyncKling, InvalidRequestError, Kling
 from haoee_kling._spec import load_spec, operations, resolve
 from haoee_kling.kinds._kind_plans import namespaces
-from tests.generated.conftest import MYPY
 from tests.unit.conftest import CANARY_KEY, task_answer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,9 +43,8 @@ print(deleted.task_status, deleted.no_such_field)
 
 
 @pytest.mark.slow
-@MYPY
 def test_mypy_reports_a_misspelt_field_a_wrong_literal_and_a_wrong_type(
-    tmp_path: Path, mypy_cache: Path
+    tmp_path: Path, warm_mypy_cache: Path
 ) -> None:
     user = tmp_path / "user.py"
     user.write_text(USER_FILE, encoding="utf-8")
@@ -58,7 +56,7 @@ def test_mypy_reports_a_misspelt_field_a_wrong_literal_and_a_wrong_type(
             "--strict",
             "--no-pretty",
             "--cache-dir",
-            str(mypy_cache),
+            str(warm_mypy_cache),
             str(user),
         ],
         cwd=ROOT,
@@ -268,9 +266,8 @@ def test_no_namespace_class_is_built_at_run_time() -> None:
 
 
 @pytest.mark.slow
-@MYPY
 def test_mypy_fails_when_the_overlays_runner_drifts_from_the_generated_protocol(
-    tmp_path: Path, mypy_cache: Path
+    tmp_path: Path,
 ) -> None:
     """The runner `kling.<kind>` is built with must be what the generated `KindRunner` protocol
     asks for: a runner whose `wait` lost a parameter fails `mypy --strict` where the namespace
@@ -295,9 +292,8 @@ def test_mypy_fails_when_the_overlays_runner_drifts_from_the_generated_protocol(
             "-m",
             "mypy",
             "--strict",
+            "--no-incremental",
             "--no-pretty",
-            "--cache-dir",
-            str(mypy_cache),
             "--follow-imports=silent",
             str(copy / "kinds" / "_facades.py"),
         ],
