@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import coverage
 import pytest
 from hypothesis import settings
 
@@ -53,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not starts_workers:
         os.environ.pop(COVERAGE_SUBPROCESS, None)
+    elif (running := coverage.Coverage.current()) is not None:
+        # The controller runs no test: tracing it measured nothing and slowed its handling
+        # of every report the workers send (thousands a run).
+        running.stop()
 
 
 @pytest.fixture(scope="session")
