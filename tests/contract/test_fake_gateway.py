@@ -33,21 +33,20 @@ from schemathesis import Case
 from schemathesis.core.failures import Failure
 from schemathesis.core.transport import Response
 from schemathesis.openapi.checks import RejectedPositiveData
-from schemathesis.python import asgi
 
 from haoee_kling._spec import load_spec, operation
 from haoee_kling.check._validation import WHEN_GIVEN, validate_body, validate_parameters
 from haoee_kling.testing import DEMO_KEY, FakeGateway
 from haoee_kling.testing._handlers import REJECT_MARKER
+from tests.contract.in_thread import in_thread_session
 from tests.hypothesis_profiles import examples
 
 GATEWAY = FakeGateway()
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", GATEWAY.app)
-# One in-process session for every case: schemathesis otherwise builds one per request and
-# reads the environment for proxies each time (~13% of these tests' time; none apply in-process).
-# `asgi.get_client` is what its ASGI transport builds per call (schemathesis is pinned).
-SESSION = asgi.get_client(GATEWAY.app).__enter__()
-SESSION.trust_env = False
+# One session for every case, answered in the test's thread (tests/contract/in_thread.py):
+# schemathesis otherwise builds one per request, reads the environment for proxies each time,
+# and runs the app in a thread of its own.
+SESSION = in_thread_session(GATEWAY.app)
 # Fixed volume, no example database, no randomness: every run sends the same requests.
 SCHEMA.config.generation.update(max_examples=examples(50), database="none", deterministic=True)
 # Stateful chains follow the spec's explicit create -> get links only. Inferred links would pair
