@@ -23,9 +23,9 @@ PYTEST_ARGS ?=
 # git) even where the shell sets PYTHONDONTWRITEBYTECODE: otherwise every xdist worker and every
 # subprocess a test starts compiles the same modules again, seconds of CPU each time.
 unexport PYTHONDONTWRITEBYTECODE
-# The offline suite on every core (`-n auto`). Tests that cannot share a worker with others
-# carry `pytest.mark.xdist_group` (loadgroup keeps each group on one worker).
-PYTEST_PARALLEL := -n auto --dist loadgroup
+# The offline suite on every core (`-n auto`). What tests share is made once per run by the
+# first worker that asks (tests/once_per_run.py); xdist_group cannot group under pytest 9.
+PYTEST_PARALLEL := -n auto --dist load
 OFFLINE := -m "not live and not bench"
 
 .PHONY: help setup generate api-md check-generated lint lint-spec lint-spec-validator \

@@ -2,7 +2,7 @@
 
 schemathesis 4.32.5 names each item `test_x[POST /v1/...]` but builds it the way pytest 9 takes
 for an unparametrized function, so every operation's item gets the same node id
-(`test_x`). Under xdist (`--dist loadgroup`) items are scheduled by node id: all but one
+(`test_x`). Under xdist (`--dist load`) items are scheduled by node id: all but one
 operation would silently not run. Each item gets its operation in its node id back.
 
 Building the items (schemathesis draws every operation's coverage-phase cases while collecting,
