@@ -78,6 +78,10 @@ class Fake:
     def reset(self) -> None:
         self.control.post("/_fake/reset").raise_for_status()
 
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward (its tasks progress as if that much time passed)."""
+        self.control.post("/_fake/clock/advance", json={"seconds": seconds}).raise_for_status()
+
     def tasks(self) -> list[dict[str, object]]:
         answer = self.control.get("/_fake/tasks")
         answer.raise_for_status()
@@ -236,7 +240,10 @@ def test_kill_matrix_no_job_billed_twice_none_lost_every_file_valid(
 def test_ctrl_c_stops_sending_prints_the_resume_command_and_the_rerun_finishes(
     tmp_path: Path, variety: int | None
 ) -> None:
-    with serve(100.0, variety) as fake:
+    # Real time, so no task can finish between the first progress line and the interrupt
+    # however slowly this test reads it (at 100x, a loaded machine let the whole batch finish
+    # first); the rerun moves the fake's clock past every task's end.
+    with serve(1.0, variety) as fake:
         interrupted_then_rerun(fake, tmp_path)
 
 
@@ -257,6 +264,7 @@ def interrupted_then_rerun(fake: Fake, tmp_path: Path) -> None:
     assert process.returncode == 130
     assert "no more creates are sent" in errors
     assert f"resume with: kling batch run {jobs} --out {jobs.parent / 'out'}" in errors
+    fake.advance(3600)
     rerun(fake, jobs)
     duplicates, lost, files = count(fake, jobs)
     assert (duplicates, lost, files) == (0, 0, 5)
